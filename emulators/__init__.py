@@ -1,0 +1,3 @@
+"""Stateful emulators of data-transfer services."""
+
+__version__ = "0.1.0"

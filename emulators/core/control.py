@@ -1,0 +1,282 @@
+"""The control API under `/_emulator`: how tests and scripts drive an emulator.
+
+Resources (JSON in and out; errors are `{"error": {"status", "message"}}`, with `problems` for
+scenario errors):
+
+    GET    /health             ready?, services, seed, clock, scenario name
+    POST   /reset              back to the scenario's initial state (the one action path)
+    POST   /scenario           load YAML text (body); invalid -> 400 and the old scenario stays
+    GET    /state              every service's state, summarised
+    GET    /clock              now, mode, speed
+    POST   /clock              {"advance": seconds} or {"set": iso-time}; returns once due events ran
+    GET    /faults             rules in force
+    POST   /faults             add a rule (201)
+    DELETE /faults             remove every rule
+    DELETE /faults/{id}        remove one rule
+    GET    /requests           the journal; filters service, method, path (prefix), status, limit
+    DELETE /requests           clear the journal
+
+Only loopback clients may call it, unless the app was started with a control token, in which case
+every call needs `Authorization: Bearer <token>` instead. It is mounted outside the journal and the
+fault rules, so a fault can never block its own removal.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from emulators.core.errors import ControlError, ScenarioError
+from emulators.core.faults import FaultRule
+from emulators.core.host import Host
+
+Handler = Callable[[Request], Awaitable[Response]]
+MAX_SCENARIO_BYTES = 16 * 2**20
+
+
+class ClockChange(BaseModel):
+    """Body of `POST /clock`: exactly one of advance (seconds) and set (an instant)."""
+
+    model_config = ConfigDict(extra="forbid")
+    advance: float | None = None
+    set: datetime | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ClockChange:
+        if (self.advance is None) == (self.set is None):
+            raise ValueError("give exactly one of 'advance' and 'set'")
+        if self.set is not None and self.set.tzinfo is None:
+            raise ValueError("'set' needs a timezone, e.g. 2026-01-01T00:00:00Z")
+        return self
+
+
+def _host(request: Request) -> Host:
+    host: Host = request.app.state.host
+    return host
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError as exc:
+        raise ControlError(400, "the body is not JSON") from exc
+
+
+def _clock(host: Host) -> dict[str, Any]:
+    clock = host.world.clock
+    return {"now": clock.now().isoformat(), "mode": clock.mode, "speed": getattr(clock, "speed", None)}
+
+
+async def health(request: Request) -> Response:
+    host = _host(request)
+    return JSONResponse(
+        {
+            "status": "ready" if host.ready else "starting",
+            "services": [s.name for s in host.services],
+            "seed": host.world.seed,
+            "clock": _clock(host),
+            "scenario": host.scenario.model.name,
+        },
+        status_code=200 if host.ready else 503,
+    )
+
+
+async def reset(request: Request) -> Response:
+    host = _host(request)
+    host.reset()
+    return JSONResponse({"reset": True, "clock": _clock(host)})
+
+
+async def load_scenario(request: Request) -> Response:
+    host = _host(request)
+    body = await request.body()
+    if len(body) > MAX_SCENARIO_BYTES:
+        raise ControlError(413, "the scenario is larger than 16 MiB")
+    try:
+        scenario = host.parse([("<request>", body.decode("utf-8"))])
+    except UnicodeDecodeError as exc:
+        raise ControlError(400, "the scenario is not UTF-8 text") from exc
+    host.load(scenario)
+    return JSONResponse({"loaded": scenario.model.name, "clock": _clock(host)})
+
+
+async def state(request: Request) -> Response:
+    host = _host(request)
+    world = host.world
+    now = world.catch_up()
+    services = {s.name: s.summary(world.store_named(s.name)) for s in host.services}
+    return JSONResponse(
+        {
+            "clock": {**_clock(host), "now": now.isoformat()},
+            "pending_events": world.pending_events,
+            "services": services,
+        }
+    )
+
+
+async def read_clock(request: Request) -> Response:
+    host = _host(request)
+    host.world.catch_up()
+    return JSONResponse(_clock(host))
+
+
+async def change_clock(request: Request) -> Response:
+    host = _host(request)
+    try:
+        change = ClockChange.model_validate(await _json(request))
+    except ValidationError as exc:
+        raise ControlError(400, _first_error(exc)) from exc
+    world = host.world
+    world.catch_up()
+    try:
+        if change.advance is not None:
+            world.clock.advance(change.advance)
+        elif change.set is not None:
+            world.clock.set(change.set)
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from exc
+    world.catch_up()
+    return JSONResponse(_clock(host))
+
+
+async def list_faults(request: Request) -> Response:
+    return JSONResponse([r.as_dict() for r in _host(request).world.faults.rules])
+
+
+async def add_fault(request: Request) -> Response:
+    host = _host(request)
+    try:
+        rule = FaultRule.model_validate(await _json(request))
+    except ValidationError as exc:
+        raise ControlError(400, _first_error(exc)) from exc
+    if rule.service is not None and rule.service not in {s.name for s in host.services}:
+        raise ControlError(400, f"unknown service {rule.service!r}")
+    return JSONResponse(host.world.faults.add(rule).as_dict(), status_code=201)
+
+
+async def clear_faults(request: Request) -> Response:
+    _host(request).world.faults.clear()
+    return Response(status_code=204)
+
+
+async def remove_fault(request: Request) -> Response:
+    if not _host(request).world.faults.remove(request.path_params["rule_id"]):
+        raise ControlError(404, "no such fault rule")
+    return Response(status_code=204)
+
+
+async def list_requests(request: Request) -> Response:
+    q = request.query_params
+    try:
+        status = int(q["status"]) if "status" in q else None
+        limit = int(q["limit"]) if "limit" in q else None
+    except ValueError as exc:
+        raise ControlError(400, "status and limit must be integers") from exc
+    entries = _host(request).world.journal.select(q.get("service"), q.get("method"), q.get("path"), status)
+    if limit is not None:
+        entries = entries[-limit:] if limit > 0 else []
+    return JSONResponse([e.as_dict() for e in entries])
+
+
+async def clear_requests(request: Request) -> Response:
+    _host(request).world.journal.clear()
+    return Response(status_code=204)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(map(str, err["loc"]))
+    return f"{where}: {err['msg']}" if where else err["msg"]
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"status": status, "message": message, **extra}}, status_code=status)
+
+
+async def _on_control_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ControlError)
+    return _error(exc.status, exc.message)
+
+
+async def _on_scenario_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ScenarioError)
+    problems = [{"file": p.file, "line": p.line, "key": p.key, "message": p.message} for p in exc.problems]
+    return _error(400, "invalid scenario", problems=problems)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return _error(exc.status_code, exc.detail)
+
+
+class require_trusted_client:  # a pipeline step, named as a verb
+    """ASGI middleware: loopback clients only, or a bearer control token when one is set."""
+
+    def __init__(self, app: Any, token: str | None, trusted: frozenset[str]) -> None:
+        self.app = app
+        self.token = token
+        self.trusted = trusted
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not self._allowed(scope):
+            status, message = (
+                (401, "a control token is required")
+                if self.token
+                else (403, "the control API answers loopback clients only")
+            )
+            await _error(status, message)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _allowed(self, scope: Any) -> bool:
+        if self.token is not None:
+            headers = dict(scope["headers"])
+            given = headers.get(b"authorization", b"").decode("latin-1")
+            return hmac.compare_digest(given, f"Bearer {self.token}")
+        client = scope.get("client")
+        host = client[0] if client else ""
+        if host in self.trusted:
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+
+def control_app(host: Host, token: str | None = None, trusted: frozenset[str] = frozenset()) -> Starlette:
+    """The control API as an ASGI app (mount it at `/_emulator`)."""
+    app = Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"], name="health"),
+            Route("/reset", reset, methods=["POST"], name="reset"),
+            Route("/scenario", load_scenario, methods=["POST"], name="load_scenario"),
+            Route("/state", state, methods=["GET"], name="state"),
+            Route("/clock", read_clock, methods=["GET"], name="read_clock"),
+            Route("/clock", change_clock, methods=["POST"], name="change_clock"),
+            Route("/faults", list_faults, methods=["GET"], name="list_faults"),
+            Route("/faults", add_fault, methods=["POST"], name="add_fault"),
+            Route("/faults", clear_faults, methods=["DELETE"], name="clear_faults"),
+            Route("/faults/{rule_id}", remove_fault, methods=["DELETE"], name="remove_fault"),
+            Route("/requests", list_requests, methods=["GET"], name="list_requests"),
+            Route("/requests", clear_requests, methods=["DELETE"], name="clear_requests"),
+        ],
+        middleware=[Middleware(require_trusted_client, token=token, trusted=trusted)],
+        exception_handlers={
+            ControlError: _on_control_error,
+            ScenarioError: _on_scenario_error,
+            HTTPException: _on_http_error,
+        },
+    )
+    app.state.host = host
+    return app

@@ -1,0 +1,51 @@
+"""Data-level fault rules: which files of a transfer fail, and with what code.
+
+A rule matches files by a glob over a location path the service defines (e.g. `account/container/blob`),
+optionally with a seeded probability, and names an error code in the service's own vocabulary and the
+stage at which the file fails. The core only matches; the service decides what codes and stages mean.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emulators.core.ids import stable_fraction
+
+Stage = Literal["enumeration", "transfer", "validation"]
+
+
+class DataFault(BaseModel):
+    """Files matching `match` fail with `error` at `stage` (with `probability`, seeded per file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    match: str = Field(description="glob over the file's location path; '*' also crosses '/'")
+    error: str = Field(min_length=1, description="the service's error code")
+    stage: Stage = "transfer"
+    probability: float = Field(default=1.0, ge=0, le=1)
+
+
+class DataFaults:
+    """A compiled list of rules; the first matching rule decides a file's outcome."""
+
+    def __init__(self, rules: Sequence[DataFault], seed: int) -> None:
+        self.rules = list(rules)
+        self.seed = seed
+        self._patterns = [re.compile(fnmatch.translate(r.match)) for r in self.rules]
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def outcome(self, location: str) -> DataFault | None:
+        """The rule that makes this file fail, if any."""
+        for rule, pattern in zip(self.rules, self._patterns, strict=True):
+            if pattern.match(location) and (
+                rule.probability >= 1 or stable_fraction(self.seed, rule.match, location) < rule.probability
+            ):
+                return rule
+        return None

@@ -1,0 +1,118 @@
+"""The Host: the running emulator that holds the current World and can rebuild it.
+
+The Host is made once per app. It knows the services, the loaded scenario and the settings given on
+the command line (which win over the scenario's), and swaps in a new World on reset or when a new
+scenario is loaded. Middleware and routes reach the current World through it, never through a global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
+
+from emulators.core.clock import ClockMode, wall_now
+from emulators.core.faults import FaultAction
+from emulators.core.scenario import Scenario, load_scenario
+from emulators.core.service import Service
+from emulators.core.world import World
+
+
+class Host:
+    """The emulator instance behind one app."""
+
+    def __init__(
+        self,
+        services: Sequence[Service],
+        scenario: Scenario,
+        *,
+        clock_mode: ClockMode | None = None,
+        speed: float | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.services = list(services)
+        self._by_name = {s.name: s for s in self.services}
+        self.clock_mode = clock_mode
+        self.speed = speed
+        self.seed = seed
+        self.routes = []
+        prefixes = []
+        for service in self.services:
+            for route in service.routes(self):
+                self.routes.append(route)
+                if isinstance(route, Mount):
+                    prefixes.append((route.path, service.name))
+        self._prefixes = sorted(prefixes, key=lambda p: -len(p[0]))
+        self.ready = False
+        self.scenario = scenario
+        self.start = self._start_of(scenario)
+        self.world = self._build()
+        self.ready = True
+
+    @property
+    def sections(self) -> dict[str, Any]:
+        return {s.name: s.section for s in self.services}
+
+    @property
+    def actions(self) -> dict[str, list[str]]:
+        return {s.name: list(s.actions) for s in self.services}
+
+    def parse(self, sources: Sequence[tuple[str, str]]) -> Scenario:
+        """Validate scenario texts for this app's services (raises ScenarioError)."""
+        return load_scenario(sources, self.sections, self.actions)
+
+    def load(self, scenario: Scenario) -> None:
+        """Replace the scenario and start a World from it."""
+        self.scenario = scenario
+        self.start = self._start_of(scenario)
+        self.world = self._build()
+
+    def reset(self) -> None:
+        """Back to the scenario's initial state: state, clock, fault rules and journal together."""
+        self.world = self._build()
+
+    def service_for(self, path: str) -> str | None:
+        """The service that owns `path`, if any."""
+        for prefix, name in self._prefixes:
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return name
+        return None
+
+    def render_fault(self, service: str | None, action: FaultAction) -> Response:
+        """A fault rule's answer, in the service's own error format."""
+        assert action.status is not None
+        headers = dict(action.headers)
+        if action.retry_after is not None:
+            headers["Retry-After"] = str(action.retry_after)
+        if action.body is not None:
+            response: Response = JSONResponse(action.body, status_code=action.status)
+        elif service is not None:
+            response = self._by_name[service].render_error(action.status, action.message)
+        else:
+            response = JSONResponse({"message": action.message or "fault"}, status_code=action.status)
+        response.headers.update(headers)
+        return response
+
+    def _start_of(self, scenario: Scenario) -> datetime:
+        return scenario.model.clock.start or wall_now()
+
+    def _build(self) -> World:
+        model = self.scenario.model
+        return World(
+            self.scenario,
+            self.services,
+            start=self.start,
+            clock_mode=self.clock_mode or model.clock.mode,
+            speed=self.speed or model.clock.speed,
+            seed=self.seed if self.seed is not None else model.seed,
+        )
+
+
+def world_of(request: Request) -> World:
+    """The current World of the app serving `request` (service sub-apps keep the Host in state)."""
+    host: Host = request.app.state.host
+    return host.world

@@ -1,0 +1,39 @@
+"""Request-reading helpers every service uses, so bad input is refused the same way everywhere."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from emulators.core.errors import BadRequestBody
+
+MAX_BODY_BYTES = 1 * 2**20
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, refusing (BadRequestBody) more than `limit` bytes without reading them all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BadRequestBody(f"The request body is larger than {limit} bytes.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise BadRequestBody(f"The request body is larger than {limit} bytes.")
+    return bytes(body)
+
+
+async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The body as a JSON object, or BadRequestBody saying why not."""
+    body = await read_body(request, limit)
+    if not body.strip():
+        raise BadRequestBody("A non-empty request body is required.")
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequestBody("The request body is not valid JSON.") from exc
+    if not isinstance(document, dict):
+        raise BadRequestBody("The request body must be a JSON object.")
+    return document

@@ -1,0 +1,160 @@
+"""The request journal: a bounded record of what clients sent and what they got.
+
+`Journal` is a ring buffer (oldest entries drop out) of `JournalEntry`s. `record_request` is the ASGI
+middleware that fills it; it sits outside the fault rules so it can note which rule fired (the
+`emulator.fault` scope key). Secrets never reach the journal: credentials in headers and in form or
+JSON bodies are masked.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emulators.core.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from emulators.core.host import Host
+
+SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"})
+_SECRET_FIELDS = r"(client_secret|password|secret|access_token|refresh_token|token|sig)"
+_FORM_SECRET = re.compile(rf"""(?i)(\b{_SECRET_FIELDS}=)[^&\s"]*""")
+_JSON_SECRET = re.compile(rf'(?i)("{_SECRET_FIELDS}"\s*:\s*")[^"]*')
+MASK = "***"
+
+
+class JournalSpec(BaseModel):
+    """Journal settings (scenario `journal:`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(default=1000, ge=0, le=1_000_000, description="entries kept")
+    body_excerpt: int = Field(default=2048, ge=0, le=1_048_576, description="bytes of each body kept")
+
+
+@dataclass
+class JournalEntry:
+    """One request as the emulator saw it."""
+
+    id: int
+    time: str
+    service: str | None
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: str = ""
+    status: int | None = None
+    fault: str | None = None
+    duration_ms: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def mask_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Headers as a dict, with credentials replaced by their scheme and a mask."""
+    out: dict[str, str] = {}
+    for raw_name, raw_value in headers:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        if name in SECRET_HEADERS:
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            value = f"{scheme} {MASK}".strip()
+        out[name] = f"{out[name]}, {value}" if name in out else value
+    return out
+
+
+def mask_body(text: str) -> str:
+    """A body excerpt with secret form fields and JSON string fields masked."""
+    return _JSON_SECRET.sub(rf"\g<1>{MASK}", _FORM_SECRET.sub(rf"\g<1>{MASK}", text))
+
+
+class Journal:
+    """A ring buffer of journal entries."""
+
+    def __init__(self, spec: JournalSpec) -> None:
+        self.spec = spec
+        self._entries: deque[JournalEntry] = deque(maxlen=spec.size)
+        self._next_id = 1
+
+    def open(self, **fields: Any) -> JournalEntry:
+        entry = JournalEntry(id=self._next_id, **fields)
+        self._next_id += 1
+        self._entries.append(entry)
+        return entry
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def select(
+        self,
+        service: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+    ) -> list[JournalEntry]:
+        """Entries matching every filter given; `path` matches as a prefix."""
+        return [
+            e
+            for e in self
+            if (service is None or e.service == service)
+            and (method is None or e.method == method.upper())
+            and (path is None or e.path.startswith(path))
+            and (status is None or e.status == status)
+        ]
+
+
+class record_request:  # a pipeline step, named as a verb like the other steps
+    """ASGI middleware: journal every data-plane request of the current World."""
+
+    def __init__(self, app: ASGIApp, host: Host) -> None:
+        self.app = app
+        self.host = host
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        world = self.host.world
+        journal = world.journal
+        entry = journal.open(
+            time=world.clock.now().isoformat(),
+            service=self.host.service_for(scope["path"]),
+            method=scope["method"],
+            path=scope["path"],
+            query=mask_body(scope.get("query_string", b"").decode("latin-1")),
+            headers=mask_headers(scope["headers"]),
+        )
+        limit = journal.spec.body_excerpt
+        body = bytearray()
+        started = time.perf_counter()
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(body) < limit:
+                body.extend(message.get("body", b"")[: limit - len(body)])
+            return message
+
+        async def send_and_note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive_and_keep, send_and_note)
+        finally:
+            entry.body = mask_body(body.decode("utf-8", errors="replace"))
+            entry.fault = scope.get("emulator.fault")
+            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)

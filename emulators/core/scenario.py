@@ -1,0 +1,228 @@
+"""Scenarios: YAML files that say what an emulator instance starts with.
+
+A scenario is `version: 1` YAML with core sections (seed, clock, journal, faults, timeline) and one
+section per service under `services:`, each validated by the model that service declares. Several
+files can be layered: mappings merge key by key and a later file wins for everything else. Loading
+reports every problem at once as `file:line: key.path: message` (a `ScenarioError`); nothing else
+leaves this module on bad input.
+
+The core does not know the services' sections: `scenario_model(sections)` builds the full model from
+whatever services the app was assembled with, and the JSON Schema comes from that same model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from emulators.core.errors import Problem, ScenarioError
+from emulators.core.faults import FaultRule
+from emulators.core.journal import JournalSpec
+
+Location = tuple[str, int]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClockSpec(_Spec):
+    """Where virtual time starts and how it moves (the command line may override mode and speed)."""
+
+    start: datetime | None = Field(default=None, description="default: the wall-clock time at load")
+    mode: Literal["real", "manual"] = "real"
+    speed: float = Field(default=1.0, gt=0, le=1_000_000)
+
+
+class TimelineEvent(_Spec):
+    """A scripted change at an instant: `at` seconds after the clock's start, or an absolute time."""
+
+    at: float | datetime
+    service: str
+    action: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class CoreScenario(_Spec):
+    """The sections every scenario has, whatever services it configures."""
+
+    version: Literal[1]
+    name: str = ""
+    description: str = ""
+    seed: int = 0
+    clock: ClockSpec = Field(default_factory=ClockSpec)
+    journal: JournalSpec = Field(default_factory=JournalSpec)
+    faults: list[FaultRule] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: the model instance plus the texts it came from (for reset and display)."""
+
+    model: CoreScenario
+    sources: tuple[str, ...]
+
+    def section(self, service: str) -> BaseModel | None:
+        services = getattr(self.model, "services", None)
+        return getattr(services, service, None) if services is not None else None
+
+
+def scenario_model(sections: Mapping[str, type[BaseModel]]) -> type[CoreScenario]:
+    """The scenario model for an app built with these service sections."""
+    services: type[BaseModel] = create_model(  # type: ignore[call-overload]  # dynamic fields
+        "Services",
+        __config__=ConfigDict(extra="forbid"),
+        **{name: (model | None, None) for name, model in sections.items()},
+    )
+    return create_model(  # type: ignore[call-overload, no-any-return]  # dynamic fields
+        "Scenario",
+        __base__=CoreScenario,
+        services=(services, Field(default_factory=services)),
+    )
+
+
+def json_schema(sections: Mapping[str, type[BaseModel]]) -> dict[str, Any]:
+    """The JSON Schema of scenario files for these services."""
+    schema = scenario_model(sections).model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "transfer-emulators scenario"
+    return schema
+
+
+def load_scenario(
+    sources: Iterable[tuple[str, str]],
+    sections: Mapping[str, type[BaseModel]],
+    actions: Mapping[str, Iterable[str]] | None = None,
+) -> Scenario:
+    """Validate and merge (name, YAML text) pairs, later ones overriding earlier ones.
+
+    `actions` maps a service to the timeline actions it understands; events naming others are errors.
+    """
+    sources = list(sources)
+    merged: dict[str, Any] = {}
+    where: dict[tuple[str | int, ...], Location] = {}
+    problems: list[Problem] = []
+    for name, text in sources:
+        try:
+            data, lines = _parse(name, text)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(name, 1, "", "a scenario must be a mapping"))
+            continue
+        _merge(merged, data)
+        where.update({path: (name, line) for path, line in lines.items()})
+    if problems:
+        raise ScenarioError(problems)
+    model_cls = scenario_model(sections)
+    first = sources[0][0] if sources else "<scenario>"
+    try:
+        model = model_cls.model_validate(merged)
+    except ValidationError as exc:
+        raise ScenarioError(_problems(exc.errors(), where, first)) from exc
+    problems = _check_timeline(model, actions or {}, where, first)
+    if problems:
+        raise ScenarioError(problems)
+    return Scenario(model, tuple(text for _, text in sources))
+
+
+def load_files(
+    paths: Iterable[str | Path],
+    sections: Mapping[str, type[BaseModel]],
+    actions: Mapping[str, Iterable[str]] | None = None,
+) -> Scenario:
+    """`load_scenario` on files; an unreadable file is a problem like any other."""
+    sources = []
+    for path in paths:
+        try:
+            sources.append((str(path), Path(path).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError([Problem(str(path), 0, "", f"cannot read the file: {exc}")]) from exc
+    return load_scenario(sources, sections, actions)
+
+
+def _parse(name: str, text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise ScenarioError([Problem(name, line, "", f"not valid YAML: {exc.problem}")]) from exc
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(name, 0, "", f"not valid YAML: {exc}")]) from exc
+    lines: dict[tuple[str | int, ...], int] = {}
+    if node is not None:
+        _locate(node, (), lines)
+    return data, lines
+
+
+def _locate(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*path, str(key.value))
+            _locate(value, child, lines)
+            lines[child] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _locate(item, (*path, i), lines)
+
+
+def _merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _problems(
+    errors: list[Any], where: Mapping[tuple[str | int, ...], Location], default: str
+) -> list[Problem]:
+    problems: dict[tuple[str, int, str], Problem] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        n = next(n for n in range(len(loc), -1, -1) if n == 0 or loc[:n] in where)
+        file, line = where.get(loc[:n], (default, 0))
+        # Past the deepest key present in the file, only a missing key is worth naming; the rest are
+        # the validator's own labels (e.g. the branches of a union).
+        key = loc[: n + 1] if err["type"] == "missing" and n < len(loc) else loc[:n]
+        message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        problem = Problem(file, line, ".".join(map(str, key)), message)
+        problems.setdefault((file, line, problem.key), problem)
+    return list(problems.values())
+
+
+def _check_timeline(
+    model: CoreScenario,
+    actions: Mapping[str, Iterable[str]],
+    where: Mapping[tuple[str | int, ...], Location],
+    default: str,
+) -> list[Problem]:
+    problems = []
+    for i, event in enumerate(model.timeline):
+        file, line = where.get(("timeline", i), (default, 0))
+        known = set(actions.get(event.service, ()))
+        if event.service not in actions:
+            problems.append(
+                Problem(file, line, f"timeline.{i}.service", f"unknown service {event.service!r}")
+            )
+        elif event.action not in known:
+            message = f"unknown action {event.action!r}; known: {', '.join(sorted(known)) or 'none'}"
+            problems.append(Problem(file, line, f"timeline.{i}.action", message))
+    return problems
+
+
+def schema_text(sections: Mapping[str, type[BaseModel]]) -> str:
+    """The JSON Schema as the text shipped with the package."""
+    return json.dumps(json_schema(sections), indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,45 @@
+"""What a service package hands the core: its name, scenario section, store, routes and error format.
+
+The core assembles apps, Worlds and scenarios from a list of `Service`s and never imports a service
+package itself (the list is made in `emulators.app`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+if TYPE_CHECKING:
+    from emulators.core.host import Host
+    from emulators.core.world import World
+
+TimelineAction = Callable[["World", Mapping[str, Any], datetime], None]
+
+
+@dataclass(frozen=True)
+class Service:
+    """One emulated service, as the core sees it.
+
+    - `section`: the model of its `services.<name>` scenario section.
+    - `build_store`: makes the service's state for a new World (the section may be None).
+    - `routes`: its mounts, each a sub-app under one of the service's real path prefixes.
+    - `render_error`: a response in the service's own error format, for fault rules and core errors.
+    - `actions`: timeline actions a scenario may schedule.
+    - `summary`: what `GET /_emulator/state` shows of the store.
+    - `describe`: lines printed at start-up (base URLs, tokens), given the store and the base URL.
+    """
+
+    name: str
+    section: type[BaseModel]
+    build_store: Callable[[World, Any], object]
+    routes: Callable[[Host], list[BaseRoute]]
+    render_error: Callable[[int, str | None], Response]
+    actions: Mapping[str, TimelineAction] = field(default_factory=dict)
+    summary: Callable[[Any], Any] = lambda store: None
+    describe: Callable[[Any, str], list[str]] = lambda store, base: []

@@ -1,0 +1,119 @@
+"""The Relativity Transfer Service v2 emulator: its sub-apps, error handling and scenario wiring.
+
+Mounted under the real prefixes: `/transfer-service` (the API at `/api/v2/...` and the QC report
+blobs at `/qc/...`) and `/Relativity/Identity` (the token endpoint).
+
+Known deviations from the real service (the public doc is silent; these are our choices):
+- TransferStatus is `Queued` before agent pickup and `Cancelled` after a cancel; the enumeration
+  status is `cancelled` when a job is cancelled before enumeration completed.
+- The enumeration `error` reads `ER_xxxxx: <description from the doc's table>`.
+- `POST v2/transfer/jobs` answers 200 with an empty body; a reused `transferJobID` is a 400.
+- The swagger's `eta` field is not returned (the doc does not list it).
+- `sourceFullPath` is the SAS URL without its query, so the signature is never echoed.
+- QC reports are served by the emulator itself (path-style blob URLs), not by Azure.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from emulators.core.errors import BadRequestBody
+from emulators.core.host import Host
+from emulators.core.service import Service
+from emulators.core.world import World
+from emulators.relativity import timeline
+from emulators.relativity.errors import RelativityError, render_error
+from emulators.relativity.jobs import create_preset_job
+from emulators.relativity.routes import API_ROUTES, IDENTITY_ROUTES
+from emulators.relativity.scenario import RelativitySection
+from emulators.relativity.store import RelativityStore, new_store, summary
+
+API_PREFIX = "/transfer-service"
+IDENTITY_PREFIX = "/Relativity/Identity"
+
+
+async def _on_relativity_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RelativityError)
+    return render_error(exc.status, exc.message, exc.headers)
+
+
+async def _on_bad_body(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BadRequestBody)
+    return render_error(400, exc.message)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return render_error(exc.status_code, exc.detail, dict(exc.headers or {}))
+
+
+async def _on_server_error(request: Request, exc: Exception) -> Response:
+    return render_error(500, "An unexpected error occurred.")
+
+
+def _sub_app(host: Host, routes: list[Route]) -> Starlette:
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            RelativityError: _on_relativity_error,
+            BadRequestBody: _on_bad_body,
+            HTTPException: _on_http_error,
+            Exception: _on_server_error,
+        },
+    )
+    app.router.redirect_slashes = False
+    app.state.host = host
+    return app
+
+
+def routes(host: Host) -> list[BaseRoute]:
+    return [
+        Mount(API_PREFIX, app=_sub_app(host, API_ROUTES)),
+        Mount(IDENTITY_PREFIX, app=_sub_app(host, IDENTITY_ROUTES)),
+    ]
+
+
+def build_store(world: World, section: RelativitySection | None) -> RelativityStore:
+    section = section or RelativitySection()
+    store = new_store(world, section)
+    for preset in section.jobs:
+        create_preset_job(store, preset, world.start + timedelta(seconds=preset.created))
+    return store
+
+
+def _summary(store: Any) -> Any:
+    return summary(store)
+
+
+def describe(store: Any, base: str) -> list[str]:
+    assert isinstance(store, RelativityStore)
+    lines = [
+        f"API:            {base}{API_PREFIX}/api/v2",
+        f"token endpoint: {base}{IDENTITY_PREFIX}/connect/token",
+    ]
+    lines += [
+        f"client:         {cid} / {secret} ({user.name})" for cid, (secret, user) in store.clients.items()
+    ]
+    lines += [f"bearer token:   {token} ({grant.user.name})" for token, grant in store.grants.items()]
+    for account in store.accounts.values():
+        lines.append(f"azure account:  {account.name} (containers: {', '.join(sorted(account.containers))})")
+    return lines
+
+
+SERVICE = Service(
+    name="relativity",
+    section=RelativitySection,
+    build_store=build_store,
+    routes=routes,
+    render_error=render_error,
+    actions=timeline.ACTIONS,
+    summary=_summary,
+    describe=describe,
+)

@@ -1,0 +1,303 @@
+"""Transfer jobs and their six documented stages, driven by the core engine.
+
+Doc, "Job stages" (EnumerationStatistics.Status / TransferStatus):
+    queued                  / Queued       waiting for agent pickup (`behaviour.queue_delay`)
+    inprogress              / InProgress   enumeration and copy under way
+    failed                  / Failed       enumeration failed; the transfer fails regardless
+    completed               / InProgress   enumeration done; copy finishing, then data validation
+    completed               / Completed    every enumerated file transferred; QC report starts
+    completed               / Failed       every file processed, some failed
+A cancelled job shows TransferStatus `Cancelled` (enumeration `cancelled` if it had not completed).
+
+Doc, "Status updates approximately every 10 seconds": a read returns the snapshot taken at the last
+refresh boundary (`behaviour.statistics_interval` after creation, and so on); a cancel refreshes it.
+Everything is computed from the clock, so a read is O(log n) whatever the job's size.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from emulators.core.engine import Progress, Transfer
+from emulators.relativity import auth
+from emulators.relativity.errors import bad_request, er_message, forbidden
+from emulators.relativity.fileshare import DestinationError, FilesharePath, parse_destination
+from emulators.relativity.models import CreateTransferRequest
+from emulators.relativity.plan import Plan, enumeration_refusal, make_plan
+from emulators.relativity.sas import SasError, SasUrl, parse_sas_url
+from emulators.relativity.scenario import PresetJob, User
+from emulators.relativity.store import RelativityStore
+
+AZURE_TO_R1 = "AzureToR1"
+
+
+@dataclass
+class TransferJob:
+    """One job: its request, its plan on the engine and its milestones."""
+
+    job_id: str
+    transfer_type: str
+    source: SasUrl
+    destination: FilesharePath
+    tags: dict[str, str] | None
+    created: datetime
+    pickup: datetime
+    interval: float
+    plan: Plan | None
+    transfer: Transfer | None
+    enumeration_failure: tuple[datetime, str] | None
+    validation_seconds: float
+    qc_seconds: float
+    cancelled_at: datetime | None = None
+
+    @property
+    def is_cloud(self) -> bool:
+        return self.transfer_type == AZURE_TO_R1
+
+    @property
+    def enumeration_end(self) -> datetime | None:
+        """When enumeration completed (None if it never does)."""
+        if self.enumeration_failure is not None or self.transfer is None:
+            return None
+        return self.transfer.enumeration_end
+
+    @property
+    def validation_end(self) -> datetime | None:
+        """When the job reaches its final status (None for a job whose enumeration fails)."""
+        if self.transfer is None or self.enumeration_failure is not None:
+            return None
+        return self.transfer.end + timedelta(seconds=self.validation_seconds)
+
+    @property
+    def finished_at(self) -> datetime:
+        if self.enumeration_failure is not None:
+            return self.enumeration_failure[0]
+        assert self.validation_end is not None
+        return self.validation_end
+
+    @property
+    def qc_ready_at(self) -> datetime | None:
+        """When the QC report can be fetched; None if this job never gets one."""
+        end = self.validation_end
+        if end is None or (self.cancelled_at is not None and self.cancelled_at < end):
+            return None
+        return end + timedelta(seconds=self.qc_seconds)
+
+    def fail_enumeration(self, at: datetime, code: str) -> None:
+        """Enumeration fails at `at` (kept if an earlier failure was already planned)."""
+        if self.enumeration_failure is None or at < self.enumeration_failure[0]:
+            self.enumeration_failure = (at, code)
+        if self.transfer is not None and at <= self.transfer.start:
+            self.transfer = None
+
+    def is_finished(self, at: datetime) -> bool:
+        return at >= self.finished_at
+
+    def snapshot_time(self, at: datetime) -> datetime:
+        """The refresh boundary whose statistics a read at `at` sees."""
+        steps = math.floor((at - self.created).total_seconds() / self.interval)
+        snapshot = self.created + timedelta(seconds=steps * self.interval)
+        if self.cancelled_at is not None and snapshot < self.cancelled_at <= at:
+            snapshot = self.cancelled_at
+        return max(snapshot, self.created)
+
+    def cancel(self, at: datetime) -> None:
+        """Doc, DELETE: cancel an in-progress Cloud transfer job, or say why not (400)."""
+        if not self.is_cloud:
+            raise bad_request("The job is not a Cloud transfer job.")
+        if self.cancelled_at is not None:
+            raise bad_request("The job is already cancelled.")
+        if self.is_finished(at):
+            raise bad_request("The job is already finished.")
+        self.cancelled_at = at
+        if self.transfer is not None:
+            self.transfer.cancel(max(at, self.transfer.start))
+
+    def status(self, at: datetime) -> tuple[str, str, str | None]:
+        """(transferStatus, enumeration status, enumeration error) at `at`."""
+        cancelled = self.cancelled_at is not None and self.cancelled_at <= at
+        failure = self.enumeration_failure
+        if failure is not None and failure[0] <= at and not (cancelled and self.cancelled_at < failure[0]):
+            return "Failed", "failed", er_message(failure[1])
+        enumeration_end = self.enumeration_end
+        enumerated = enumeration_end is not None and enumeration_end <= at
+        if cancelled:
+            return "Cancelled", "completed" if enumerated else "cancelled", None
+        if at < self.pickup:
+            return "Queued", "queued", None
+        if not enumerated:
+            return "InProgress", "inprogress", None
+        assert self.validation_end is not None
+        if at < self.validation_end:
+            return "InProgress", "completed", None
+        return ("Failed" if self.counters(at)["failedFiles"] else "Completed"), "completed", None
+
+    def counters(self, at: datetime) -> dict[str, int]:
+        """TransferStatistics plus the enumeration totals at `at`."""
+        progress = self.transfer.progress(at) if self.transfer is not None else None
+        succeeded, failed, succeeded_bytes, failed_bytes = _split(progress)
+        validated = (
+            self.validation_end is not None and at >= self.validation_end and self.cancelled_at is None
+        )
+        if validated and self.plan is not None and self.transfer is not None:
+            moved = self.plan.validation_failures
+            moved_bytes = sum(self.transfer.size(i) for i in moved)
+            succeeded, failed = succeeded - len(moved), failed + len(moved)
+            succeeded_bytes, failed_bytes = succeeded_bytes - moved_bytes, failed_bytes + moved_bytes
+        enumerated = self.enumeration_end is not None and at >= self.enumeration_end
+        empty = self.plan.empty_directories if self.plan is not None and enumerated else 0
+        copied = self.transfer is not None and at >= self.transfer.end and self.cancelled_at is None
+        return {
+            "successfulFiles": succeeded,
+            "failedFiles": failed,
+            "successfulBytes": succeeded_bytes,
+            "failedBytes": failed_bytes,
+            "successfulEmptyDirectories": empty if copied else 0,
+            "totalFiles": progress.enumerated if progress else 0,
+            "totalSize": progress.enumerated_bytes if progress else 0,
+            "totalEmptyDirectories": empty,
+        }
+
+    def document(self, at: datetime) -> dict[str, Any]:
+        """GetJobResultv2 as a read at `at` sees it (the last refreshed snapshot)."""
+        snapshot = self.snapshot_time(at)
+        transfer_status, enumeration_status, error = self.status(snapshot)
+        c = self.counters(snapshot)
+        return {
+            "transferStatus": transfer_status,
+            "transferJobID": self.job_id,
+            "destinationFullPath": self.destination.full,
+            "sourceFullPath": self.source.url.split("?", 1)[0],
+            "tags": self.tags,
+            "transferStatistics": {
+                "successfulFiles": c["successfulFiles"],
+                "failedFiles": c["failedFiles"],
+                "skippedFiles": 0,
+                "successfulBytes": c["successfulBytes"],
+                "failedBytes": c["failedBytes"],
+                "skippedBytes": 0,
+                "successfulEmptyDirectories": c["successfulEmptyDirectories"],
+                "failedEmptyDirectories": 0,
+                "skippedEmptyDirectories": 0,
+            },
+            "enumerationStatistics": {
+                "totalFiles": c["totalFiles"],
+                "totalSize": c["totalSize"],
+                "totalEmptyDirectories": c["totalEmptyDirectories"],
+                "status": enumeration_status,
+                "error": error,
+            },
+            "transferType": self.transfer_type,
+        }
+
+
+def _split(progress: Progress | None) -> tuple[int, int, int, int]:
+    if progress is None:
+        return 0, 0, 0, 0
+    return progress.succeeded, progress.failed, progress.succeeded_bytes, progress.failed_bytes
+
+
+def start_job(
+    store: RelativityStore,
+    job_id: str,
+    source: SasUrl,
+    destination: FilesharePath,
+    tags: dict[str, str] | None,
+    created: datetime,
+    transfer_type: str = AZURE_TO_R1,
+) -> TransferJob:
+    """Register a job and lay out its whole future on the engine."""
+    behaviour = store.behaviour
+    account = store.accounts[source.account]
+    pickup = created + timedelta(seconds=behaviour.queue_delay)
+    plan: Plan | None = None
+    transfer: Transfer | None = None
+    failure: tuple[datetime, str] | None = None
+    refusal = enumeration_refusal(source, account, pickup)
+    if refusal is not None:
+        failure = (pickup, refusal)
+    else:
+        plan = make_plan(source, account, store.data_faults)
+        transfer = Transfer(plan.files, behaviour.rate, pickup, plan.failures)
+        if plan.enumeration_failure is not None:
+            position, code = plan.enumeration_failure
+            at = pickup + timedelta(seconds=transfer.enumerated_after(position))
+            failure = (at, code)
+            transfer.abort(at, code)
+        expiry = source.expiry
+        if expiry is not None and expiry < transfer.natural_end:
+            transfer.abort(expiry, "ER_00005")
+            if expiry < transfer.enumeration_end and failure is None:
+                failure = (expiry, "ER_00005")
+    files = len(plan.files) if plan is not None else 0
+    job = TransferJob(
+        job_id=job_id,
+        transfer_type=transfer_type,
+        source=source,
+        destination=destination,
+        tags=tags,
+        created=created,
+        pickup=pickup,
+        interval=behaviour.statistics_interval,
+        plan=plan,
+        transfer=transfer,
+        enumeration_failure=failure,
+        validation_seconds=behaviour.validation.seconds(files),
+        qc_seconds=behaviour.qc_report.seconds(files),
+    )
+    store.jobs[job_id] = job
+    return job
+
+
+def check_source(store: RelativityStore, source_path: str, now: datetime) -> SasUrl:
+    """Doc, "Source requirements": a SAS URL with Read and List, valid for at least 7 more days."""
+    try:
+        source = parse_sas_url(source_path)
+    except SasError as exc:
+        raise bad_request(str(exc)) from None
+    if source.is_account_sas or source.resource not in ("c", "d"):
+        raise bad_request("sourcePath must be a container or directory SAS URL (sr=c or sr=d).")
+    if not {"r", "l"} <= set(source.permissions):
+        raise bad_request("sourcePath SAS token must grant Read and List permissions (sp=rl).")
+    minimum = timedelta(seconds=store.behaviour.minimum_sas_lifetime)
+    if source.expiry is None or source.expiry < now + minimum:
+        raise bad_request("sourcePath SAS token must be valid for at least 7 days (se).")
+    if source.account not in store.accounts:
+        raise bad_request(f"sourcePath storage account '{source.account}' is not reachable.")
+    return source
+
+
+def check_destination(destination_path: str, user: User | None) -> FilesharePath:
+    """A RelativityOne fileshare path under a writable staging folder that the user can reach."""
+    try:
+        destination = parse_destination(destination_path)
+    except DestinationError as exc:
+        raise bad_request(str(exc)) from None
+    if user is not None and not auth.can_write(user, destination):
+        raise forbidden("The user has no access to the destination fileshare.")
+    return destination
+
+
+def create_job(
+    store: RelativityStore, request: CreateTransferRequest, user: User, now: datetime
+) -> TransferJob:
+    """POST v2/transfer/jobs: validate against the World, then queue the job."""
+    if request.transfer_job_id in store.jobs:
+        raise bad_request(f"A transfer job with transferJobID {request.transfer_job_id} already exists.")
+    if request.transfer_type not in (None, AZURE_TO_R1):
+        raise bad_request(f"transferType must be {AZURE_TO_R1}.")
+    source = check_source(store, request.source_path, now)
+    destination = check_destination(request.destination_path, user)
+    return start_job(store, request.transfer_job_id, source, destination, request.tags, now)
+
+
+def create_preset_job(store: RelativityStore, preset: PresetJob, created: datetime) -> TransferJob:
+    """A job the scenario says exists already (checked when the scenario was validated)."""
+    source = parse_sas_url(preset.sourcePath)
+    destination = parse_destination(preset.destinationPath)
+    job_id = str(uuid.UUID(preset.transferJobID))
+    return start_job(store, job_id, source, destination, preset.tags, created, preset.transferType)

@@ -1,0 +1,105 @@
+"""Turning a job's SAS source into an engine plan: which blobs, which fail, and why.
+
+The doc's rules the emulator applies here, at the moment the service would discover them:
+- enumeration (at agent pickup): the SAS signature must verify with the account key (else ER_00001),
+  the token must be inside its validity window (`st` in the future: ER_00001; `se` passed: ER_00005),
+  a directory SAS needs a hierarchical-namespace account (else ER_00002), the container must exist
+  (else ER_10001);
+- copy: archived blobs fail with ER_20004, names breaking the Relativity naming rules with ER_20005,
+  and data-fault rules with their own codes; a SAS that expires before the copy ends aborts every
+  unfinished file with ER_00005.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from emulators.core.datafaults import DataFaults
+from emulators.core.storage import FileRange, GeneratedFiles
+from emulators.relativity.errors import er_code
+from emulators.relativity.fileshare import naming_violation
+from emulators.relativity.sas import SasError, SasUrl, verify_signature
+from emulators.relativity.store import Account
+
+ARCHIVE_TIER = "Archive"
+
+
+@dataclass
+class Plan:
+    """What a job will copy and how each file ends."""
+
+    files: FileRange
+    prefix: str
+    failures: dict[int, str] = field(default_factory=dict)
+    validation_failures: dict[int, str] = field(default_factory=dict)
+    enumeration_failure: tuple[int, str] | None = None
+    empty_directories: int = 0
+
+
+def enumeration_refusal(sas: SasUrl, account: Account, at: datetime) -> str | None:
+    """The ER code with which enumerating this source fails at `at`, if it does."""
+    try:
+        signed = verify_signature(sas, account.key)
+    except SasError:
+        signed = False
+    if not signed:
+        return "ER_00001"
+    if sas.start is not None and at < sas.start:
+        return "ER_00001"
+    if sas.expiry is not None and at >= sas.expiry:
+        return "ER_00005"
+    if sas.resource == "d" and not account.hierarchical_namespace:
+        return "ER_00002"
+    if sas.container not in account.containers:
+        return "ER_10001"
+    return None
+
+
+def make_plan(sas: SasUrl, account: Account, faults: DataFaults) -> Plan:
+    """The files under the SAS source and each file's outcome."""
+    tree = account.containers[sas.container]
+    prefix = f"{sas.path}/" if sas.path else ""
+    files = tree.files(prefix)
+    plan = Plan(files, prefix, empty_directories=len(tree.empty_directories(prefix)))
+    location = f"{account.name}/{sas.container}/"
+    for start, generated, lo, hi in files.segments():
+        if generated is None:
+            for offset, entry in enumerate(files.explicit):
+                _judge(plan, start + offset, entry.path, entry.attrs.get("tier"), location, faults)
+        else:
+            _judge_generated(plan, start, generated, lo, hi, location, faults)
+    return plan
+
+
+def _judge(plan: Plan, position: int, path: str, tier: str | None, location: str, faults: DataFaults) -> None:
+    fault = faults.outcome(location + path) if faults else None
+    if fault is not None and fault.stage == "enumeration":
+        if plan.enumeration_failure is None:
+            plan.enumeration_failure = (position, er_code(fault.error))
+        return
+    if fault is not None and fault.stage == "validation":
+        plan.validation_failures[position] = er_code(fault.error)
+        return
+    if fault is not None:
+        plan.failures[position] = er_code(fault.error)
+    elif tier == ARCHIVE_TIER:
+        plan.failures[position] = "ER_20004"
+    elif naming_violation(path[len(plan.prefix) :]) is not None:
+        plan.failures[position] = "ER_20005"
+
+
+def _judge_generated(
+    plan: Plan, start: int, generated: GeneratedFiles, lo: int, hi: int, location: str, faults: DataFaults
+) -> None:
+    # Generated names differ only in their index digits and extension, so checking the first and last
+    # name of the range against the naming rules stands for all of them; fault globs need every name.
+    tier = generated.spec.attrs.get("tier")
+    if (
+        not faults
+        and tier != ARCHIVE_TIER
+        and all(naming_violation(generated.path(i)[len(plan.prefix) :]) is None for i in {lo, hi - 1})
+    ):
+        return
+    for i in range(lo, hi):
+        _judge(plan, start + i - lo, generated.path(i), tier, location, faults)

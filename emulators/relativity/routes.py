@@ -1,0 +1,159 @@
+"""The documented endpoints of the Relativity Transfer Service v2, and the token and report URLs.
+
+Each handler: check the bearer token → read the document → `world.catch_up()` → call the job state
+machine → render. Errors are raised (`RelativityError`) and rendered once, in `app.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from emulators.core.host import world_of
+from emulators.core.http import read_body, read_json_object
+from emulators.relativity import auth, qc
+from emulators.relativity.errors import bad_request, not_found
+from emulators.relativity.jobs import TransferJob, create_job
+from emulators.relativity.models import EMPTY_JOB_ID, CreateTransferRequest, parse_job_id
+from emulators.relativity.scenario import User
+from emulators.relativity.store import RelativityStore
+
+CORRELATION_HEADER = "correlation-id"
+
+
+def _store(request: Request) -> RelativityStore:
+    return world_of(request).store(RelativityStore)
+
+
+def _correlation(request: Request) -> dict[str, str]:
+    value = request.headers.get(CORRELATION_HEADER)
+    if value is None:
+        return {}
+    parse_job_id(value, CORRELATION_HEADER)
+    return {CORRELATION_HEADER: value}
+
+
+def _authenticated(request: Request) -> tuple[RelativityStore, User, datetime]:
+    store = _store(request)
+    now = store.world.catch_up()
+    user = auth.authenticate(store, request.headers.get("authorization"), now)
+    return store, user, now
+
+
+def _job(store: RelativityStore, request: Request) -> TransferJob:
+    job_id = parse_job_id(request.path_params["job_id"], "jobId")
+    job = store.jobs.get(job_id)
+    if job is None:
+        raise not_found()
+    return job
+
+
+async def create_transfer_job(request: Request) -> Response:
+    """POST v2/transfer/jobs — register and queue a copy job (200, empty body)."""
+    headers = _correlation(request)
+    store, user, _ = _authenticated(request)
+    document = CreateTransferRequest.parse(await read_json_object(request))
+    create_job(store, document, user, store.world.catch_up())
+    return Response(status_code=200, headers=headers)
+
+
+async def get_transfer_job(request: Request) -> Response:
+    """GET v2/transfer/jobs/{jobId} — GetJobResultv2 as of the last statistics refresh."""
+    headers = _correlation(request)
+    store, _, now = _authenticated(request)
+    return JSONResponse(_job(store, request).document(now), headers=headers)
+
+
+async def cancel_transfer_job(request: Request) -> Response:
+    """DELETE v2/transfer/jobs/{jobId} — cancel an in-progress Cloud transfer job."""
+    headers = _correlation(request)
+    store, _, now = _authenticated(request)
+    if parse_job_id(request.path_params["job_id"], "jobId") == EMPTY_JOB_ID:
+        raise bad_request("The jobId must not be empty (00000000-0000-0000-0000-000000000000).")
+    _job(store, request).cancel(now)
+    return Response(status_code=200, headers=headers)
+
+
+async def get_qc_report(request: Request) -> Response:
+    """GET v2/transfer/jobs/{jobId}/qc — a SAS URL of the QC report, 404 until it is ready."""
+    headers = _correlation(request)
+    store, _, now = _authenticated(request)
+    job = _job(store, request)
+    ready = job.qc_ready_at
+    if ready is None or now < ready:
+        raise not_found("The QC report has not been generated yet.")
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    return JSONResponse({"sasUrl": qc.report_url(store, job, origin, now)}, headers=headers)
+
+
+async def download_qc_report(request: Request) -> Response:
+    """The report blob behind a QC SAS URL (served the way Azure serves a blob, errors in XML)."""
+    store = _store(request)
+    now = store.world.catch_up()
+    job_id = request.path_params["job_id"]
+    problem = qc.check_report_url(store, job_id, request.query_params, now)
+    job = store.jobs.get(job_id)
+    if problem is None and (job is None or job.qc_ready_at is None or now < job.qc_ready_at):
+        problem = "BlobNotFound"
+    if problem is not None or job is None:
+        return _azure_error(problem or "BlobNotFound")
+    return StreamingResponse(
+        qc.report_rows(job),
+        media_type="text/csv",
+        headers={"x-ms-blob-type": "BlockBlob", "Content-Disposition": "attachment; filename=qc-report.csv"},
+    )
+
+
+async def connect_token(request: Request) -> Response:
+    """POST /Relativity/Identity/connect/token — client-credentials bearer tokens."""
+    store = _store(request)
+    now = store.world.catch_up()
+    try:
+        form = await _form(request)
+        return JSONResponse(auth.issue_token(store, form, now), headers={"Cache-Control": "no-store"})
+    except auth.OAuthError as exc:
+        body = {"error": exc.error, "error_description": exc.description}
+        return JSONResponse(body, status_code=exc.status)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        raise auth.OAuthError("invalid_request", "The body must be application/x-www-form-urlencoded.")
+    try:
+        text = (await read_body(request)).decode("utf-8")
+    except UnicodeDecodeError:
+        raise auth.OAuthError("invalid_request", "The body is not UTF-8.") from None
+    return dict(parse_qsl(text))
+
+
+_AZURE_STATUS = {"AuthenticationFailed": 403, "AuthorizationPermissionMismatch": 403, "BlobNotFound": 404}
+
+
+def _azure_error(code: str) -> Response:
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code><Message>{code}</Message></Error>'
+    )
+    return Response(
+        body, _AZURE_STATUS[code], media_type="application/xml", headers={"x-ms-error-code": code}
+    )
+
+
+API_ROUTES = [
+    Route("/api/v2/transfer/jobs", create_transfer_job, methods=["POST"], name="create_transfer_job"),
+    Route("/api/v2/transfer/jobs/{job_id}", get_transfer_job, methods=["GET"], name="get_transfer_job"),
+    Route(
+        "/api/v2/transfer/jobs/{job_id}", cancel_transfer_job, methods=["DELETE"], name="cancel_transfer_job"
+    ),
+    Route("/api/v2/transfer/jobs/{job_id}/qc", get_qc_report, methods=["GET"], name="get_qc_report"),
+    Route(
+        f"/{qc.REPORT_CONTAINER}/{{job_id}}/{qc.REPORT_NAME}",
+        download_qc_report,
+        methods=["GET"],
+        name="download_qc_report",
+    ),
+]
+IDENTITY_ROUTES = [Route("/connect/token", connect_token, methods=["POST"], name="connect_token")]

@@ -1,0 +1,126 @@
+"""The `services.relativity` section of a scenario: identities, Azure accounts and behaviour.
+
+    services:
+      relativity:
+        users:    [{name, groups, fileshares}]        who may use the API and which fileshares they reach
+        clients:  [{client_id, client_secret, user}]  OAuth2 client-credentials clients
+        tokens:   [{token, user, expires}]            ready-made bearer tokens (for curl and tests)
+        azure:    {ACCOUNT: {key, containers: {NAME: tree}}}
+        jobs:     [...]                               jobs that exist before the first request
+        behaviour: {...}                              delays, rates, statistics refresh, QC report
+        data_faults: [{match, error, stage, probability}]
+
+`match` globs run over `account/container/blob`; `error` is an Azure error code or an ER code.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from emulators.core.datafaults import DataFault
+from emulators.core.engine import RateModel
+from emulators.core.storage import TreeSpec
+from emulators.relativity.fileshare import parse_destination
+from emulators.relativity.sas import parse_sas_url
+
+DEV_ACCOUNT = "devstoreaccount1"
+DEV_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+SYSTEM_ADMINISTRATORS = "System Administrators"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class User(_Spec):
+    name: str
+    groups: list[str] = Field(default_factory=list)
+    fileshares: list[str] = Field(default_factory=list, description="UNC roots, e.g. \\\\files.t001...\\T001")
+
+    @model_validator(mode="after")
+    def _fileshares_parse(self) -> User:
+        for root in self.fileshares:
+            parse_destination(root.rstrip("\\") + "\\ARM")
+        return self
+
+
+class Client(_Spec):
+    client_id: str
+    client_secret: str
+    user: str
+
+
+class StaticToken(_Spec):
+    token: str = Field(min_length=8)
+    user: str
+    expires: datetime | None = Field(default=None, description="default: never")
+
+
+class AzureAccount(_Spec):
+    key: str = Field(default=DEV_ACCOUNT_KEY, description="base64 account key that signs SAS tokens")
+    hierarchical_namespace: bool = Field(default=False, description="ADLS Gen2: directory SAS allowed")
+    containers: dict[str, TreeSpec] = Field(default_factory=dict)
+
+
+class Delay(_Spec):
+    """A delay that grows with the number of files: base + per_file * files (seconds)."""
+
+    base: float = Field(default=0, ge=0)
+    per_file: float = Field(default=0, ge=0)
+
+    def seconds(self, files: int) -> float:
+        return self.base + self.per_file * files
+
+
+class Behaviour(_Spec):
+    queue_delay: float = Field(default=5, ge=0, description="seconds until an agent picks a job up")
+    statistics_interval: float = Field(default=10, gt=0, description="seconds between status refreshes")
+    rate: RateModel = Field(default_factory=RateModel)
+    validation: Delay = Field(default_factory=lambda: Delay(base=5, per_file=0.0005))
+    qc_report: Delay = Field(default_factory=lambda: Delay(base=30, per_file=0.002))
+    qc_url_lifetime: float = Field(default=900, gt=0, description="seconds a QC report URL stays valid")
+    token_lifetime: float = Field(default=3600, gt=0, description="seconds an issued bearer token lives")
+    minimum_sas_lifetime: float = Field(default=7 * 86400, ge=0, description="doc: at least 7 days")
+
+
+class PresetJob(_Spec):
+    """A job that exists when the scenario starts (e.g. one made by another Relativity transfer tool)."""
+
+    transferJobID: str  # spelled as the API spells it
+    sourcePath: str
+    destinationPath: str
+    transferType: str = "AzureToR1"
+    tags: dict[str, str] | None = None
+    created: float = Field(default=0, ge=0, description="seconds after the clock's start")
+
+    @model_validator(mode="after")
+    def _parses(self) -> PresetJob:
+        uuid.UUID(self.transferJobID)
+        parse_sas_url(self.sourcePath)
+        parse_destination(self.destinationPath)
+        return self
+
+
+class RelativitySection(_Spec):
+    users: list[User] = Field(default_factory=list)
+    clients: list[Client] = Field(default_factory=list)
+    tokens: list[StaticToken] = Field(default_factory=list)
+    azure: dict[str, AzureAccount] = Field(default_factory=dict)
+    jobs: list[PresetJob] = Field(default_factory=list)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    data_faults: list[DataFault] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> RelativitySection:
+        names = {u.name for u in self.users}
+        for kind, items in (("client", self.clients), ("token", self.tokens)):
+            for item in items:
+                if item.user not in names:
+                    raise ValueError(f"{kind} refers to unknown user {item.user!r}")
+        for job in self.jobs:
+            if parse_sas_url(job.sourcePath).account not in self.azure:
+                raise ValueError(f"job {job.transferJobID} reads from an undeclared Azure account")
+        return self

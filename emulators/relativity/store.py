@@ -1,0 +1,89 @@
+"""All Relativity Transfer Service state of one World: identities, Azure accounts, jobs, keys."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from emulators.core.datafaults import DataFaults
+from emulators.core.storage import Tree
+from emulators.relativity.scenario import Behaviour, RelativitySection, User
+
+if TYPE_CHECKING:
+    from emulators.core.world import World
+    from emulators.relativity.jobs import TransferJob
+
+
+@dataclass
+class Account:
+    """An Azure storage account the scenario declares."""
+
+    name: str
+    key: str
+    hierarchical_namespace: bool
+    containers: dict[str, Tree]
+
+
+@dataclass
+class Grant:
+    """What a bearer token stands for."""
+
+    user: User
+    expires: datetime | None
+    client_id: str | None = None
+
+
+@dataclass
+class RelativityStore:
+    """The service's state; built from the scenario section by `build_store`."""
+
+    world: World
+    behaviour: Behaviour
+    users: dict[str, User]
+    clients: dict[str, tuple[str, User]]
+    accounts: dict[str, Account]
+    data_faults: DataFaults
+    signing_key: bytes
+    report_key: str
+    grants: dict[str, Grant] = field(default_factory=dict)
+    jobs: dict[str, TransferJob] = field(default_factory=dict)
+
+
+def new_store(world: World, section: RelativitySection) -> RelativityStore:
+    """A fresh store for a new World (jobs the scenario presets are added by the caller)."""
+    users = {u.name: u for u in section.users}
+    accounts = {
+        name: Account(
+            name,
+            spec.key,
+            spec.hierarchical_namespace,
+            {c: Tree(tree, world.seed, world.start) for c, tree in spec.containers.items()},
+        )
+        for name, spec in section.azure.items()
+    }
+    store = RelativityStore(
+        world=world,
+        behaviour=section.behaviour,
+        users=users,
+        clients={c.client_id: (c.client_secret, users[c.user]) for c in section.clients},
+        accounts=accounts,
+        data_faults=DataFaults(section.data_faults, world.seed),
+        signing_key=world.ids.random.randbytes(32),
+        report_key=base64.b64encode(world.ids.random.randbytes(32)).decode(),
+    )
+    for token in section.tokens:
+        store.grants[token.token] = Grant(users[token.user], token.expires)
+    return store
+
+
+def summary(store: RelativityStore) -> dict[str, Any]:
+    """What the control API's state dump shows of this service."""
+    now = store.world.clock.now()
+    return {
+        "jobs": {job_id: job.document(now) for job_id, job in store.jobs.items()},
+        "accounts": {name: sorted(a.containers) for name, a in store.accounts.items()},
+        "users": sorted(store.users),
+        "tokens_issued": len(store.grants),
+    }

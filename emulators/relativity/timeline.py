@@ -1,0 +1,48 @@
+"""Timeline actions a scenario can schedule for the Relativity service.
+
+rotate_account_key {account, key?}   the account key changes: SAS tokens signed with the old key
+                                      stop working (running copies fail ER_00005, queued jobs
+                                      fail enumeration with ER_00001)
+expire_token {token}                  a bearer token stops working at that instant
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from emulators.core.service import TimelineAction
+from emulators.core.world import World
+from emulators.relativity.store import RelativityStore
+
+
+def rotate_account_key(world: World, args: Mapping[str, Any], at: datetime) -> None:
+    store = world.store(RelativityStore)
+    account = store.accounts[str(args["account"])]
+    account.key = str(
+        args.get("key") or base64.b64encode(hashlib.sha256(account.key.encode()).digest()).decode()
+    )
+    for job in store.jobs.values():
+        if job.source.account != account.name or job.cancelled_at is not None:
+            continue
+        if at < job.pickup:
+            job.fail_enumeration(job.pickup, "ER_00001")
+        elif job.transfer is not None and at < job.transfer.end:
+            job.transfer.abort(at, "ER_00005")
+            if at < job.transfer.enumeration_end:
+                job.fail_enumeration(at, "ER_00005")
+
+
+def expire_token(world: World, args: Mapping[str, Any], at: datetime) -> None:
+    grant = world.store(RelativityStore).grants.get(str(args["token"]))
+    if grant is not None:
+        grant.expires = at
+
+
+ACTIONS: dict[str, TimelineAction] = {
+    "rotate_account_key": rotate_account_key,
+    "expire_token": expire_token,
+}
