@@ -21,7 +21,8 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Router
 
 from emulators.core.clock import ClockMode
 from emulators.core.control import control_app
@@ -30,6 +31,7 @@ from emulators.core.host import Host
 from emulators.core.journal import record_request
 from emulators.core.scenario import Scenario, load_files, load_scenario
 from emulators.core.service import Service
+from emulators.core.types import Receive, Scope, Send
 from emulators.relativity.app import SERVICE as RELATIVITY
 
 __all__ = ["SERVICES", "create_app", "default_scenario_path", "load_scenario_files"]
@@ -67,10 +69,13 @@ def create_app(
             [("<scenario>", scenario_text)],
             {s.name: s.section for s in services},
             {s.name: list(s.actions) for s in services},
+            default_scenario_path().parent,
         )
     else:
         scenario = load_scenario_files(scenario_files or [default_scenario_path()], services)
-    host = Host(services, scenario, clock_mode=clock, speed=speed, seed=seed)
+    host = Host(
+        services, scenario, clock_mode=clock, speed=speed, seed=seed, library=default_scenario_path().parent
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -86,7 +91,7 @@ def create_app(
             Mount("/_emulator", app=control_app(host, control_token, trusted_clients)),
             Mount(
                 "",
-                routes=host.routes,
+                app=Router(host.routes, default=_not_found),
                 middleware=[Middleware(record_request, host=host), Middleware(apply_faults, host=host)],
             ),
         ],
@@ -94,6 +99,11 @@ def create_app(
     )
     app.state.host = host
     return app
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    # Answer an unknown path inside the journal, so the journal records the 404 the client got.
+    await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
 
 
 async def _tick(host: Host) -> None:

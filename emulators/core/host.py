@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -33,8 +34,10 @@ class Host:
         clock_mode: ClockMode | None = None,
         speed: float | None = None,
         seed: int | None = None,
+        library: Path | None = None,
     ) -> None:
         self.services = list(services)
+        self.library = library
         self._by_name = {s.name: s for s in self.services}
         self.clock_mode = clock_mode
         self.speed = speed
@@ -63,7 +66,7 @@ class Host:
 
     def parse(self, sources: Sequence[tuple[str, str]]) -> Scenario:
         """Validate scenario texts for this app's services (raises ScenarioError)."""
-        return load_scenario(sources, self.sections, self.actions)
+        return load_scenario(sources, self.sections, self.actions, self.library)
 
     def load(self, scenario: Scenario) -> None:
         """Replace the scenario and start a World from it."""

@@ -54,6 +54,7 @@ class CoreScenario(_Spec):
     """The sections every scenario has, whatever services it configures."""
 
     version: Literal[1]
+    extends: str | list[str] | None = Field(default=None, description="scenarios this one starts from")
     name: str = ""
     description: str = ""
     seed: int = 0
@@ -101,9 +102,12 @@ def load_scenario(
     sources: Iterable[tuple[str, str]],
     sections: Mapping[str, type[BaseModel]],
     actions: Mapping[str, Iterable[str]] | None = None,
+    library: Path | None = None,
 ) -> Scenario:
     """Validate and merge (name, YAML text) pairs, later ones overriding earlier ones.
 
+    A document may start from others with `extends: NAME` (or a list): a path relative to its own
+    file, or the name of a scenario in `library` (the bundled scenarios), loaded first.
     `actions` maps a service to the timeline actions it understands; events naming others are errors.
     """
     sources = list(sources)
@@ -111,18 +115,12 @@ def load_scenario(
     where: dict[tuple[str | int, ...], Location] = {}
     problems: list[Problem] = []
     for name, text in sources:
-        try:
-            data, lines = _parse(name, text)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-            continue
-        if not isinstance(data, dict):
-            problems.append(Problem(name, 1, "", "a scenario must be a mapping"))
-            continue
-        _merge(merged, data)
-        where.update({path: (name, line) for path, line in lines.items()})
+        for doc_name, data, lines in _expand(name, text, library, problems, ()):
+            _merge(merged, data)
+            where.update({path: (doc_name, line) for path, line in lines.items()})
     if problems:
         raise ScenarioError(problems)
+    merged.pop("extends", None)
     model_cls = scenario_model(sections)
     first = sources[0][0] if sources else "<scenario>"
     try:
@@ -139,6 +137,7 @@ def load_files(
     paths: Iterable[str | Path],
     sections: Mapping[str, type[BaseModel]],
     actions: Mapping[str, Iterable[str]] | None = None,
+    library: Path | None = None,
 ) -> Scenario:
     """`load_scenario` on files; an unreadable file is a problem like any other."""
     sources = []
@@ -147,7 +146,47 @@ def load_files(
             sources.append((str(path), Path(path).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
             raise ScenarioError([Problem(str(path), 0, "", f"cannot read the file: {exc}")]) from exc
-    return load_scenario(sources, sections, actions)
+    return load_scenario(sources, sections, actions, library)
+
+
+_Document = tuple[str, dict[str, Any], dict[tuple[str | int, ...], int]]
+
+
+def _expand(
+    name: str, text: str, library: Path | None, problems: list[Problem], seen: tuple[str, ...]
+) -> list[_Document]:
+    """The document and, before it, every document it extends (depth first)."""
+    try:
+        data, lines = _parse(name, text)
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+        return []
+    if not isinstance(data, dict):
+        problems.append(Problem(name, 1, "", "a scenario must be a mapping"))
+        return []
+    bases = data.get("extends") or []
+    documents: list[_Document] = []
+    for base in [bases] if isinstance(bases, str) else bases:
+        line = lines.get(("extends",), 1)
+        path = _resolve(str(base), name, library)
+        if path is None or str(path) in seen or str(path) == name:
+            reason = "extends itself" if path is not None else f"cannot find scenario {base!r}"
+            problems.append(Problem(name, line, "extends", reason))
+            continue
+        try:
+            base_text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, line, "extends", f"cannot read {base!r}: {exc}"))
+            continue
+        documents += _expand(str(path), base_text, library, problems, (*seen, name))
+    return [*documents, (name, data, lines)]
+
+
+def _resolve(base: str, including: str, library: Path | None) -> Path | None:
+    folders = [Path(including).parent] if Path(including).is_file() else []
+    folders += [library] if library is not None else []
+    candidates = [folder / name for folder in folders for name in (base, f"{base}.yaml")]
+    return next((c for c in candidates if c.is_file()), None)
 
 
 def _parse(name: str, text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:

@@ -253,7 +253,12 @@ def test_sign_blob_url_matches_the_sdk_and_quotes_names():
 
 def test_a_single_label_host_is_path_style_like_azurite():
     sas = parse_sas_url(f"http://azurite:10000/devstoreaccount1/src/dir?{GOOD_QUERY}")
-    assert (sas.endpoint, sas.account, sas.container, sas.path) == ("emulator", "devstoreaccount1", "src", "dir")
+    assert (sas.endpoint, sas.account, sas.container, sas.path) == (
+        "emulator",
+        "devstoreaccount1",
+        "src",
+        "dir",
+    )
 
 
 def test_sign_blob_url_rejects_a_bad_key():
