@@ -9,6 +9,7 @@ transfer-emulators schema            print the scenario JSON Schema
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import sys
 from collections.abc import Sequence
@@ -104,6 +105,12 @@ def _announce(base: str, host: Host, files: list[str]) -> None:
         for line in service.describe(world.store_named(service.name), base):
             print(f"    {line}")
     sys.stdout.flush()
+
+
+def _shown(path: str) -> str:
+    """A path relative to the working directory when it lies below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 if __name__ == "__main__":
