@@ -9,8 +9,8 @@ transfer-emulators schema            print the scenario JSON Schema
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 

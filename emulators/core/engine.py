@@ -145,7 +145,7 @@ class Transfer:
         done = self._count(seconds, self.finished_after)
         failed = bisect.bisect_left(self._fail_pos, done)
         failed_bytes = self._fail_cum[failed]
-        if self.stop is not None and self.stop.code is not None and self.stop.at < at:
+        if self.stop is not None and self.stop.code is not None and self.stop.at <= at:
             extra = enumerated - done
             failed += extra
             failed_bytes += self._cum[enumerated] - self._cum[done]

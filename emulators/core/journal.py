@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"})
 _SECRET_FIELDS = r"(client_secret|password|secret|access_token|refresh_token|token|sig)"
 _FORM_SECRET = re.compile(rf"""(?i)(\b{_SECRET_FIELDS}=)[^&\s"]*""")
-_JSON_SECRET = re.compile(rf'(?i)("{_SECRET_FIELDS}"\s*:\s*")[^"]*')
+_JSON_SECRET = re.compile(rf'(?i)("{_SECRET_FIELDS}"\s*:\s*")(?:[^"\\]|\\.)*')
 MASK = "***"
 
 
@@ -64,7 +64,8 @@ def mask_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     for raw_name, raw_value in headers:
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
         if name in SECRET_HEADERS:
-            scheme = value.split(" ", 1)[0] if " " in value else ""
+            # Only credentials carry a scheme worth keeping; the first word of a cookie is a secret.
+            scheme = value.split(" ", 1)[0] if " " in value and name.endswith("authorization") else ""
             value = f"{scheme} {MASK}".strip()
         out[name] = f"{out[name]}, {value}" if name in out else value
     return out

@@ -116,6 +116,7 @@ def load_scenario(
     problems: list[Problem] = []
     for name, text in sources:
         for doc_name, data, lines in _expand(name, text, library, problems, ()):
+            _forget(where, merged, data)
             _merge(merged, data)
             where.update({path: (doc_name, line) for path, line in lines.items()})
     if problems:
@@ -217,6 +218,23 @@ def _locate(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str 
             _locate(item, (*path, i), lines)
 
 
+def _forget(
+    where: dict[tuple[str | int, ...], Location],
+    into: Mapping[str, Any],
+    new: Mapping[str, Any],
+    path: tuple[str | int, ...] = (),
+) -> None:
+    # Drop the locations of whatever `new` replaces (rather than merges), so an error in a later
+    # file is not reported at the line of the value it replaced in an earlier one.
+    for key, value in new.items():
+        child = (*path, str(key))
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _forget(where, into[key], value, child)
+        else:
+            for stale in [p for p in where if p[: len(child)] == child]:
+                del where[stale]
+
+
 def _merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
     for key, value in new.items():
         if isinstance(value, Mapping) and isinstance(into.get(key), dict):
@@ -250,13 +268,15 @@ def _check_timeline(
 ) -> list[Problem]:
     problems = []
     for i, event in enumerate(model.timeline):
-        file, line = where.get(("timeline", i), (default, 0))
+        item = where.get(("timeline", i), (default, 0))
         known = set(actions.get(event.service, ()))
         if event.service not in actions:
+            file, line = where.get(("timeline", i, "service"), item)
             problems.append(
                 Problem(file, line, f"timeline.{i}.service", f"unknown service {event.service!r}")
             )
         elif event.action not in known:
+            file, line = where.get(("timeline", i, "action"), item)
             message = f"unknown action {event.action!r}; known: {', '.join(sorted(known)) or 'none'}"
             problems.append(Problem(file, line, f"timeline.{i}.action", message))
     return problems

@@ -248,7 +248,11 @@ class Tree:
         dirs = [e.path for e in self.explicit if e.kind == "dir" and e.path.startswith(prefix)]
         held = {e.path.rsplit("/", 1)[0] for e in self.explicit if "/" in e.path and e.kind != "dir"}
         held |= {g.prefix.rstrip("/") for g in self.generated if g.count}
-        return [d for d in dirs if d not in held and not any(h.startswith(d + "/") for h in held)]
+        return [
+            d
+            for d in dirs
+            if d not in held and not any(h.startswith(d + "/") for h in held) and not self.files(d + "/")
+        ]
 
     def is_directory(self, prefix: str) -> bool:
         """Whether anything lives under `prefix` ("" or ending in "/")."""

@@ -16,6 +16,7 @@ Everything is computed from the clock, so a read is O(log n) whatever the job's 
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from dataclasses import dataclass
@@ -87,6 +88,14 @@ class TransferJob:
             return None
         return end + timedelta(seconds=self.qc_seconds)
 
+    @functools.cached_property
+    def validation_failures(self) -> tuple[int, int]:
+        """(files, bytes) that fail at the end of validation."""
+        if self.plan is None or self.transfer is None:
+            return 0, 0
+        positions = self.plan.validation_failures
+        return len(positions), sum(self.transfer.size(i) for i in positions)
+
     def fail_enumeration(self, at: datetime, code: str) -> None:
         """Enumeration fails at `at` (kept if an earlier failure was already planned)."""
         if self.enumeration_failure is None or at < self.enumeration_failure[0]:
@@ -144,9 +153,8 @@ class TransferJob:
             self.validation_end is not None and at >= self.validation_end and self.cancelled_at is None
         )
         if validated and self.plan is not None and self.transfer is not None:
-            moved = self.plan.validation_failures
-            moved_bytes = sum(self.transfer.size(i) for i in moved)
-            succeeded, failed = succeeded - len(moved), failed + len(moved)
+            moved, moved_bytes = self.validation_failures
+            succeeded, failed = succeeded - moved, failed + moved
             succeeded_bytes, failed_bytes = succeeded_bytes - moved_bytes, failed_bytes + moved_bytes
         enumerated = self.enumeration_end is not None and at >= self.enumeration_end
         empty = self.plan.empty_directories if self.plan is not None and enumerated else 0

@@ -1,0 +1,242 @@
+"""The transfer engine: progress as a pure function of time, checked against the documented formula."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from emulators.core.engine import RateModel, Transfer
+from emulators.core.storage import FileRange, Tree, TreeSpec
+
+START = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def files(*sizes: int) -> FileRange:
+    spec = TreeSpec.model_validate(
+        {"entries": [{"path": f"f{i:04d}", "size": s} for i, s in enumerate(sizes)]}
+    )
+    return Tree(spec, 0, START).files()
+
+
+def at(seconds: float) -> datetime:
+    return START + timedelta(seconds=seconds)
+
+
+def finish_times(sizes: list[int], rate: RateModel) -> list[float]:
+    """Seconds after start at which each file finishes, by the formula in the engine's docstring."""
+    times = []
+    for i in range(len(sizes)):
+        enumerated = (i + 1) / rate.enumeration_rate
+        copied = (i + 1) * rate.per_file + sum(sizes[: i + 1]) / rate.bandwidth
+        times.append(max(enumerated, copied))
+    return times
+
+
+# 10 files of 100 bytes: enumerated every 0.1 s, copied every 1 s (bandwidth 100 B/s, no overhead).
+SLOW = RateModel(bandwidth=100, per_file=0, enumeration_rate=10)
+
+
+def test_rate_model_refuses_non_positive_rates() -> None:
+    with pytest.raises(ValidationError):
+        RateModel(bandwidth=0)
+    with pytest.raises(ValidationError):
+        RateModel(enumeration_rate=0)
+    with pytest.raises(ValidationError):
+        RateModel(per_file=-1)
+
+
+def test_nothing_happens_before_the_start() -> None:
+    transfer = Transfer(files(100, 100), SLOW, START)
+    p = transfer.progress(at(-5))
+    assert (p.enumerated, p.processed, p.succeeded_bytes, p.finished) == (0, 0, 0, False)
+
+
+def test_progress_counts_files_and_bytes_at_an_instant() -> None:
+    transfer = Transfer(files(*[100] * 10), SLOW, START)
+    p = transfer.progress(at(3.5))
+    assert p.total == 10
+    assert p.enumerated == 10
+    assert p.enumeration_done
+    assert p.enumerated_bytes == 1000
+    assert (p.processed, p.succeeded, p.failed) == (3, 3, 0)
+    assert (p.succeeded_bytes, p.failed_bytes) == (300, 0)
+    assert not p.finished
+    assert transfer.progress(at(10)).finished
+    assert transfer.progress(at(10)).succeeded == 10
+
+
+def test_ends_follow_the_formula() -> None:
+    transfer = Transfer(files(*[100] * 10), SLOW, START)
+    assert transfer.enumeration_end == at(1)
+    assert transfer.natural_end == at(10)
+    assert transfer.end == at(10)
+    assert transfer.total_bytes == 1000
+    assert transfer.size(3) == 100
+
+
+def test_slow_enumeration_holds_back_copying() -> None:
+    rate = RateModel(bandwidth=10**9, per_file=0, enumeration_rate=2)
+    transfer = Transfer(files(1, 1, 1, 1), rate, START)
+    assert transfer.finished_after(3) == transfer.enumerated_after(3) == 2
+    p = transfer.progress(at(1.25))
+    assert (p.enumerated, p.processed) == (2, 2)
+
+
+def test_an_empty_plan_ends_at_its_start() -> None:
+    transfer = Transfer(files(), SLOW, START)
+    assert transfer.natural_end == transfer.enumeration_end == transfer.end == START
+    p = transfer.progress(START)
+    assert p.finished
+    assert (p.total, p.processed, p.enumeration_done) == (0, 0, True)
+
+
+sizes_strategy = st.lists(st.integers(0, 5000), min_size=0, max_size=25)
+rates = st.builds(
+    RateModel,
+    bandwidth=st.floats(100, 10_000),
+    per_file=st.floats(0, 0.5),
+    enumeration_rate=st.floats(1, 50),
+)
+
+
+@settings(derandomize=True, database=None, max_examples=80)
+@given(sizes=sizes_strategy, rate=rates, times=st.lists(st.floats(-1, 200), min_size=1, max_size=10))
+def test_counts_match_a_brute_force_recomputation(
+    sizes: list[int], rate: RateModel, times: list[float]
+) -> None:
+    failures = {i: "BAD" for i in range(0, len(sizes), 3)}
+    transfer = Transfer(files(*sizes), rate, START, failures)
+    finish = finish_times(sizes, rate)
+    for t in times:
+        p = transfer.progress(at(t))
+        done = [i for i in range(len(sizes)) if finish[i] <= (at(t) - START).total_seconds()]
+        failed = [i for i in done if i in failures]
+        enumerated = [i for i in range(len(sizes)) if (i + 1) / rate.enumeration_rate <= t]
+        assert p.processed == len(done)
+        assert p.enumerated == len(enumerated)
+        assert p.failed == len(failed)
+        assert p.succeeded == len(done) - len(failed)
+        assert p.failed_bytes == sum(sizes[i] for i in failed)
+        assert p.succeeded_bytes == sum(sizes[i] for i in done) - p.failed_bytes
+        assert p.enumerated_bytes == sum(sizes[i] for i in enumerated)
+
+
+@settings(derandomize=True, database=None, max_examples=80)
+@given(sizes=sizes_strategy, rate=rates, times=st.lists(st.floats(-10, 300), min_size=2, max_size=12))
+def test_progress_is_monotonic_in_time(sizes: list[int], rate: RateModel, times: list[float]) -> None:
+    transfer = Transfer(files(*sizes), rate, START, {0: "X"} if sizes else None)
+    previous = None
+    for t in sorted(times):
+        p = transfer.progress(at(t))
+        assert p.processed <= p.enumerated <= p.total
+        if previous is not None:
+            assert p.enumerated >= previous.enumerated
+            assert p.processed >= previous.processed
+            assert p.succeeded >= previous.succeeded
+            assert p.failed >= previous.failed
+            assert p.succeeded_bytes >= previous.succeeded_bytes
+            assert p.finished >= previous.finished
+        previous = p
+
+
+def test_failures_are_counted_with_their_bytes() -> None:
+    transfer = Transfer(files(100, 200, 300, 400), SLOW, START, {1: "E1", 3: "E3"})
+    end = transfer.progress(transfer.natural_end)
+    assert (end.succeeded, end.failed) == (2, 2)
+    assert (end.succeeded_bytes, end.failed_bytes) == (400, 600)
+    middle = transfer.progress(at(3))
+    assert (middle.processed, middle.failed, middle.failed_bytes) == (2, 1, 200)
+
+
+def test_cancel_freezes_progress() -> None:
+    transfer = Transfer(files(*[100] * 10), SLOW, START)
+    transfer.cancel(at(4.5))
+    assert transfer.end == at(4.5)
+    frozen = transfer.progress(at(100))
+    assert (frozen.processed, frozen.succeeded, frozen.failed) == (4, 4, 0)
+    assert frozen.finished
+    assert transfer.progress(at(4.5)).processed == 4
+    assert transfer.progress(at(2)).processed == 2
+    assert not transfer.progress(at(2)).finished
+
+
+def test_cancel_after_the_natural_end_changes_nothing() -> None:
+    transfer = Transfer(files(100, 100), SLOW, START)
+    transfer.cancel(at(50))
+    assert transfer.end == transfer.natural_end == at(2)
+    assert transfer.progress(at(60)).succeeded == 2
+
+
+def test_cancel_before_the_start_ends_at_the_start() -> None:
+    transfer = Transfer(files(100, 100), SLOW, START)
+    transfer.cancel(at(-5))
+    assert transfer.end == START
+    assert transfer.progress(at(10)).processed == 0
+
+
+def test_abort_fails_the_enumerated_unfinished_files_with_its_code() -> None:
+    transfer = Transfer(files(*[100] * 10), SLOW, START, {1: "PLANNED"})
+    transfer.abort(at(0.55), "ABORTED")
+    assert transfer.end == at(0.55)
+    before = transfer.progress(at(0.5))
+    assert (before.enumerated, before.processed, before.failed) == (5, 0, 0)
+    after = transfer.progress(at(100))
+    assert after.enumerated == 5
+    assert after.processed == 5
+    assert (after.succeeded, after.failed) == (0, 5)
+    assert (after.succeeded_bytes, after.failed_bytes) == (0, 500)
+    assert after.finished
+
+
+def test_abort_counts_at_its_own_instant() -> None:
+    transfer = Transfer(files(*[100] * 10), SLOW, START)
+    transfer.abort(at(3.5), "ABORTED")
+    p = transfer.progress(at(3.5))
+    assert p.finished
+    assert p.processed == p.enumerated == 10
+    assert (p.succeeded, p.failed) == (3, 7)
+    assert [code for _, _, code in transfer.outcomes(at(3.5))] == [None] * 3 + ["ABORTED"] * 7
+
+
+def test_the_earliest_abort_wins() -> None:
+    transfer = Transfer(files(*[100] * 10), SLOW, START)
+    transfer.abort(at(5.5), "LATE")
+    transfer.abort(at(2.5), "EARLY")
+    transfer.abort(at(8.5), "LATER")
+    assert transfer.end == at(2.5)
+    codes = [code for _, _, code in transfer.outcomes(at(100))]
+    assert codes == [None, None] + ["EARLY"] * 8
+
+
+def test_outcomes_list_processed_files_with_their_codes() -> None:
+    transfer = Transfer(files(100, 200, 300, 400), SLOW, START, {1: "E1"})
+    assert list(transfer.outcomes(at(0))) == []
+    assert list(transfer.outcomes(at(3))) == [("f0000", 100, None), ("f0001", 200, "E1")]
+    assert [code for _, _, code in transfer.outcomes(transfer.natural_end)] == [None, "E1", None, None]
+
+
+def test_outcomes_after_an_abort_keep_planned_codes_and_add_the_abort_code() -> None:
+    transfer = Transfer(files(100, 100, 100, 100), SLOW, START, {3: "PLANNED"})
+    transfer.abort(at(1.5), "ABORTED")
+    outcomes = list(transfer.outcomes(at(9)))
+    assert [code for _, _, code in outcomes] == [None, "ABORTED", "ABORTED", "PLANNED"]
+    p = transfer.progress(at(9))
+    assert p.failed == sum(code is not None for _, _, code in outcomes)
+
+
+def test_outcomes_after_a_cancel_stop_at_the_cancel() -> None:
+    transfer = Transfer(files(100, 100, 100), SLOW, START)
+    transfer.cancel(at(2.5))
+    assert list(transfer.outcomes(at(9))) == [("f0000", 100, None), ("f0001", 100, None)]
+
+
+def test_a_generated_plan_of_a_million_files_reads_quickly() -> None:
+    spec = TreeSpec.model_validate({"generate": [{"count": 1_000_000, "size": {"distribution": "fixed"}}]})
+    transfer = Transfer(Tree(spec, 0, START).files(), RateModel(per_file=0.001), START)
+    p = transfer.progress(at(10))
+    assert 0 < p.processed < 1_000_000
+    assert p.succeeded_bytes == p.processed * 1024

@@ -1,0 +1,201 @@
+"""The request journal: a bounded ring of entries, filters, and secrets that never reach it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from emulators.core.clock import ManualClock
+from emulators.core.journal import Journal, JournalSpec, mask_body, mask_headers, record_request
+
+START = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def entry(journal: Journal, **fields: Any) -> None:
+    defaults = {"time": "t", "service": "svc", "method": "GET", "path": "/", "query": "", "headers": {}}
+    journal.open(**{**defaults, **fields})
+
+
+def test_the_journal_keeps_only_the_newest_entries() -> None:
+    journal = Journal(JournalSpec(size=3))
+    for i in range(5):
+        entry(journal, path=f"/{i}")
+    assert len(journal) == 3
+    assert [(e.id, e.path) for e in journal] == [(3, "/2"), (4, "/3"), (5, "/4")]
+
+
+@settings(derandomize=True, database=None)
+@given(size=st.integers(0, 20), requests=st.integers(0, 50))
+def test_the_journal_never_holds_more_than_its_size(size: int, requests: int) -> None:
+    journal = Journal(JournalSpec(size=size))
+    for i in range(requests):
+        entry(journal, path=f"/{i}")
+    assert len(journal) == min(size, requests)
+    assert [e.id for e in journal] == list(range(requests - len(journal) + 1, requests + 1))
+
+
+def test_clearing_empties_the_journal_and_ids_keep_counting() -> None:
+    journal = Journal(JournalSpec())
+    entry(journal)
+    journal.clear()
+    assert len(journal) == 0
+    entry(journal)
+    assert [e.id for e in journal] == [2]
+
+
+def test_iterating_sees_a_snapshot() -> None:
+    journal = Journal(JournalSpec(size=2))
+    entry(journal)
+    entry(journal)
+    for _ in journal:
+        entry(journal)
+    assert len(journal) == 2
+
+
+def test_select_filters_by_every_field_given() -> None:
+    journal = Journal(JournalSpec())
+    entry(journal, service="a", method="GET", path="/jobs/1", status=200)
+    entry(journal, service="a", method="POST", path="/jobs", status=201)
+    entry(journal, service="b", method="GET", path="/files/x", status=404)
+    entry(journal, service=None, method="GET", path="/jobsx", status=None)
+
+    def ids(**filters: Any) -> list[int]:
+        return [e.id for e in journal.select(**filters)]
+
+    assert ids() == [1, 2, 3, 4]
+    assert ids(service="a") == [1, 2]
+    assert ids(method="get") == [1, 3, 4]
+    assert ids(path="/jobs") == [1, 2, 4]
+    assert ids(path="/jobs/") == [1]
+    assert ids(status=404) == [3]
+    assert ids(service="a", method="GET", status=200) == [1]
+    assert ids(service="a", status=404) == []
+
+
+def test_an_entry_is_a_plain_dict() -> None:
+    journal = Journal(JournalSpec())
+    entry(journal, headers={"h": "v"}, status=204, fault="f")
+    document = next(iter(journal)).as_dict()
+    assert document["id"] == 1
+    assert (document["status"], document["fault"], document["headers"]) == (204, "f", {"h": "v"})
+
+
+# -- masking -------------------------------------------------------------------------------------
+
+
+def test_credential_headers_keep_their_scheme_only() -> None:
+    masked = mask_headers(
+        [
+            (b"Authorization", b"Bearer abc.def"),
+            (b"Proxy-Authorization", b"Basic dXNlcjpwYXNz"),
+            (b"X-Api-Key", b"k3y"),
+            (b"Content-Type", b"application/json"),
+        ]
+    )
+    assert masked == {
+        "authorization": "Bearer ***",
+        "proxy-authorization": "Basic ***",
+        "x-api-key": "***",
+        "content-type": "application/json",
+    }
+
+
+def test_cookies_are_masked_whole() -> None:
+    masked = mask_headers([(b"Cookie", b"session=s3cret; theme=dark"), (b"Set-Cookie", b"id=abc; Path=/")])
+    assert masked == {"cookie": "***", "set-cookie": "***"}
+
+
+def test_repeated_headers_are_joined() -> None:
+    assert mask_headers([(b"Accept", b"a"), (b"accept", b"b")]) == {"accept": "a, b"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("grant_type=password&password=hunter2&user=u", "grant_type=password&password=***&user=u"),
+        ("client_id=c&client_secret=s3&scope=x", "client_id=c&client_secret=***&scope=x"),
+        ("refresh_token=r1&ACCESS_TOKEN=a1", "refresh_token=***&ACCESS_TOKEN=***"),
+        ("sv=2025-11-05&sr=c&sig=abc%3D&se=2030", "sv=2025-11-05&sr=c&sig=***&se=2030"),
+        ("design=1&signature=x", "design=1&signature=x"),
+        ('{"password": "hunter2", "user": "u"}', '{"password": "***", "user": "u"}'),
+        ('{"Token":"t1","secret" : "s"}', '{"Token":"***","secret" : "***"}'),
+        ('{"password": "a\\"b\\\\", "user": "u"}', '{"password": "***", "user": "u"}'),
+        ('{"url": "https://a/b?sv=1&sig=xyz"}', '{"url": "https://a/b?sv=1&sig=***"}'),
+        ('{"tokens": 3, "name": "token"}', '{"tokens": 3, "name": "token"}'),
+    ],
+)
+def test_secrets_in_bodies_and_query_strings_are_masked(text: str, expected: str) -> None:
+    assert mask_body(text) == expected
+
+
+# -- the middleware ------------------------------------------------------------------------------
+
+
+class FakeHost:
+    """Just what `record_request` asks of a host."""
+
+    def __init__(self, spec: JournalSpec) -> None:
+        self.world = SimpleNamespace(journal=Journal(spec), clock=ManualClock(START))
+
+    def service_for(self, path: str) -> str | None:
+        return "svc" if path.startswith("/svc/") else None
+
+
+async def token(request: Request) -> Response:
+    await request.body()
+    request.scope["emulator.fault"] = "rule-1"
+    return PlainTextResponse("no", status_code=401)
+
+
+def post(host: FakeHost, url: str, **kwargs: Any) -> httpx.Response:
+    app = record_request(Starlette(routes=[Route("/svc/token", token, methods=["POST"])]), host)  # type: ignore[arg-type]  # a stand-in for Host
+
+    async def send() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as c:
+            return await c.post(url, **kwargs)
+
+    return asyncio.run(send())
+
+
+def test_the_middleware_records_a_masked_request_and_its_answer() -> None:
+    host = FakeHost(JournalSpec(body_excerpt=1000))
+    response = post(
+        host,
+        "/svc/token?sig=abc&x=1",
+        content=b"grant_type=client_credentials&client_secret=s3",
+        headers={"Authorization": "Basic dTpw", "Cookie": "session=zz"},
+    )
+    assert response.status_code == 401
+    (recorded,) = host.world.journal
+    assert (recorded.service, recorded.method, recorded.path) == ("svc", "POST", "/svc/token")
+    assert recorded.time == START.isoformat()
+    assert recorded.query == "sig=***&x=1"
+    assert recorded.headers["authorization"] == "Basic ***"
+    assert recorded.headers["cookie"] == "***"
+    assert recorded.body == "grant_type=client_credentials&client_secret=***"
+    assert (recorded.status, recorded.fault) == (401, "rule-1")
+    assert recorded.duration_ms >= 0
+
+
+def test_the_middleware_keeps_only_an_excerpt_of_the_body() -> None:
+    host = FakeHost(JournalSpec(body_excerpt=10))
+    post(host, "/svc/token", content=b"0123456789abcdef")
+    assert next(iter(host.world.journal)).body == "0123456789"
+
+
+def test_the_middleware_records_unknown_paths_without_a_service() -> None:
+    host = FakeHost(JournalSpec())
+    assert post(host, "/elsewhere").status_code == 404
+    (recorded,) = host.world.journal
+    assert (recorded.service, recorded.status, recorded.fault) == (None, 404, None)
