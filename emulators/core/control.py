@@ -40,6 +40,7 @@ from starlette.routing import Route
 from emulators.core.errors import ControlError, ScenarioError
 from emulators.core.faults import FaultRule
 from emulators.core.host import Host
+from emulators.core.http import allowed_methods
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_SCENARIO_BYTES = 16 * 2**20
@@ -217,7 +218,10 @@ async def _on_scenario_error(request: Request, exc: Exception) -> Response:
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return _error(exc.status_code, exc.detail)
+    response = _error(exc.status_code, exc.detail)
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
+    return response
 
 
 class require_trusted_client:  # a pipeline step, named as a verb

@@ -43,9 +43,10 @@ class DataFaults:
 
     def outcome(self, location: str) -> DataFault | None:
         """The rule that makes this file fail, if any."""
-        for rule, pattern in zip(self.rules, self._patterns, strict=True):
+        for number, (rule, pattern) in enumerate(zip(self.rules, self._patterns, strict=True)):
+            # Each rule draws its own chance, so two rules on the same files fail more of them.
             if pattern.match(location) and (
-                rule.probability >= 1 or stable_fraction(self.seed, rule.match, location) < rule.probability
+                rule.probability >= 1 or stable_fraction(self.seed, number, location) < rule.probability
             ):
                 return rule
         return None

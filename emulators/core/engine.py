@@ -125,8 +125,9 @@ class Transfer:
     # -- control ------------------------------------------------------------------------------
 
     def cancel(self, at: datetime) -> None:
-        """Freeze progress at `at`."""
-        self.stop = Stop(at, None)
+        """Freeze progress at `at` (an earlier cancel or abort stands)."""
+        if self.stop is None or at < self.stop.at:
+            self.stop = Stop(at, None)
 
     def abort(self, at: datetime, code: str) -> None:
         """From `at`, every enumerated file not yet finished fails with `code`."""

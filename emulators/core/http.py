@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from starlette.requests import Request
+from starlette.routing import Route
 
 from emulators.core.errors import BadRequestBody
 
@@ -31,9 +32,31 @@ async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dic
     if not body.strip():
         raise BadRequestBody("A non-empty request body is required.")
     try:
-        document = json.loads(body)
+        document = json.loads(body, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise BadRequestBody("The request body is not valid JSON.") from exc
     if not isinstance(document, dict):
         raise BadRequestBody("The request body must be a JSON object.")
     return document
+
+
+def _no_constant(name: str) -> Any:
+    """JSON has no NaN or Infinity; Python's parser would accept them."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on this path (for a 405's Allow header).
+
+    Starlette reports only the first route that matched the path, and services declare one route per
+    method, so the answer is gathered from all of them.
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if (
+            isinstance(route, Route)
+            and route.methods
+            and route.path_regex.match(request.scope["path"].removeprefix(request.scope.get("root_path", "")))
+        ):
+            methods |= route.methods
+    return sorted(methods)

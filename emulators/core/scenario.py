@@ -13,7 +13,7 @@ whatever services the app was assembled with, and the JSON Schema comes from tha
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -201,21 +201,36 @@ def _parse(name: str, text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(name, 0, "", f"not valid YAML: {exc}")]) from exc
     lines: dict[tuple[str | int, ...], int] = {}
+    duplicates: list[Problem] = []
     if node is not None:
-        _locate(node, (), lines)
+        _locate(
+            node, (), lines, lambda key, line: duplicates.append(Problem(name, line, key, "duplicate key"))
+        )
+    if duplicates:
+        raise ScenarioError(duplicates)
     return data, lines
 
 
-def _locate(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> None:
+def _locate(
+    node: yaml.Node,
+    path: tuple[str | int, ...],
+    lines: dict[tuple[str | int, ...], int],
+    duplicate: Callable[[str, int], None],
+) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen = set()
         for key, value in node.value:
             child = (*path, str(key.value))
-            _locate(value, child, lines)
+            if child in seen:
+                # YAML loaders keep the last value silently; a scenario author means one of them.
+                duplicate(".".join(map(str, child)), key.start_mark.line + 1)
+            seen.add(child)
+            _locate(value, child, lines, duplicate)
             lines[child] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _locate(item, (*path, i), lines)
+            _locate(item, (*path, i), lines, duplicate)
 
 
 def _forget(

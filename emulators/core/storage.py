@@ -84,6 +84,35 @@ class GeneratedSpec(_Spec):
     seed: int | None = Field(default=None, description="default: the scenario seed")
     attrs: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _names_sort_in_index_order(self) -> GeneratedSpec:
+        # Listing by prefix is a binary search over indices, so names must sort as indices do
+        # (zero-padded numbers: {index:08d}, not {index}).
+        files = GeneratedFiles(self, 0)
+        points = sorted(_sample_indices(self))
+        try:
+            names = [files.path(i) for i in points]
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"the name pattern cannot be formatted: {exc}") from None
+        for (i, a), (j, b) in itertools.pairwise(zip(points, names, strict=True)):
+            if not a < b:
+                raise ValueError(
+                    f"generated names must sort in index order, but file {j} ({b!r}) "
+                    f"does not sort after file {i} ({a!r}); pad the numbers"
+                )
+        return self
+
+
+def _sample_indices(spec: GeneratedSpec) -> set[int]:
+    """Indices where a name pattern most likely breaks index order: digit-count and group changes."""
+    n = spec.count
+    points = {0, 1, n - 2, n - 1}
+    points |= {10**k + d for k in range(1, 10) for d in (-1, 0)}
+    if spec.per_directory:
+        points |= {spec.per_directory * 10**k + d for k in range(0, 10) for d in (-1, 0)}
+        points |= {(n // spec.per_directory) * spec.per_directory + d for d in (-1, 0)}
+    return {i for i in points if 0 <= i < n}
+
 
 class TreeSpec(_Spec):
     """A tree: explicit entries plus generated sets."""

@@ -26,12 +26,13 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from emulators.core.errors import BadRequestBody
 from emulators.core.host import Host
+from emulators.core.http import allowed_methods
 from emulators.core.service import Service
 from emulators.core.world import World
 from emulators.relativity import timeline
 from emulators.relativity.errors import RelativityError, render_error
 from emulators.relativity.jobs import create_preset_job
-from emulators.relativity.routes import API_ROUTES, IDENTITY_ROUTES
+from emulators.relativity.routes import API_ROUTES, CORRELATION_HEADER, IDENTITY_ROUTES
 from emulators.relativity.scenario import RelativitySection
 from emulators.relativity.store import RelativityStore, new_store, summary
 
@@ -39,19 +40,28 @@ API_PREFIX = "/transfer-service"
 IDENTITY_PREFIX = "/Relativity/Identity"
 
 
+def _echo(request: Request, headers: dict[str, str] | None = None) -> dict[str, str]:
+    """Error answers carry the request's correlation-id back too."""
+    correlation = request.headers.get(CORRELATION_HEADER)
+    return {**(headers or {}), **({CORRELATION_HEADER: correlation} if correlation else {})}
+
+
 async def _on_relativity_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RelativityError)
-    return render_error(exc.status, exc.message, exc.headers)
+    return render_error(exc.status, exc.message, _echo(request, exc.headers))
 
 
 async def _on_bad_body(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BadRequestBody)
-    return render_error(400, exc.message)
+    return render_error(400, exc.message, _echo(request))
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return render_error(exc.status_code, exc.detail, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return render_error(exc.status_code, exc.detail, _echo(request, headers))
 
 
 async def _on_server_error(request: Request, exc: Exception) -> Response:

@@ -2,12 +2,15 @@
 
 Doc, "Job stages" (EnumerationStatistics.Status / TransferStatus):
     queued                  / Queued       waiting for agent pickup (`behaviour.queue_delay`)
-    inprogress              / InProgress   enumeration and copy under way
+    inprogress              / InProgress   enumeration and copy under way; progress fields update
     failed                  / Failed       enumeration failed; the transfer fails regardless
-    completed               / InProgress   enumeration done; copy finishing, then data validation
+    completed               / InProgress   every enumerated file copied; data validation runs
     completed               / Completed    every enumerated file transferred; QC report starts
     completed               / Failed       every file processed, some failed
-A cancelled job shows TransferStatus `Cancelled` (enumeration `cancelled` if it had not completed).
+The doc has progress update only in the second stage and validation begin in the fourth, so the
+enumeration status reads `completed` once the copy of every enumerated file has ended (totalFiles
+reaches its final value earlier, when listing ends). A cancelled job shows TransferStatus
+`Cancelled` (enumeration `cancelled` if the copy had not ended).
 
 Doc, "Status updates approximately every 10 seconds": a read returns the snapshot taken at the last
 refresh boundary (`behaviour.statistics_interval` after creation, and so on); a cancel refreshes it.
@@ -67,11 +70,21 @@ class TransferJob:
         return self.transfer.enumeration_end
 
     @property
-    def validation_end(self) -> datetime | None:
-        """When the job reaches its final status (None for a job whose enumeration fails)."""
+    def copy_end(self) -> datetime | None:
+        """When every enumerated file has been copied or has failed (None if that never happens)."""
         if self.transfer is None or self.enumeration_failure is not None:
             return None
-        return self.transfer.end + timedelta(seconds=self.validation_seconds)
+        end = self.transfer.end
+        if self.cancelled_at is not None and self.cancelled_at <= end:
+            return None
+        return end
+
+    @property
+    def validation_end(self) -> datetime | None:
+        """When the job reaches its final status (None for a job whose enumeration fails)."""
+        if self.copy_end is None:
+            return None
+        return self.copy_end + timedelta(seconds=self.validation_seconds)
 
     @property
     def finished_at(self) -> datetime:
@@ -132,13 +145,12 @@ class TransferJob:
         failure = self.enumeration_failure
         if failure is not None and failure[0] <= at and not (cancelled and self.cancelled_at < failure[0]):
             return "Failed", "failed", er_message(failure[1])
-        enumeration_end = self.enumeration_end
-        enumerated = enumeration_end is not None and enumeration_end <= at
+        copied = self.copy_end is not None and self.copy_end <= at
         if cancelled:
-            return "Cancelled", "completed" if enumerated else "cancelled", None
+            return "Cancelled", "completed" if copied else "cancelled", None
         if at < self.pickup:
             return "Queued", "queued", None
-        if not enumerated:
+        if not copied:
             return "InProgress", "inprogress", None
         assert self.validation_end is not None
         if at < self.validation_end:
@@ -158,7 +170,7 @@ class TransferJob:
             succeeded_bytes, failed_bytes = succeeded_bytes - moved_bytes, failed_bytes + moved_bytes
         enumerated = self.enumeration_end is not None and at >= self.enumeration_end
         empty = self.plan.empty_directories if self.plan is not None and enumerated else 0
-        copied = self.transfer is not None and at >= self.transfer.end and self.cancelled_at is None
+        copied = self.copy_end is not None and at >= self.copy_end and self.cancelled_at is None
         return {
             "successfulFiles": succeeded,
             "failedFiles": failed,

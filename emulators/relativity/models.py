@@ -72,6 +72,6 @@ def _optional_string(fields: dict[str, Any], name: str) -> str | None:
 def _tags(value: object) -> dict[str, str] | None:
     if value is None:
         return None
-    if not isinstance(value, dict) or not all(isinstance(v, str) or v is None for v in value.values()):
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise bad_request("The tags field must be an object whose values are strings.")
     return {str(k): v for k, v in value.items()}

@@ -238,3 +238,9 @@ def test_the_schema_text_is_the_sorted_json_schema() -> None:
     assert text.endswith("}\n")
     assert '"title": "transfer-emulators scenario"' in text
     assert '"box"' in text
+
+
+def test_a_duplicate_key_is_a_problem_not_a_silent_override():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario([("dup.yaml", "version: 1\nseed: 1\nseed: 2\n")], {})
+    assert [str(p) for p in caught.value.problems] == ["dup.yaml:3: seed: duplicate key"]

@@ -280,3 +280,20 @@ def test_is_directory_knows_explicit_and_generated_directories() -> None:
     assert t.is_directory("g/dir00001/")
     assert not t.is_directory("g/dir00002/")
     assert not t.is_directory("nothing/")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"count": 200, "name": "f{index}{ext}"},
+        {"count": 2_000_000, "per_directory": 10, "directory": "d{group:05d}"},
+    ],
+)
+def test_generated_names_that_would_not_sort_in_index_order_are_refused(spec: dict):
+    with pytest.raises(ValueError, match="pad the numbers"):
+        GeneratedSpec(**spec)
+
+
+def test_a_name_pattern_with_an_unknown_field_is_refused():
+    with pytest.raises(ValueError, match="cannot be formatted"):
+        GeneratedSpec(count=3, name="f{idx}")

@@ -162,3 +162,27 @@ def test_any_document_gets_a_documented_answer(relativity: Relativity, document:
     assert response.status_code in (200, 400), response.text
     if response.status_code == 400:
         assert set(response.json()) == ERROR_KEYS
+
+
+def test_a_405_lists_every_allowed_method(relativity: Relativity):
+    response = relativity.client.put(f"{API}/{uuid.uuid4()}", headers=relativity.headers())
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "DELETE, GET, HEAD"
+
+
+def test_errors_carry_the_correlation_id_back(relativity: Relativity):
+    cid = str(uuid.uuid4())
+    response = relativity.client.get(
+        f"{API}/{uuid.uuid4()}", headers={**relativity.headers(), "correlation-id": cid}
+    )
+    assert response.status_code == 404
+    assert response.headers["correlation-id"] == cid
+
+
+def test_nan_is_not_json(relativity: Relativity):
+    response = relativity.client.post(
+        API,
+        content=b'{"transferJobID": NaN}',
+        headers={**relativity.headers(), "Content-Type": "application/json"},
+    )
+    _assert_400(response, "not valid JSON")
