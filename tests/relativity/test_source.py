@@ -133,7 +133,8 @@ def test_a_missing_container_fails_enumeration_with_er_10001(relativity: Relativ
     assert relativity.status(job_id)["enumerationStatistics"]["error"].startswith("ER_10001")
 
 
-def test_a_directory_sas_needs_a_hierarchical_namespace(relativity: Relativity):
+def _directory_sas_url(relativity: Relativity) -> str:
+    """An ADLS directory SAS (sr=d) for small/custodian1, made by azure-storage-blob."""
     sas = generate_blob_sas(
         DEV_ACCOUNT,
         "small",
@@ -143,7 +144,11 @@ def test_a_directory_sas_needs_a_hierarchical_namespace(relativity: Relativity):
         expiry=relativity.now() + timedelta(days=8),
         is_directory=True,
     )
-    job_id = relativity.create(source=f"https://{DEV_ACCOUNT}.dfs.core.windows.net/small/custodian1?{sas}")
+    return f"https://{DEV_ACCOUNT}.dfs.core.windows.net/small/custodian1?{sas}"
+
+
+def test_a_directory_sas_needs_a_hierarchical_namespace(relativity: Relativity):
+    job_id = relativity.create(source=_directory_sas_url(relativity))
     relativity.advance(10)
     assert relativity.status(job_id)["enumerationStatistics"]["error"].startswith("ER_00002")
 
@@ -159,16 +164,7 @@ services:
 """
 )
 def test_a_directory_sas_works_on_an_adls_account(relativity: Relativity):
-    sas = generate_blob_sas(
-        DEV_ACCOUNT,
-        "small",
-        "custodian1",
-        account_key=DEV_ACCOUNT_KEY,
-        permission="rl",
-        expiry=relativity.now() + timedelta(days=8),
-        is_directory=True,
-    )
-    job_id = relativity.create(source=f"https://{DEV_ACCOUNT}.dfs.core.windows.net/small/custodian1?{sas}")
+    job_id = relativity.create(source=_directory_sas_url(relativity))
     final = relativity.run_until_final(job_id)
     assert final["transferStatus"] == "Completed"
     assert final["enumerationStatistics"]["totalFiles"] == 3

@@ -8,25 +8,35 @@ from conftest import Relativity
 STAGES = pytest.mark.emulator(scenario="relativity-stages")
 
 
+DOCUMENTED_WALK = [
+    ("queued", "Queued"),
+    ("inprogress", "InProgress"),
+    ("completed", "InProgress"),
+    ("completed", "Completed"),
+]
+
+
 def _stage(document: dict) -> tuple[str, str]:
     return document["enumerationStatistics"]["status"], document["transferStatus"]
+
+
+def _walk(relativity: Relativity, job_id: str) -> list[tuple[str, str]]:
+    """The distinct stages seen reading every 10 s until the job completes."""
+    seen: list[tuple[str, str]] = []
+    for _ in range(1000):
+        document = relativity.status(job_id)
+        if not seen or seen[-1] != _stage(document):
+            seen.append(_stage(document))
+        if document["transferStatus"] == "Completed":
+            return seen
+        relativity.advance(10)
+    raise AssertionError(f"the job did not complete: {seen}")
 
 
 @STAGES
 def test_a_job_walks_queued_inprogress_validation_completed(relativity: Relativity):
     job_id = relativity.create("stages")
-    seen = []
-    for _ in range(20):
-        stage = _stage(relativity.status(job_id))
-        if not seen or seen[-1] != stage:
-            seen.append(stage)
-        relativity.advance(10)
-    assert seen == [
-        ("queued", "Queued"),
-        ("inprogress", "InProgress"),
-        ("completed", "InProgress"),
-        ("completed", "Completed"),
-    ]
+    assert _walk(relativity, job_id) == DOCUMENTED_WALK
 
 
 @STAGES
@@ -74,21 +84,7 @@ def test_the_qc_report_is_404_until_generated_then_lists_every_file(relativity: 
 def test_ten_thousand_files_with_the_default_timing(relativity: Relativity):
     """The issue's walk-through: 10,000 generated files, default behaviour, manual clock."""
     job_id = relativity.create("files-10k")
-    seen = []
-    for _ in range(1000):
-        document = relativity.status(job_id)
-        stage = _stage(document)
-        if not seen or seen[-1] != stage:
-            seen.append(stage)
-        if document["transferStatus"] == "Completed":
-            break
-        relativity.advance(10)
-    assert seen == [
-        ("queued", "Queued"),
-        ("inprogress", "InProgress"),
-        ("completed", "InProgress"),
-        ("completed", "Completed"),
-    ]
+    assert _walk(relativity, job_id) == DOCUMENTED_WALK
     assert relativity.qc(job_id).status_code == 404
     while relativity.qc(job_id).status_code == 404:
         relativity.advance(10)
