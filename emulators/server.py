@@ -12,21 +12,16 @@ from typing import Any
 
 import uvicorn
 from uvicorn.config import Config
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from emulators.core.faults import TRANSPORT_KEY
 
-try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-except ImportError:  # httptools is optional in uvicorn
-    HttpToolsProtocol = None  # type: ignore[assignment, misc]  # fall back to h11 only
 
-
-def _with_transport(base: type) -> type:
-    class Protocol(base):  # type: ignore[misc, valid-type]  # base is one of uvicorn's protocols
+def _with_transport(base: type[HttpToolsProtocol]) -> type[HttpToolsProtocol]:
+    class Protocol(base):  # type: ignore[valid-type, misc]  # a subclass of the class passed in
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            inner = self.app
+            inner: Any = self.app  # type: ignore[has-type]  # set by uvicorn's __init__ just above
 
             async def app(scope: Any, receive: Any, send: Any) -> None:
                 scope.setdefault("extensions", {})[TRANSPORT_KEY] = self.transport
@@ -38,7 +33,7 @@ def _with_transport(base: type) -> type:
     return Protocol
 
 
-PROTOCOL = _with_transport(HttpToolsProtocol or H11Protocol)
+PROTOCOL = _with_transport(HttpToolsProtocol)
 
 
 def make_config(app: Any, host: str, port: int, log_level: str = "warning") -> Config:

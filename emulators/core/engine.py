@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -117,10 +117,11 @@ class Transfer:
             return max(self.stop.at, self.start)
         return self.natural_end
 
-    def _count(self, seconds: float, key: object) -> int:
+    def _count(self, seconds: float, key: Callable[[int], float]) -> int:
+        """How many files have `key(i) <= seconds` (key is non-decreasing in i)."""
         if seconds < 0:
             return 0
-        return bisect.bisect_right(range(self.total), seconds, key=key)  # type: ignore[arg-type, call-overload]  # key is a callable
+        return bisect.bisect_right(range(self.total), seconds, key=key)
 
     # -- control ------------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def scenario_model(sections: Mapping[str, type[BaseModel]]) -> type[CoreScenario
         __config__=ConfigDict(extra="forbid"),
         **{name: (model | None, None) for name, model in sections.items()},
     )
-    return create_model(  # type: ignore[call-overload, no-any-return]  # dynamic fields
+    return create_model(
         "Scenario",
         __base__=CoreScenario,
         services=(services, Field(default_factory=services)),

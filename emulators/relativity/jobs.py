@@ -141,9 +141,14 @@ class TransferJob:
 
     def status(self, at: datetime) -> tuple[str, str, str | None]:
         """(transferStatus, enumeration status, enumeration error) at `at`."""
-        cancelled = self.cancelled_at is not None and self.cancelled_at <= at
+        cancelled_at = self.cancelled_at
+        cancelled = cancelled_at is not None and cancelled_at <= at
         failure = self.enumeration_failure
-        if failure is not None and failure[0] <= at and not (cancelled and self.cancelled_at < failure[0]):
+        if (
+            failure is not None
+            and failure[0] <= at
+            and not (cancelled_at is not None and cancelled and cancelled_at < failure[0])
+        ):
             return "Failed", "failed", er_message(failure[1])
         copied = self.copy_end is not None and self.copy_end <= at
         if cancelled:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from emulators.relativity.jobs import TransferJob
@@ -76,7 +76,7 @@ def report_rows(job: TransferJob) -> Iterator[str]:
         yield _csv(rows)
 
 
-def _csv(rows: list[tuple[object, ...]]) -> str:
+def _csv(rows: Sequence[Sequence[object]]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()

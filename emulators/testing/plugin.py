@@ -24,6 +24,7 @@ import pytest
 from starlette.applications import Starlette
 
 from emulators.app import create_app, default_scenario_path
+from emulators.core.clock import ClockMode
 from emulators.core.host import Host
 from emulators.core.world import World
 from emulators.server import ThreadedServer
@@ -87,7 +88,7 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
 def _build(
     scenario: Any = None,
     scenario_text: str | None = None,
-    clock: str = "manual",
+    clock: ClockMode = "manual",
     seed: int | None = None,
     **app_options: Any,
 ) -> Starlette:
@@ -96,7 +97,7 @@ def _build(
         files,
         scenario_text=scenario_text,
         clock=clock,
-        seed=seed,  # type: ignore[arg-type]
+        seed=seed,
         **app_options,
     )
 
