@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CODE := $(wildcard emulators tests contract_tests benchmarks)
 
 .PHONY: setup serve test lint bench clean
 
@@ -20,12 +21,12 @@ serve: setup
 
 # The suite starts with the linter: "ruff clean" is part of passing.
 test: setup
-	$(BIN)/ruff check emulators tests contract_tests benchmarks
+	$(BIN)/ruff check $(CODE)
 	$(BIN)/python -m pytest -q $(ARGS)
 
 lint: setup
-	$(BIN)/ruff check emulators tests contract_tests benchmarks
-	$(BIN)/ruff format --check emulators tests contract_tests benchmarks
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 
 bench: setup
