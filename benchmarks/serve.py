@@ -1,0 +1,78 @@
+"""A server process for the throughput benchmark: the emulator, or a bare Starlette baseline.
+
+    python -m benchmarks.serve emulator                 the emulator app (default scenario, manual clock)
+    python -m benchmarks.serve bare --document JSON     one route, GET /status, answering JSON
+
+Both run on uvicorn with the emulator's own config (`make_config`, so the same protocol class) on a
+socket from `bind` on 127.0.0.1, port 0. The first line printed is `PORT <n>`. The server stops on
+SIGTERM or SIGINT, when its standard input closes (the parent went away), or after `--lifetime`
+seconds, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from emulators.app import create_app
+from emulators.server import bind, make_config
+
+HOST = "127.0.0.1"
+BARE_PATH = "/status"
+
+
+def bare_app(document: Any) -> Starlette:
+    """A Starlette app with a single JSON route, the baseline an emulator route is compared with."""
+
+    async def status(request: Request) -> JSONResponse:
+        return JSONResponse(document)
+
+    return Starlette(routes=[Route(BARE_PATH, status, methods=["GET"])])
+
+
+def _stop_when(server: uvicorn.Server, lifetime: float) -> None:
+    """Ask the server to exit once stdin closes or the lifetime is over."""
+    closed = threading.Event()
+
+    def watch_stdin() -> None:
+        sys.stdin.read()
+        closed.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+
+    def stop() -> None:
+        closed.wait(lifetime)
+        server.should_exit = True
+
+    threading.Thread(target=stop, daemon=True).start()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("app", choices=["emulator", "bare"])
+    parser.add_argument("--document", default="{}", help="the bare route's JSON answer")
+    parser.add_argument("--lifetime", type=float, default=300.0, help="seconds before exiting anyway")
+    args = parser.parse_args()
+    app = create_app(clock="manual") if args.app == "emulator" else bare_app(json.loads(args.document))
+    sock = bind(HOST, 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(make_config(app, HOST, port))
+    _stop_when(server, args.lifetime)
+    print(f"PORT {port}", flush=True)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+if __name__ == "__main__":
+    main()

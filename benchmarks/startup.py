@@ -1,0 +1,161 @@
+"""Benchmark 4: start-up of `transfer-emulators serve`, and the control API's reset.
+
+Start-up is the time from spawning `transfer-emulators serve --port 0 --clock manual` until
+`GET /_emulator/health` answers 200 (polled every few milliseconds), median of three. Reset is
+`POST /_emulator/reset` on that server, on a fresh World and again after a files-1m job exists; the
+same reset over the in-process client and a plain health read on the server are timed too, to tell
+the reset's own cost from the cost of a round trip to the server.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from benchmarks.common import AUTH, BASE_URL, JOBS_PATH, Report, job_request
+from emulators.app import create_app
+from emulators.testing.transport import InProcessTransport
+
+NAME = "start-up and reset"
+STARTS = 3
+RESETS = 10
+START_TIMEOUT = 30.0
+POLL_SECONDS = 0.005
+ANNOUNCEMENT = "transfer-emulators listening on "
+
+
+def console_script() -> str:
+    """The installed `transfer-emulators` command next to this interpreter, else the one on PATH."""
+    beside = Path(sys.executable).parent / "transfer-emulators"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("transfer-emulators")
+    if found is None:
+        raise RuntimeError("the transfer-emulators command is not installed")
+    return found
+
+
+class Spawned:
+    """One `serve` process: when it was spawned, the base URL it announced, and how to stop it."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [console_script(), "serve", "--port", "0", "--clock", "manual"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    def base_url(self) -> str:
+        stdout = self.process.stdout
+        assert stdout is not None
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT)
+        if not lines or not lines[0].startswith(ANNOUNCEMENT):
+            raise RuntimeError(f"serve did not announce its address (exit code {self.process.poll()})")
+        return lines[0][len(ANNOUNCEMENT) :].strip()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def wait_healthy(client: httpx.Client, started: float) -> float:
+    """Poll health until it answers 200; seconds since `started`."""
+    deadline = started + START_TIMEOUT
+    for _ in range(int(START_TIMEOUT / POLL_SECONDS)):
+        if time.perf_counter() >= deadline:
+            break
+        try:
+            if client.get("/_emulator/health").status_code == 200:
+                return time.perf_counter() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(POLL_SECONDS)
+    raise RuntimeError("the emulator did not become healthy in time")
+
+
+def time_calls(client: httpx.Client, method: str, path: str, count: int = RESETS) -> list[float]:
+    """Seconds per call of one control-API resource."""
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        client.request(method, path).raise_for_status()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def in_process_resets() -> list[float]:
+    """Resets over the in-process client: the reset's own cost plus the in-process transport."""
+    with httpx.Client(transport=InProcessTransport(create_app(clock="manual")), base_url=BASE_URL) as client:
+        return time_calls(client, "POST", "/_emulator/reset")
+
+
+def _ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def run() -> Report:
+    report = Report(NAME)
+    starts: list[float] = []
+    resets: list[float] = []
+    healths: list[float] = []
+    clears: list[float] = []
+    reset_with_job: list[float] = []
+    for attempt in range(STARTS):
+        spawned = Spawned()
+        try:
+            with httpx.Client(base_url=spawned.base_url(), timeout=60) as client:
+                starts.append(wait_healthy(client, spawned.started))
+                if attempt == 0:
+                    resets = time_calls(client, "POST", "/_emulator/reset")
+                    healths = time_calls(client, "GET", "/_emulator/health")
+                    clears = time_calls(client, "DELETE", "/_emulator/requests")
+                    now = datetime.fromisoformat(client.get("/_emulator/clock").json()["now"])
+                    client.post(JOBS_PATH, headers=AUTH, json=job_request(now)).raise_for_status()
+                    reset_with_job = time_calls(client, "POST", "/_emulator/reset", 1)
+        finally:
+            spawned.stop()
+    local = in_process_resets()
+    report.add(
+        "spawn until health answers 200: median",
+        _ms(starts),
+        "ms",
+        note="runs: " + ", ".join(f"{s * 1000:.0f}" for s in starts) + " ms",
+    )
+    report.add("POST /_emulator/reset on `serve`: median", _ms(resets), "ms", note=f"{RESETS} resets")
+    report.add("POST /_emulator/reset on `serve`, a files-1m job existing", _ms(reset_with_job), "ms")
+    report.add("POST /_emulator/reset, in-process client: median", _ms(local), "ms")
+    report.add(
+        "GET /_emulator/health on `serve`: median",
+        _ms(healths),
+        "ms",
+        note=f"a 204 without a body (DELETE /_emulator/requests) takes {_ms(clears):.2f} ms",
+    )
+    report.details.update(
+        start_seconds=starts,
+        serve_reset_seconds=resets,
+        serve_reset_with_job_seconds=reset_with_job,
+        in_process_reset_seconds=local,
+        serve_health_seconds=healths,
+        serve_empty_204_seconds=clears,
+    )
+    return report

@@ -1,0 +1,249 @@
+"""Benchmark 3: status reads per second over uvicorn, against a bare Starlette app (target ≥ 0.85).
+
+Two server processes (`benchmarks.serve`): the emulator, with a files-1m job created over HTTP and
+the clock moved to mid-transfer, and a bare Starlette app whose one route answers that job's status
+document verbatim, on the same uvicorn config and protocol class. A separate load process
+(`benchmarks.load`) keeps 10 keep-alive connections busy against each in turn, alternating, for a
+warm-up and a measured window per round. The ratio uses the cheap raw-socket client, so the servers
+are the limit; an httpx round follows as a cross-check (and `wrk` too, when it is installed).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import IO, Any
+
+import httpx
+
+from benchmarks.common import AUTH, JOBS_PATH, MID_TRANSFER_SECONDS, Report, job_request, run_child
+from benchmarks.load import busy_and_total_ticks
+from benchmarks.serve import BARE_PATH, HOST
+
+NAME = "throughput over uvicorn"
+TARGET_RATIO = 0.85
+CONNECTIONS = 10
+WARMUP = 0.5
+DURATION = 2.5
+ROUNDS = 4
+CROSS_CHECK_DURATION = 3.0
+START_TIMEOUT = 30.0
+
+
+class ServerProcess:
+    """`python -m benchmarks.serve ...` in a child process; always stopped on leaving the block."""
+
+    def __init__(self, *args: str) -> None:
+        self.args = args
+        self.port = 0
+        self._stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115  # closed by stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.serve", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def __enter__(self) -> ServerProcess:
+        try:
+            self.port = self._read_port()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _read_port(self) -> int:
+        stdout = self.process.stdout
+        assert stdout is not None
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT)
+        if not lines or not lines[0].startswith("PORT "):
+            raise RuntimeError(f"server {self.args[0]} did not start: {self.stderr_tail()}")
+        return int(lines[0].split()[1])
+
+    def stderr_tail(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read()[-2000:]
+
+    def stop(self) -> None:
+        process = self.process
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+        self._stderr.close()
+
+
+@dataclass
+class Target:
+    """A URL under load and what each run against it measured."""
+
+    label: str
+    server: ServerProcess
+    path: str
+    headers: dict[str, str]
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.server.url + self.path
+
+    def load(self, client: str, duration: float) -> dict[str, Any]:
+        args = ["--url", self.url, "--client", client, "--connections", str(CONNECTIONS)]
+        args += ["--warmup", str(WARMUP), "--duration", str(duration), "--server-pid", str(self.server.pid)]
+        for name, value in self.headers.items():
+            args += ["--header", f"{name}: {value}"]
+        result = run_child("benchmarks.load", args, timeout=WARMUP + duration + 60)
+        if result["failures"] or result["errors"]:
+            raise RuntimeError(
+                f"load on {self.label} failed: {result['failures']} ({result['errors']} errors)"
+            )
+        self.runs.append(result)
+        return result
+
+    def rps(self, client: str) -> list[float]:
+        return [r["rps"] for r in self.runs if r["client"] == client]
+
+
+def wrk_rps(url: str, headers: dict[str, str], duration: float) -> float | None:
+    """Requests per second by `wrk` with the same connection count, when `wrk` is installed."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    command = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{int(duration)}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    done = subprocess.run([*command, url], capture_output=True, text=True, timeout=duration + 30, check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    return None
+
+
+def _prepare_emulator(server: ServerProcess) -> tuple[str, httpx.Response]:
+    """Create the files-1m job over HTTP, move to mid-transfer; its path and status response."""
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        now = datetime.fromisoformat(client.get("/_emulator/clock").json()["now"])
+        body = job_request(now)
+        client.post(JOBS_PATH, headers=AUTH, json=body).raise_for_status()
+        client.post("/_emulator/clock", json={"advance": MID_TRANSFER_SECONDS}).raise_for_status()
+        path = f"{JOBS_PATH}/{body['transferJobID']}"
+        status = client.get(path, headers=AUTH)
+        status.raise_for_status()
+        if status.json()["transferStatus"] != "InProgress":
+            raise RuntimeError(f"the job is not mid-transfer: {status.text}")
+        return path, status
+
+
+def _note(results: list[dict[str, Any]]) -> str:
+    rps = ", ".join(f"{r['rps']:.0f}" for r in results)
+    cpu = statistics.median(r["server_cpu"] for r in results)
+    return f"rounds {rps}; server process {cpu:.2f} CPU"
+
+
+def machine_busy(seconds: float = 1.0) -> float:
+    """Cores busy on this machine over `seconds`, before any load: other work skews the figures."""
+    busy, total = busy_and_total_ticks()
+    time.sleep(seconds)
+    busy_after, total_after = busy_and_total_ticks()
+    return (busy_after - busy) / max(1, total_after - total) * (os.cpu_count() or 1)
+
+
+def run() -> Report:
+    report = Report(NAME)
+    with ServerProcess("emulator") as emulator_server:
+        path, status = _prepare_emulator(emulator_server)
+        with ServerProcess("bare", "--document", status.text) as bare_server:
+            with httpx.Client(base_url=bare_server.url) as client:
+                bare_size = len(client.get(BARE_PATH).content)
+            emulator = Target("emulator", emulator_server, path, AUTH)
+            bare = Target("bare Starlette", bare_server, BARE_PATH, {})
+            idle = machine_busy()
+            for _ in range(ROUNDS):
+                for target in (emulator, bare):
+                    target.load("raw", DURATION)
+            for target in (emulator, bare):
+                target.load("httpx", CROSS_CHECK_DURATION)
+            wrk = {t.label: wrk_rps(t.url, t.headers, DURATION) for t in (emulator, bare)}
+
+    raw = [r for r in emulator.runs if r["client"] == "raw"], [r for r in bare.runs if r["client"] == "raw"]
+    ratios = [e["rps"] / b["rps"] for e, b in zip(*raw, strict=True)]
+    ratio = statistics.median(ratios)
+    report.add(
+        "emulator GET job: median", round(statistics.median(emulator.rps("raw"))), "req/s", note=_note(raw[0])
+    )
+    report.add(
+        "bare Starlette JSON route: median",
+        round(statistics.median(bare.rps("raw"))),
+        "req/s",
+        note=_note(raw[1]),
+    )
+    report.add(
+        "ratio emulator / bare: median of rounds",
+        round(ratio, 3),
+        "x",
+        target=f"≥ {TARGET_RATIO}",
+        met=ratio >= TARGET_RATIO,
+        note=(
+            f"rounds {', '.join(f'{r:.2f}' for r in ratios)}; {ROUNDS} alternating rounds of {DURATION:g} s "
+            f"over {CONNECTIONS} keep-alive connections; {idle:.1f} cores already busy before the load"
+        ),
+    )
+    cross = statistics.median(emulator.rps("httpx")) / statistics.median(bare.rps("httpx"))
+    load_cpu = bare.runs[-1]["load_cpu"]
+    report.add(
+        "cross-check, httpx client: emulator / bare",
+        round(cross, 3),
+        "x",
+        note=(
+            f"{emulator.rps('httpx')[0]:.0f} vs {bare.rps('httpx')[0]:.0f} req/s; "
+            f"load process {load_cpu:.2f} CPU" + (" (the client is the limit)" if load_cpu >= 0.8 else "")
+        ),
+    )
+    if wrk["emulator"] and wrk["bare Starlette"]:
+        report.add(
+            "cross-check, wrk: emulator / bare",
+            round(wrk["emulator"] / wrk["bare Starlette"], 3),
+            "x",
+            note=f"{wrk['emulator']:.0f} vs {wrk['bare Starlette']:.0f} req/s",
+        )
+    report.details.update(
+        document_bytes={"emulator": len(status.content), "bare": bare_size},
+        machine_busy_before=idle,
+        round_ratios=ratios,
+        emulator_runs=emulator.runs,
+        bare_runs=bare.runs,
+        wrk=wrk,
+    )
+    return report
