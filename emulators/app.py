@@ -1,9 +1,4 @@
-"""Assembly of the one ASGI app that serves every emulated service, in reading order.
-
-    /_emulator/...            control API (outside the journal and fault rules, so a fault can
-                              never block its own removal)
-    everything else           data plane: record_request → apply_faults → the service's sub-app
-                              (the journal sits outside the faults so it can note which rule fired)
+"""Assembly of the one ASGI app that serves every emulated service (see `EmulatorApp` for its order).
 
 Usage::
 
@@ -19,8 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from importlib import resources
 from pathlib import Path
 
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
+from starlette.datastructures import State
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Router
 
@@ -31,13 +25,14 @@ from emulators.core.host import Host
 from emulators.core.journal import record_request
 from emulators.core.scenario import Scenario, load_files, load_scenario
 from emulators.core.service import Service
-from emulators.core.types import Receive, Scope, Send
+from emulators.core.types import ASGIApp, Receive, Scope, Send
 from emulators.relativity.app import SERVICE as RELATIVITY
 
-__all__ = ["SERVICES", "create_app", "default_scenario_path", "load_scenario_files"]
+__all__ = ["SERVICES", "EmulatorApp", "create_app", "default_scenario_path", "load_scenario_files"]
 
 SERVICES: tuple[Service, ...] = (RELATIVITY,)
 TICK_SECONDS = 0.2
+CONTROL_PREFIX = "/_emulator"
 
 
 def default_scenario_path() -> Path:
@@ -62,7 +57,7 @@ def create_app(
     control_token: str | None = None,
     trusted_clients: frozenset[str] = frozenset(),
     services: Sequence[Service] = SERVICES,
-) -> Starlette:
+) -> EmulatorApp:
     """The emulator app. Scenario: the files given, else `scenario_text`, else the bundled default."""
     if scenario_text is not None and not scenario_files:
         scenario = load_scenario(
@@ -77,33 +72,69 @@ def create_app(
         services, scenario, clock_mode=clock, speed=speed, seed=seed, library=default_scenario_path().parent
     )
 
+    return EmulatorApp(host, control_app(host, control_token, trusted_clients))
+
+
+class EmulatorApp:
+    """The one ASGI app, in reading order:
+
+        /_emulator/...   control API: outside the journal and the fault rules, so a fault can never
+                         block its own removal
+        everything else  record_request → apply_faults → the sub-app of the service whose prefix
+                         matches (the journal sits outside the faults so it notes which rule fired)
+
+    A plain dispatcher rather than nested Starlette mounts: status reads are the hot path, and each
+    Starlette layer (router, mount, error middleware) costs about as much as the read itself. Each
+    service's sub-app is a Starlette app that renders its own errors; lifespan is Starlette's.
+    """
+
+    def __init__(self, host: Host, control: ASGIApp) -> None:
+        self.state = State()
+        self.state.host = host
+        self.host = host
+        self._control = control
+        mounts = [(route.path, route.app) for route in host.routes if isinstance(route, Mount)]
+        self._mounts = sorted(mounts, key=lambda mount: -len(mount[0]))
+        self._data_plane = record_request(apply_faults(self._to_service, host), host)
+        self._lifespan = Router(lifespan=self._run_ticker)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(scope, receive, send)
+        elif _under(scope["path"], CONTROL_PREFIX):
+            _mount(scope, CONTROL_PREFIX)
+            await self._control(scope, receive, send)
+        else:
+            await self._data_plane(scope, receive, send)
+
+    async def _to_service(self, scope: Scope, receive: Receive, send: Send) -> None:
+        for prefix, app in self._mounts:
+            if _under(scope["path"], prefix):
+                _mount(scope, prefix)
+                await app(scope, receive, send)
+                return
+        # Answered inside the journal, so the journal records the 404 the client got.
+        await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def _run_ticker(self, app: object) -> AsyncIterator[None]:
         # With a real clock, catch up regularly so timed events (and pushes) happen on time.
-        ticker = asyncio.create_task(_tick(host))
+        ticker = asyncio.create_task(_tick(self.host))
         try:
             yield
         finally:
             ticker.cancel()
 
-    app = Starlette(
-        routes=[
-            Mount("/_emulator", app=control_app(host, control_token, trusted_clients)),
-            Mount(
-                "",
-                app=Router(host.routes, default=_not_found),
-                middleware=[Middleware(record_request, host=host), Middleware(apply_faults, host=host)],
-            ),
-        ],
-        lifespan=lifespan,
-    )
-    app.state.host = host
-    return app
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or (path.startswith(prefix) and path[len(prefix)] == "/")
 
 
-async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
-    # Answer an unknown path inside the journal, so the journal records the 404 the client got.
-    await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+def _mount(scope: Scope, prefix: str) -> None:
+    """What a Starlette Mount does to the scope: the prefix moves into root_path."""
+    root_path = scope.get("root_path", "")
+    scope.setdefault("app_root_path", root_path)
+    scope["root_path"] = root_path + prefix
 
 
 async def _tick(host: Host) -> None:

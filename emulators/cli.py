@@ -9,7 +9,6 @@ transfer-emulators schema            print the scenario JSON Schema
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
@@ -84,7 +83,7 @@ def _serve(args: argparse.Namespace) -> int:
     _announce(base, app.state.host, files)
     server = uvicorn.Server(make_config(app, host, port, args.log_level))
     try:
-        asyncio.run(server.serve(sockets=[sock]))
+        server.run(sockets=[sock])  # uvicorn's own loop set-up (uvloop) and signal handling
     except KeyboardInterrupt:
         pass
     finally:

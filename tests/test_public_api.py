@@ -7,7 +7,13 @@ import importlib
 import pytest
 
 PUBLIC = {
-    "emulators.app": {"SERVICES", "create_app", "default_scenario_path", "load_scenario_files"},
+    "emulators.app": {
+        "SERVICES",
+        "EmulatorApp",
+        "create_app",
+        "default_scenario_path",
+        "load_scenario_files",
+    },
     "emulators.cli": {"main"},
     "emulators.testing": {"ControlClient", "ControlClientError", "Emulator", "LiveEmulator"},
 }

@@ -15,6 +15,7 @@ vocabulary) decided when the plan is built. A transfer can be cancelled (progres
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 from array import array
 from collections.abc import Callable, Iterator, Mapping
@@ -101,11 +102,11 @@ class Transfer:
         copied = (i + 1) * self.rate.per_file + self._cum[i + 1] / self.rate.bandwidth
         return max(self.enumerated_after(i), copied)
 
-    @property
+    @functools.cached_property
     def enumeration_end(self) -> datetime:
         return self.start + timedelta(seconds=self.enumerated_after(self.total - 1) if self.total else 0)
 
-    @property
+    @functools.cached_property
     def natural_end(self) -> datetime:
         """When the last file would finish if nothing stopped the transfer."""
         return self.start + timedelta(seconds=self.finished_after(self.total - 1) if self.total else 0)

@@ -2,8 +2,8 @@
 
 `Journal` is a ring buffer (oldest entries drop out) of `JournalEntry`s. `record_request` is the ASGI
 middleware that fills it; it sits outside the fault rules so it can note which rule fired (the
-`emulator.fault` scope key). Secrets never reach the journal: credentials in headers and in form or
-JSON bodies are masked.
+`emulator.fault` scope key). Secrets never leave the journal: credentials in headers, query strings
+and form or JSON bodies are masked whenever an entry is read.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,24 +39,56 @@ class JournalSpec(BaseModel):
     body_excerpt: int = Field(default=2048, ge=0, le=1_048_576, description="bytes of each body kept")
 
 
-@dataclass
+@dataclass(slots=True)
 class JournalEntry:
-    """One request as the emulator saw it."""
+    """One request as the emulator saw it.
+
+    Recording keeps the raw bytes (cheap on the request path); the masked, decoded views are made
+    only when someone reads the entry.
+    """
 
     id: int
-    time: str
+    at: datetime
     service: str | None
     method: str
     path: str
-    query: str
-    headers: dict[str, str]
-    body: str = ""
+    raw_query: bytes = b""
+    raw_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    raw_body: bytes = b""
     status: int | None = None
     fault: str | None = None
     duration_ms: float = 0.0
 
+    @property
+    def time(self) -> str:
+        return self.at.isoformat()
+
+    @property
+    def query(self) -> str:
+        return mask_body(self.raw_query.decode("latin-1"))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return mask_headers(self.raw_headers)
+
+    @property
+    def body(self) -> str:
+        return mask_body(self.raw_body.decode("utf-8", errors="replace"))
+
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "id": self.id,
+            "time": self.time,
+            "service": self.service,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self.body,
+            "status": self.status,
+            "fault": self.fault,
+            "duration_ms": self.duration_ms,
+        }
 
 
 def mask_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -131,12 +164,12 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         world = self.host.world
         journal = world.journal
         entry = journal.open(
-            time=world.clock.now().isoformat(),
+            at=world.clock.now(),
             service=self.host.service_for(scope["path"]),
             method=scope["method"],
             path=scope["path"],
-            query=mask_body(scope.get("query_string", b"").decode("latin-1")),
-            headers=mask_headers(scope["headers"]),
+            raw_query=scope.get("query_string", b""),
+            raw_headers=scope["headers"],
         )
         limit = journal.spec.body_excerpt
         body = bytearray()
@@ -156,6 +189,6 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         try:
             await self.app(scope, receive_and_keep, send_and_note)
         finally:
-            entry.body = mask_body(body.decode("utf-8", errors="replace"))
+            entry.raw_body = bytes(body)
             entry.fault = scope.get("emulator.fault")
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)

@@ -263,9 +263,18 @@ class Tree:
         self.explicit: list[Entry] = entries
         self._explicit_paths = [e.path for e in entries]
         self.generated = [GeneratedFiles(g, seed) for g in spec.generate]
+        self._ranges: dict[str, FileRange] = {}
 
     def files(self, prefix: str = "") -> FileRange:
-        """Files and symlinks under `prefix`, explicit ones first (sorted), then each generated set."""
+        """Files and symlinks under `prefix`, explicit ones first (sorted), then each generated set.
+
+        Ranges are shared: every job over the same folder reuses one range and its byte offsets.
+        """
+        if prefix not in self._ranges:
+            self._ranges[prefix] = self._files(prefix)
+        return self._ranges[prefix]
+
+    def _files(self, prefix: str) -> FileRange:
         lo = bisect.bisect_left(self._explicit_paths, prefix)
         hi = bisect.bisect_left(self._explicit_paths, _after(prefix)) if prefix else len(self.explicit)
         explicit = [e for e in self.explicit[lo:hi] if e.kind != "dir"]

@@ -20,9 +20,10 @@ Everything is computed from the clock, so a read is O(log n) whatever the job's 
 from __future__ import annotations
 
 import functools
+import json
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,7 @@ class TransferJob:
     validation_seconds: float
     qc_seconds: float
     cancelled_at: datetime | None = None
+    _cached: tuple[object, bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_cloud(self) -> bool:
@@ -186,6 +188,16 @@ class TransferJob:
             "totalSize": progress.enumerated_bytes if progress else 0,
             "totalEmptyDirectories": empty,
         }
+
+    def document_json(self, at: datetime) -> bytes:
+        """`document(at)` as JSON, reused until the next refresh or change (status reads are hot)."""
+        snapshot = self.snapshot_time(at)
+        stop = self.transfer.stop if self.transfer is not None else None
+        key = (snapshot, self.cancelled_at, self.enumeration_failure, stop, id(self.transfer))
+        if self._cached is None or self._cached[0] != key:
+            text = json.dumps(self.document(at), ensure_ascii=False, separators=(",", ":"))
+            self._cached = (key, text.encode())
+        return self._cached[1]
 
     def document(self, at: datetime) -> dict[str, Any]:
         """GetJobResultv2 as a read at `at` sees it (the last refreshed snapshot)."""

@@ -45,8 +45,9 @@ def _authenticated(request: Request) -> tuple[RelativityStore, User, datetime]:
 
 
 def _job(store: RelativityStore, request: Request) -> TransferJob:
-    job_id = parse_job_id(request.path_params["job_id"], "jobId")
-    job = store.jobs.get(job_id)
+    raw = request.path_params["job_id"]
+    # Ids are stored in canonical form, so a canonical id from the path needs no parsing.
+    job = store.jobs.get(raw) or store.jobs.get(parse_job_id(raw, "jobId"))
     if job is None:
         raise not_found()
     return job
@@ -65,7 +66,7 @@ async def get_transfer_job(request: Request) -> Response:
     """GET v2/transfer/jobs/{jobId} — GetJobResultv2 as of the last statistics refresh."""
     headers = _correlation(request)
     store, _, now = _authenticated(request)
-    return JSONResponse(_job(store, request).document(now), headers=headers)
+    return Response(_job(store, request).document_json(now), media_type="application/json", headers=headers)
 
 
 async def cancel_transfer_job(request: Request) -> Response:

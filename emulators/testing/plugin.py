@@ -21,9 +21,8 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
-from emulators.app import create_app, default_scenario_path
+from emulators.app import EmulatorApp, create_app, default_scenario_path
 from emulators.core.clock import ClockMode
 from emulators.core.host import Host
 from emulators.core.world import World
@@ -61,7 +60,7 @@ def scenario_files(scenario: str | Path | list[str | Path] | None) -> list[Path]
 class Emulator:
     """An in-process emulator: its app, an httpx client over it and the control client."""
 
-    app: Starlette
+    app: EmulatorApp
     client: httpx.Client
     control: ControlClient
 
@@ -91,7 +90,7 @@ def _build(
     clock: ClockMode = "manual",
     seed: int | None = None,
     **app_options: Any,
-) -> Starlette:
+) -> EmulatorApp:
     files = None if scenario_text is not None and scenario is None else scenario_files(scenario)
     return create_app(
         files,

@@ -27,8 +27,7 @@ class InProcessTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         request = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-        response = self._portal.call(self._inner.handle_async_request, request)
-        content = self._portal.call(response.aread)
+        response, content = self._portal.call(self._send, request)
         return httpx.Response(
             response.status_code,
             headers=response.headers,
@@ -36,6 +35,10 @@ class InProcessTransport(httpx.BaseTransport):
             request=request,
             extensions=response.extensions,
         )
+
+    async def _send(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        response = await self._inner.handle_async_request(request)
+        return response, await response.aread()
 
     def close(self) -> None:
         self._stack.close()
