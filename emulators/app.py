@@ -26,11 +26,12 @@ from emulators.core.journal import record_request
 from emulators.core.scenario import Scenario, load_files, load_scenario
 from emulators.core.service import Service
 from emulators.core.types import ASGIApp, Receive, Scope, Send
+from emulators.globus.app import SERVICE as GLOBUS
 from emulators.relativity.app import SERVICE as RELATIVITY
 
 __all__ = ["SERVICES", "EmulatorApp", "create_app", "default_scenario_path", "load_scenario_files"]
 
-SERVICES: tuple[Service, ...] = (RELATIVITY,)
+SERVICES: tuple[Service, ...] = (RELATIVITY, GLOBUS)
 TICK_SECONDS = 0.2
 CONTROL_PREFIX = "/_emulator"
 

@@ -1,0 +1,155 @@
+"""The Globus Transfer API emulator: its sub-apps, error handling and scenario wiring.
+
+Mounted under the real prefixes: `/v0.10` (the Transfer API; clients use the server root as their
+base URL and put `/v0.10` in every path) and `/v2/oauth2` (the Auth token endpoint, client
+credentials only, so globus-cli can log in headlessly).
+
+Known deviations from the real service (the docs are silent; these are our choices):
+- `Accepted` is 202 and `Duplicate` 200; a duplicate is answered before any endpoint check, so a
+  resubmit still gets the original task id after an endpoint was deactivated.
+- The destination is laid out when the task is submitted (sync levels, filters and extras are judged
+  against the trees at that instant), not when the task starts.
+- A missing source, a wrong item kind or a data-fault code FILE_NOT_FOUND / PERMISSION_DENIED /
+  INVALID_SYMLINK / NOT_A_DIRECTORY / IS_A_DIRECTORY fails the task at once (the real service retries
+  some of them until the deadline); other data-fault codes are retried once and succeed.
+- `nice_status` is `Queued`, `OK` or (INACTIVE) `NO_CREDENTIALS`; `subtasks_*` counts one subtask
+  for the expansion and one per file, directory or removal, which is plausible rather than the real
+  internal accounting.
+- Updating a completed task and removing an active one answer 409 `Conflict`. A cancel always takes
+  effect during the call, so it answers `Canceled` or `TaskComplete`, never `CancelAccepted`.
+- Error codes for statuses the docs do not name: 405 `ClientError.BadMethod`, 500
+  `ServerError.InternalError`; `request_id` is a seeded hex string.
+- Legacy activation needs no credentials: `autoactivate` and `activate` always succeed. An endpoint
+  whose activation expires (timeline `expire_activation`, or `deactivate`) pauses its tasks
+  (INACTIVE, nice_status NO_CREDENTIALS) until it is activated again.
+- `endpoint_search` ranks every hit 1.0 and sorts by display name; no pause rules are ever in force.
+- Maintenance windows are fault rules, so their 503 bodies carry an empty `resource` and `request_id`.
+- A symlink is followed as the last component of an `ls` path, not in the middle of one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from emulators.core.errors import BadRequestBody
+from emulators.core.faults import FaultAction, FaultRule, TimeWindow
+from emulators.core.host import Host, world_of
+from emulators.core.service import Service
+from emulators.core.world import World
+from emulators.globus.activation import ACTIONS
+from emulators.globus.errors import SERVER_ERROR_CODE, GlobusError, render_error
+from emulators.globus.routes import API_ROUTES, API_VERSION, AUTH_ROUTES, resource_of
+from emulators.globus.scenario import GlobusSection
+from emulators.globus.store import GlobusStore, new_store, summary
+
+AUTH_PREFIX = "/v2/oauth2"
+
+
+def _request_id(request: Request) -> str:
+    return world_of(request).ids.token(6)
+
+
+async def _on_globus_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GlobusError)
+    return render_error(
+        exc.status, exc.message, exc.code, resource_of(request), _request_id(request), exc.headers
+    )
+
+
+async def _on_bad_body(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BadRequestBody)
+    return render_error(
+        400, exc.message, "ClientError.BadRequest", resource_of(request), _request_id(request)
+    )
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = f"No such resource '{resource_of(request)}'" if exc.status_code == 404 else exc.detail
+    headers = dict(exc.headers or {})
+    return render_error(exc.status_code, message, None, resource_of(request), _request_id(request), headers)
+
+
+async def _on_server_error(request: Request, exc: Exception) -> Response:
+    return render_error(500, "An unexpected error occurred.", SERVER_ERROR_CODE, resource_of(request))
+
+
+def _sub_app(host: Host, routes: list[Route]) -> Starlette:
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            GlobusError: _on_globus_error,
+            BadRequestBody: _on_bad_body,
+            HTTPException: _on_http_error,
+            Exception: _on_server_error,
+        },
+    )
+    app.router.redirect_slashes = False
+    app.state.host = host
+    return app
+
+
+def routes(host: Host) -> list[BaseRoute]:
+    return [
+        Mount(API_VERSION, app=_sub_app(host, API_ROUTES)),
+        Mount(AUTH_PREFIX, app=_sub_app(host, AUTH_ROUTES)),
+    ]
+
+
+def build_store(world: World, section: GlobusSection | None) -> GlobusStore:
+    section = section or GlobusSection()
+    # Maintenance windows are fault rules, so they show in /_emulator/faults and the journal names them.
+    for n, window in enumerate(section.maintenance, 1):
+        rule = FaultRule(
+            id=f"globus-maintenance-{n}",
+            service="globus",
+            path=f"{API_VERSION}/*",
+            window=TimeWindow(start=window.start, end=window.end),
+            action=FaultAction(status=503, message=window.message),
+        )
+        world.faults.add(rule)
+    return new_store(world, section)
+
+
+def _summary(store: Any) -> Any:
+    return summary(store)
+
+
+def _render_error(status: int, message: str | None) -> Response:
+    return render_error(status, message)
+
+
+def describe(store: Any, base: str) -> list[str]:
+    assert isinstance(store, GlobusStore)
+    lines = [
+        f"Transfer API:   {base}{API_VERSION}  (clients: base_url={base}/)",
+        f"token endpoint: {base}{AUTH_PREFIX}/token",
+    ]
+    lines += [
+        f"client:         {cid} / {secret} ({identity.username})"
+        for cid, (secret, identity) in store.clients.items()
+    ]
+    lines += [f"bearer token:   {token} ({grant.identity.username})" for token, grant in store.grants.items()]
+    lines += [
+        f"endpoint:       {c.id} {c.spec.display_name} ({c.spec.entity_type})"
+        for c in store.collections.values()
+    ]
+    return lines
+
+
+SERVICE = Service(
+    name="globus",
+    section=GlobusSection,
+    build_store=build_store,
+    routes=routes,
+    render_error=_render_error,
+    actions=ACTIONS,
+    summary=_summary,
+    describe=describe,
+)

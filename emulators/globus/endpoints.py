@@ -1,0 +1,219 @@
+"""Endpoints (collections): lookup, access, paths and the endpoint document.
+
+Globus paths are absolute and '/'-separated; `/~/` is the caller's home on the collection (the
+scenario's `home`). A guest collection shows its host's file system from `host_path` down, so the
+same file is `/x` on the guest and `host_path/x` on the host.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from datetime import datetime
+from typing import Any
+
+from emulators.core.storage import Entry
+from emulators.globus.errors import (
+    bad_request,
+    endpoint_not_found,
+    endpoint_permission_denied,
+    host_deleted,
+    no_credentials,
+    permission_denied,
+)
+from emulators.globus.scenario import GUEST_TYPES, Identity
+from emulators.globus.store import Collection, GlobusStore
+
+
+def find(store: GlobusStore, reference: object) -> Collection:
+    """A collection by id or (deprecated, doc 2.1.1) canonical_name; 404 EndpointNotFound."""
+    if not isinstance(reference, str) or not reference:
+        raise bad_request("An endpoint id is required.")
+    found = store.collections.get(reference.lower())
+    if found is None:
+        found = next((c for c in store.collections.values() if canonical_name(store, c) == reference), None)
+    if found is None:
+        raise endpoint_not_found(reference)
+    return found
+
+
+def canonical_name(store: GlobusStore, collection: Collection) -> str:
+    return f"{collection.spec.owner}#{collection.id}"
+
+
+def access(collection: Collection, identity: Identity) -> str:
+    """ "rw", "r" or "" for this identity on this collection."""
+    if identity.username == collection.spec.owner:
+        return "rw"
+    return collection.spec.acl.get(identity.username, "r" if collection.spec.public else "")
+
+
+def check_usable(collection: Collection, identity: Identity, write: bool) -> None:
+    """Doc 3.2.5: the checks a submission makes of each endpoint, in the order the doc lists them."""
+    granted = access(collection, identity)
+    if not granted or (write and "w" not in granted):
+        raise permission_denied(collection.id)
+    if collection.host is not None and collection.host.spec.deleted:
+        raise host_deleted(collection.id)
+    if not collection.activated or (collection.host is not None and not collection.host.activated):
+        raise no_credentials(collection.id)
+
+
+def check_file_access(collection: Collection, identity: Identity, path: str, write: bool) -> None:
+    """File operations: 403 EndpointPermissionDenied without the needed access."""
+    granted = access(collection, identity)
+    if not granted or (write and "w" not in granted):
+        raise endpoint_permission_denied(collection.id, path)
+    if collection.host is not None and collection.host.spec.deleted:
+        raise host_deleted(collection.id)
+
+
+def resolve(collection: Collection, path: str) -> str:
+    """A Globus path as a path of the collection's file system (the core's relative form)."""
+    if path.startswith("~"):
+        path = "/" + path
+    if path == "/~" or path.startswith("/~/"):
+        path = collection.spec.home.rstrip("/") + "/" + path[3:]
+    clean = posixpath.normpath("/" + path.lstrip("/")).strip("/")
+    joined = f"{collection.root}/{clean}" if collection.root else clean
+    return joined.strip("/")
+
+
+def follow(collection: Collection, link: Entry, at: datetime) -> Entry | None:
+    """A symlink's target: absolute targets are collection paths, relative ones start at the link."""
+    target = link.target or ""
+    if target.startswith("/"):
+        return collection.fs.stat(resolve(collection, target), at)
+    return collection.fs.stat(
+        posixpath.normpath(posixpath.join("/" + posixpath.dirname(link.path), target)), at
+    )
+
+
+def display_path(path: str) -> str:
+    """A directory path as responses show it: absolute with one trailing slash."""
+    return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+
+
+def document(store: GlobusStore, collection: Collection, identity: Identity, now: datetime) -> dict[str, Any]:
+    """GET /endpoint/{id}: the endpoint document (activation fields kept for older scripts)."""
+    spec = collection.spec
+    owner = store.identities[spec.owner]
+    guest = spec.entity_type in GUEST_TYPES
+    host = collection.host
+    return {
+        "DATA_TYPE": "endpoint",
+        "id": spec.id,
+        "display_name": spec.display_name,
+        "canonical_name": canonical_name(store, collection),
+        "name": spec.id,
+        "username": owner.username,
+        "owner_id": owner.id,
+        "owner_string": owner.username,
+        "organization": spec.organization,
+        "department": None,
+        "description": spec.description,
+        "keywords": None,
+        "contact_email": None,
+        "contact_info": None,
+        "info_link": None,
+        "public": spec.public,
+        "entity_type": spec.entity_type,
+        "is_globus_connect": False,
+        "gcp_connected": None,
+        "gcp_paused": None,
+        "host_endpoint_id": host.id if host else None,
+        "host_endpoint_display_name": host.spec.display_name if host else None,
+        "host_path": spec.host_path if guest else None,
+        "mapped_collection_id": host.id if host else None,
+        "default_directory": spec.default_directory,
+        "force_encryption": spec.force_encryption,
+        "force_verify": False,
+        "disable_verify": False,
+        "disable_anonymous_writes": False,
+        "mfa_required": False,
+        "high_assurance": False,
+        "authentication_timeout_mins": None,
+        "non_functional": False,
+        "subscription_id": None,
+        "gcs_version": "5.4.0",
+        "my_effective_roles": ["administrator"] if identity.username == spec.owner else [],
+        "shareable": not guest,
+        "acl_available": guest,
+        "acl_editable": guest and identity.username == spec.owner,
+        "in_use": False,
+        "local_user_info_available": not guest,
+        "activated": collection.activated,
+        "expires_in": -1 if collection.activated else 0,
+        "expire_time": None,
+        "myproxy_server": None,
+        "myproxy_dn": None,
+        "oauth_server": None,
+        "s3_url": None,
+        "s3_owner_activated": False,
+        "network_use": "normal",
+        "preferred_concurrency": None,
+        "preferred_parallelism": None,
+        "last_accessed_time": None,
+    }
+
+
+SEARCH_SCOPES = (
+    "all",
+    "my-endpoints",
+    "my-gcp-endpoints",
+    "recently-used",
+    "in-use",
+    "shared-by-me",
+    "shared-with-me",
+    "administered-by-me",
+)
+SEARCH_MAX = 1000  # the API stops at 1000 results
+
+
+def _in_scope(store: GlobusStore, collection: Collection, identity: Identity, scope: str) -> bool:
+    mine = collection.spec.owner == identity.username
+    if scope in ("my-endpoints", "administered-by-me"):
+        return mine
+    if scope == "shared-by-me":
+        return mine and collection.host is not None
+    if scope == "shared-with-me":
+        return not mine and identity.username in collection.spec.acl
+    if scope in ("recently-used", "in-use"):
+        used = {
+            c.id
+            for t in store.tasks.values()
+            if t.owner.id == identity.id
+            for c in (t.source, t.destination)
+            if c
+        }
+        return collection.id in used
+    if scope == "my-gcp-endpoints":
+        return False
+    return bool(access(collection, identity)) or collection.spec.public
+
+
+def search(
+    store: GlobusStore, identity: Identity, text: str, scope: str, offset: int, limit: int, now: datetime
+) -> dict[str, Any]:
+    """GET /endpoint_search: endpoints in a scope whose names or descriptions contain `text`."""
+    if scope not in SEARCH_SCOPES:
+        raise bad_request(f"Invalid filter_scope '{scope[:64]}': scopes are {', '.join(SEARCH_SCOPES)}")
+    if offset + limit > SEARCH_MAX:
+        raise bad_request(f"offset + limit must not exceed {SEARCH_MAX}")
+    words = text.lower().split()
+    found = []
+    for collection in store.collections.values():
+        spec = collection.spec
+        haystack = " ".join(
+            (spec.id, spec.display_name, spec.description, spec.organization, spec.owner)
+        ).lower()
+        if _in_scope(store, collection, identity, scope) and all(w in haystack for w in words):
+            found.append(collection)
+    found.sort(key=lambda c: c.spec.display_name.lower())
+    page = found[offset : offset + limit]
+    return {
+        "DATA_TYPE": "endpoint_list",
+        "offset": offset,
+        "limit": limit,
+        "has_next_page": offset + limit < len(found),
+        "DATA": [{**document(store, c, identity, now), "_rank": 1.0} for c in page],
+    }

@@ -1,0 +1,291 @@
+"""Request documents of the Transfer API: transfer, delete, task update, mkdir and rename.
+
+`parse_*` check a document's shape and every rule the doc states about single fields (types, the
+label's length and character set, slash rules, sync_level's range, ...) and raise 400
+`ClientError.BadRequest` (or `.NoTransferItems`) naming the field. Checks against the World
+(endpoints, permissions, paths) belong to the state machine. Unknown fields are ignored, as clients
+send newer options (e.g. `perf_cc`) that older servers do not know.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from emulators.globus.errors import bad_request, no_delete_items, no_transfer_items
+
+LABEL_MAX = 128
+# Doc 2.2, label: ASCII letters, digits, space, hyphen, underscore and comma.
+_LABEL = re.compile(r"[A-Za-z0-9 \-_,]*")
+RecursiveSymlinks = Literal["ignore", "keep", "copy"]
+_RECURSIVE_SYMLINKS: dict[object, RecursiveSymlinks] = {"ignore": "ignore", "keep": "keep", "copy": "copy"}
+
+
+@dataclass(frozen=True)
+class Common:
+    """Fields shared by transfer and delete documents (doc 2.2)."""
+
+    submission_id: str
+    label: str | None
+    deadline: datetime | None
+    notify_on_succeeded: bool
+    notify_on_failed: bool
+    notify_on_inactive: bool
+
+
+@dataclass(frozen=True)
+class TransferItem:
+    source_path: str
+    destination_path: str
+    recursive: bool
+    symlink: bool  # a transfer_symlink_item
+
+
+@dataclass(frozen=True)
+class FilterRule:
+    method: Literal["include", "exclude"]
+    name: str
+    type: Literal["file", "dir"] | None
+
+
+@dataclass(frozen=True)
+class TransferDocument:
+    common: Common
+    source_endpoint: str
+    destination_endpoint: str
+    items: tuple[TransferItem, ...]
+    encrypt_data: bool
+    sync_level: int | None
+    verify_checksum: bool
+    preserve_timestamp: bool
+    delete_destination_extra: bool
+    recursive_symlinks: RecursiveSymlinks
+    filter_rules: tuple[FilterRule, ...] | None
+    skip_source_errors: bool
+    fail_on_quota_errors: bool
+
+
+@dataclass(frozen=True)
+class DeleteDocument:
+    common: Common
+    endpoint: str
+    paths: tuple[str, ...]
+    recursive: bool
+    ignore_missing: bool
+    interpret_globs: bool
+
+
+def _bool(doc: dict[str, Any], name: str, default: bool) -> bool:
+    value = doc.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise bad_request(f"Invalid value for '{name}': must be a boolean")
+    return value
+
+
+def _string(doc: dict[str, Any], name: str, *, where: str = "") -> str:
+    value = doc.get(name)
+    if not isinstance(value, str) or not value:
+        raise bad_request(f"Missing or invalid required field '{where}{name}': must be a non-empty string")
+    return value
+
+
+def parse_label(value: object) -> str | None:
+    """Doc 2.2, label: at most 128 characters from the allowed set, no leading or trailing space."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad_request("Invalid value for 'label': must be a string")
+    if len(value) > LABEL_MAX:
+        raise bad_request(f"Invalid value for 'label': longer than {LABEL_MAX} characters")
+    if value != value.strip():
+        raise bad_request("Invalid value for 'label': must not start or end with whitespace")
+    if not _LABEL.fullmatch(value):
+        raise bad_request(
+            "Invalid value for 'label': only ASCII letters, digits, space, '-', '_' and ',' are allowed"
+        )
+    return value
+
+
+def parse_deadline(value: object) -> datetime | None:
+    """Doc 2.2, deadline: an ISO 8601 datetime, `T` or space separated; without a zone it is UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad_request("Invalid value for 'deadline': must be an ISO 8601 datetime string")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_request(
+            f"Invalid value for 'deadline': '{value[:64]}' is not an ISO 8601 datetime"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _common(doc: dict[str, Any], data_type: str) -> Common:
+    if doc.get("DATA_TYPE") != data_type:
+        raise bad_request(f"Invalid value for 'DATA_TYPE': must be '{data_type}'")
+    submission_id = _string(doc, "submission_id")
+    try:
+        uuid.UUID(submission_id)
+    except ValueError:
+        raise bad_request("Invalid value for 'submission_id': get one from /submission_id") from None
+    return Common(
+        submission_id=submission_id,
+        label=parse_label(doc.get("label")),
+        deadline=parse_deadline(doc.get("deadline")),
+        notify_on_succeeded=_bool(doc, "notify_on_succeeded", True),
+        notify_on_failed=_bool(doc, "notify_on_failed", True),
+        notify_on_inactive=_bool(doc, "notify_on_inactive", True),
+    )
+
+
+def _data(doc: dict[str, Any]) -> list[Any]:
+    data = doc.get("DATA")
+    if data is not None and not isinstance(data, list):
+        raise bad_request("Invalid value for 'DATA': must be a list")
+    return data or []
+
+
+def _path(item: dict[str, Any], name: str, n: int) -> str:
+    path = _string(item, name, where=f"DATA[{n}].")
+    if "\x00" in path or "\n" in path:
+        raise bad_request(f"Invalid value for 'DATA[{n}].{name}': contains a control character")
+    return path
+
+
+def _transfer_item(item: object, n: int) -> TransferItem:
+    if not isinstance(item, dict):
+        raise bad_request(f"Invalid value for 'DATA[{n}]': must be an object")
+    kind = item.get("DATA_TYPE")
+    if kind not in ("transfer_item", "transfer_symlink_item"):
+        raise bad_request(
+            f"Invalid value for 'DATA[{n}].DATA_TYPE': must be 'transfer_item' or 'transfer_symlink_item'"
+        )
+    source, destination = _path(item, "source_path", n), _path(item, "destination_path", n)
+    recursive = _bool(item, "recursive", False)
+    symlink = kind == "transfer_symlink_item"
+    if symlink and recursive:
+        raise bad_request(f"Invalid value for 'DATA[{n}].recursive': a symlink item is never recursive")
+    # Doc 3.2.1-3.2.3: directories end with "/", files and symlinks never do.
+    for name, path in (("source_path", source), ("destination_path", destination)):
+        if recursive and not path.endswith("/"):
+            raise bad_request(
+                f"Invalid value for 'DATA[{n}].{name}': a recursive item's path must end with '/'"
+            )
+        if not recursive and path.endswith("/"):
+            raise bad_request(
+                f"Invalid value for 'DATA[{n}].{name}': a file or symlink path must not end with '/'"
+            )
+    return TransferItem(source, destination, recursive, symlink)
+
+
+def _filter_rules(value: object) -> tuple[FilterRule, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise bad_request("Invalid value for 'filter_rules': must be a list")
+    rules = []
+    for n, rule in enumerate(value):
+        if not isinstance(rule, dict) or rule.get("DATA_TYPE", "filter_rule") != "filter_rule":
+            raise bad_request(f"Invalid value for 'filter_rules[{n}]': must be a filter_rule")
+        method, kind = rule.get("method", "exclude"), rule.get("type")
+        if method not in ("include", "exclude"):
+            raise bad_request(f"Invalid value for 'filter_rules[{n}].method': must be 'include' or 'exclude'")
+        if kind not in (None, "file", "dir"):
+            raise bad_request(f"Invalid value for 'filter_rules[{n}].type': must be 'file' or 'dir'")
+        name = rule.get("name")
+        if not isinstance(name, str) or not name or "/" in name:
+            raise bad_request(f"Invalid value for 'filter_rules[{n}].name': a name pattern without '/'")
+        rules.append(FilterRule(method, name, kind))
+    return tuple(rules)
+
+
+def parse_transfer(doc: dict[str, Any]) -> TransferDocument:
+    """A transfer document (doc 2.2-2.5), or 400."""
+    common = _common(doc, "transfer")
+    source, destination = _string(doc, "source_endpoint"), _string(doc, "destination_endpoint")
+    items = tuple(_transfer_item(item, n) for n, item in enumerate(_data(doc)))
+    if not items:
+        raise no_transfer_items()
+    sync_level = doc.get("sync_level")
+    if sync_level is not None and (
+        isinstance(sync_level, bool) or not isinstance(sync_level, int) or not 0 <= sync_level <= 3
+    ):
+        raise bad_request("Invalid value for 'sync_level': must be an integer in the 0-3 range")
+    value = doc.get("recursive_symlinks") or "ignore"
+    symlinks = _RECURSIVE_SYMLINKS.get(value) if isinstance(value, str) else None
+    if symlinks is None:
+        raise bad_request("Invalid value for 'recursive_symlinks': must be 'ignore', 'keep' or 'copy'")
+    return TransferDocument(
+        common=common,
+        source_endpoint=source,
+        destination_endpoint=destination,
+        items=items,
+        encrypt_data=_bool(doc, "encrypt_data", False),
+        sync_level=sync_level,
+        verify_checksum=_bool(doc, "verify_checksum", False),
+        preserve_timestamp=_bool(doc, "preserve_timestamp", False),
+        delete_destination_extra=_bool(doc, "delete_destination_extra", False),
+        recursive_symlinks=symlinks,
+        filter_rules=_filter_rules(doc.get("filter_rules")),
+        skip_source_errors=_bool(doc, "skip_source_errors", False),
+        fail_on_quota_errors=_bool(doc, "fail_on_quota_errors", False),
+    )
+
+
+def parse_delete(doc: dict[str, Any]) -> DeleteDocument:
+    """A delete document (doc 2.2, 2.6, 2.7), or 400."""
+    common = _common(doc, "delete")
+    endpoint = _string(doc, "endpoint")
+    paths = []
+    for n, item in enumerate(_data(doc)):
+        if not isinstance(item, dict) or item.get("DATA_TYPE") != "delete_item":
+            raise bad_request(f"Invalid value for 'DATA[{n}].DATA_TYPE': must be 'delete_item'")
+        paths.append(_path(item, "path", n))
+    if not paths:
+        raise no_delete_items()
+    return DeleteDocument(
+        common=common,
+        endpoint=endpoint,
+        paths=tuple(paths),
+        recursive=_bool(doc, "recursive", False),
+        ignore_missing=_bool(doc, "ignore_missing", False),
+        interpret_globs=_bool(doc, "interpret_globs", False),
+    )
+
+
+@dataclass(frozen=True)
+class TaskUpdate:
+    """PUT /task/{id}: the fields that may change (absent fields are left alone)."""
+
+    label: str | None
+    label_given: bool
+    deadline: datetime | None
+
+
+def parse_task_update(doc: dict[str, Any]) -> TaskUpdate:
+    if doc.get("DATA_TYPE", "task") != "task":
+        raise bad_request("Invalid value for 'DATA_TYPE': must be 'task'")
+    allowed = {"DATA_TYPE", "label", "deadline"}
+    other = sorted(set(doc) - allowed)
+    if other:
+        raise bad_request(f"Only label and deadline can be updated, not {', '.join(other)}")
+    deadline = parse_deadline(doc.get("deadline"))
+    return TaskUpdate(parse_label(doc.get("label")), "label" in doc, deadline)
+
+
+def parse_mkdir(doc: dict[str, Any]) -> str:
+    if doc.get("DATA_TYPE", "mkdir") != "mkdir":
+        raise bad_request("Invalid value for 'DATA_TYPE': must be 'mkdir'")
+    return _string(doc, "path")
+
+
+def parse_rename(doc: dict[str, Any]) -> tuple[str, str]:
+    if doc.get("DATA_TYPE", "rename") != "rename":
+        raise bad_request("Invalid value for 'DATA_TYPE': must be 'rename'")
+    return _string(doc, "old_path"), _string(doc, "new_path")

@@ -1,0 +1,68 @@
+"""Per-file records of a task: `successful_transfers` and `skipped_errors`, a page at a time.
+
+Both use marker paging: `marker` is where a page starts (0 for the first) and `next_marker` where the
+next one does, null after the last page (the SDK's paginators stop there). Only files actually copied
+are successful transfers: no directories, sync-skipped files or skipped errors.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, TypeVar
+
+from emulators.globus.tasks import Task, iso
+
+T = TypeVar("T")
+
+
+def _page(rows: Iterator[tuple[int, T]], size: int) -> tuple[list[T], int | None]:
+    taken = list(itertools.islice(rows, size + 1))
+    next_marker = taken[size][0] if len(taken) > size else None
+    return [row for _, row in taken[:size]], next_marker
+
+
+def successful_transfers(task: Task, at: datetime, marker: int, size: int) -> dict[str, Any]:
+    checksums = bool(task.options.get("verify_checksum"))
+    rows = (
+        (
+            position,
+            {
+                "DATA_TYPE": "successful_transfer",
+                "source_path": step.source_path,
+                "destination_path": step.destination_path,
+                "checksum": step.entry.checksum if checksums else None,
+                "checksum_algorithm": "MD5" if checksums else None,
+                "dynamic": False,
+                "size": step.entry.size,
+            },
+        )
+        for position, step in task.successful(at, marker)
+    )
+    data, next_marker = _page(rows, size)
+    return {"DATA_TYPE": "successful_transfers", "marker": marker, "next_marker": next_marker, "DATA": data}
+
+
+def skipped_errors(task: Task, at: datetime, marker: int, size: int) -> dict[str, Any]:
+    rows = (
+        (
+            position,
+            {
+                "DATA_TYPE": "skipped_error",
+                "source_path": step.source_path,
+                "destination_path": step.destination_path,
+                "error_code": code,
+                "error_details": f"{code}: {step.source_path}",
+                "error_time": iso(task.error_time(position)),
+                "checksum_algorithm": None,
+                "external_checksum": None,
+                "is_delete_destination_extra": False,
+                "is_directory": False,
+                "is_symlink": False,
+            },
+        )
+        for position, step, code in task.skipped_errors(at, marker)
+    )
+    data, next_marker = _page(rows, size)
+    return {"DATA_TYPE": "skipped_errors", "marker": marker, "next_marker": next_marker, "DATA": data}

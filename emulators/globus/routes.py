@@ -1,0 +1,388 @@
+"""The Transfer API v0.10 endpoints clients call, and the Auth token endpoint.
+
+Each handler: check the bearer token → read the document → `world.catch_up()` →
+call the state machine → render. Errors are raised (`GlobusError`) and rendered once, in `app.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from emulators.core.host import world_of
+from emulators.core.http import read_body, read_json_object
+from emulators.globus import activation, auth, endpoints, files, queries, records
+from emulators.globus.errors import GlobusError, permission_denied, task_not_found
+from emulators.globus.models import parse_delete, parse_mkdir, parse_rename, parse_task_update, parse_transfer
+from emulators.globus.scenario import Identity
+from emulators.globus.store import Collection, GlobusStore
+from emulators.globus.submission import new_submission_id, result_document, submit_delete, submit_transfer
+from emulators.globus.tasks import Task
+
+API_VERSION = "/v0.10"
+
+
+@dataclass
+class Call:
+    """What every API handler starts from."""
+
+    store: GlobusStore
+    identity: Identity
+    now: datetime
+    resource: str
+
+    def request_id(self) -> str:
+        return self.store.world.ids.token(6)
+
+    def result(self, data_type: str, code: str, message: str, status: int = 200) -> JSONResponse:
+        body = {
+            "DATA_TYPE": data_type,
+            "code": code,
+            "message": message,
+            "request_id": self.request_id(),
+            "resource": self.resource,
+        }
+        return JSONResponse(body, status_code=status)
+
+
+def resource_of(request: Request) -> str:
+    """The path as the real service names it in `resource`: without the `/v0.10` prefix."""
+    path = request.url.path
+    return path[len(API_VERSION) :] if path.startswith(API_VERSION + "/") else path
+
+
+def _call(request: Request) -> Call:
+    store = world_of(request).store(GlobusStore)
+    now = store.world.catch_up()
+    identity = auth.authenticate(store, request.headers.get("authorization"), now)
+    return Call(store, identity, now, resource_of(request))
+
+
+def _task(call: Call, request: Request) -> Task:
+    task_id = str(request.path_params["task_id"]).lower()
+    task = call.store.tasks.get(task_id)
+    if task is None or task.removed or task.owner.id != call.identity.id:
+        raise task_not_found(request.path_params["task_id"])
+    return task
+
+
+def _collection(call: Call, request: Request, write: bool, path: str = "") -> Collection:
+    collection = endpoints.find(call.store, request.path_params["endpoint_id"])
+    endpoints.check_file_access(collection, call.identity, path, write)
+    return collection
+
+
+# -- submission -------------------------------------------------------------------------------------
+
+
+async def get_submission_id(request: Request) -> Response:
+    """GET /submission_id (doc 3.1)."""
+    call = _call(request)
+    return JSONResponse({"value": new_submission_id(call.store), "DATA_TYPE": "submission_id"})
+
+
+async def submit_transfer_task(request: Request) -> Response:
+    """POST /transfer (doc 3.2): 202 Accepted, or 200 Duplicate with the original task id."""
+    call = _call(request)
+    document = parse_transfer(await read_json_object(request))
+    submitted = submit_transfer(call.store, document, call.identity, call.store.world.catch_up())
+    body = result_document(submitted, call.resource, call.request_id())
+    return JSONResponse(body, status_code=200 if submitted.duplicate else 202)
+
+
+async def submit_delete_task(request: Request) -> Response:
+    """POST /delete (doc 3.3): same result codes as transfer."""
+    call = _call(request)
+    document = parse_delete(await read_json_object(request))
+    submitted = submit_delete(call.store, document, call.identity, call.store.world.catch_up())
+    body = result_document(submitted, call.resource, call.request_id())
+    return JSONResponse(body, status_code=200 if submitted.duplicate else 202)
+
+
+# -- task monitoring ------------------------------------------------------------------------------
+
+
+async def task_list(request: Request) -> Response:
+    """GET /task_list: the caller's tasks, filtered, ordered and paged (limit/offset/total)."""
+    call = _call(request)
+    params = request.query_params
+    limit = queries.integer(params, "limit", 10, 1, queries.TASK_LIST_MAX)
+    offset = queries.integer(params, "offset", 0, 0, 10**9)
+    keep = queries.task_filter(params.get("filter"))
+    orders = queries.ordering(params.get("orderby"), queries.TASK_FIELDS_ORDERABLE, "request_time DESC")
+    mine = [t for t in call.store.tasks.values() if t.owner.id == call.identity.id and not t.removed]
+    if orders[0].descending:
+        mine.reverse()  # ties (same second) keep submission order in the requested direction
+    docs = queries.sort_documents([d for d in (t.document(call.now) for t in mine) if keep(d)], orders)
+    page = [queries.project(d, params.get("fields")) for d in docs[offset : offset + limit]]
+    return JSONResponse(
+        {
+            "DATA_TYPE": "task_list",
+            "DATA": page,
+            "length": len(page),
+            "limit": limit,
+            "offset": offset,
+            "total": len(docs),
+        }
+    )
+
+
+async def get_task(request: Request) -> Response:
+    """GET /task/{task_id}: the task document."""
+    call = _call(request)
+    document = _task(call, request).document(call.now)
+    return JSONResponse(queries.project(document, request.query_params.get("fields")))
+
+
+async def update_task(request: Request) -> Response:
+    """PUT /task/{task_id}: label and deadline, while the task runs."""
+    call = _call(request)
+    task = _task(call, request)
+    update = parse_task_update(await read_json_object(request))
+    if task.is_complete(call.now):
+        raise GlobusError(409, "Conflict", f"Task '{task.task_id}' is complete and can no longer be updated")
+    if update.deadline is not None and update.deadline <= call.now:
+        raise GlobusError(
+            400, "ClientError.BadRequest", "Invalid value for 'deadline': must be in the future"
+        )
+    task.update(update.label, update.label_given, update.deadline)
+    return call.result("result", "Updated", "Updated task successfully")
+
+
+async def cancel_task(request: Request) -> Response:
+    """POST /task/{task_id}/cancel: `Canceled`, or `TaskComplete` if it finished first."""
+    call = _call(request)
+    code = _task(call, request).cancel(call.now)
+    if code == "Canceled":
+        return call.result("result", code, "The task has been cancelled successfully.")
+    return call.result("result", code, "The task completed before the cancel request was processed.")
+
+
+async def remove_task(request: Request) -> Response:
+    """POST /task/{task_id}/remove: drop a completed task from the caller's history."""
+    call = _call(request)
+    task = _task(call, request)
+    if not task.is_complete(call.now):
+        raise GlobusError(409, "Conflict", f"Task '{task.task_id}' is still active; cancel it first")
+    task.removed = True
+    return call.result("result", "Removed", "The task has been removed")
+
+
+async def task_event_list(request: Request) -> Response:
+    """GET /task/{task_id}/event_list: newest first, `filter=is_error:1|0`, limit/offset/total."""
+    call = _call(request)
+    task = _task(call, request)
+    params = request.query_params
+    limit = queries.integer(params, "limit", 10, 1, 1000)
+    offset = queries.integer(params, "offset", 0, 0, 10**9)
+    keep = queries.event_filter(params.get("filter"))
+    events = [e.document() for e in task.events(call.now) if keep(e.is_error)]
+    page = events[offset : offset + limit]
+    return JSONResponse(
+        {
+            "DATA_TYPE": "event_list",
+            "DATA": page,
+            "length": len(page),
+            "limit": limit,
+            "offset": offset,
+            "total": len(events),
+        }
+    )
+
+
+def _marker(request: Request) -> int:
+    return queries.integer(request.query_params, "marker", 0, 0, 2**62)
+
+
+async def task_successful_transfers(request: Request) -> Response:
+    """GET /task/{task_id}/successful_transfers: files copied so far, marker paging."""
+    call = _call(request)
+    task, size = _task(call, request), call.store.behaviour.page_size
+    return JSONResponse(records.successful_transfers(task, call.now, _marker(request), size))
+
+
+async def task_skipped_errors(request: Request) -> Response:
+    """GET /task/{task_id}/skipped_errors: files skipped with skip_source_errors, marker paging."""
+    call = _call(request)
+    task, size = _task(call, request), call.store.behaviour.page_size
+    return JSONResponse(records.skipped_errors(task, call.now, _marker(request), size))
+
+
+async def task_pause_info(request: Request) -> Response:
+    """GET /task/{task_id}/pause_info: no pause rules are ever in force here."""
+    call = _call(request)
+    _task(call, request)
+    messages = (
+        "source_pause_message",
+        "destination_pause_message",
+        "source_pause_message_share",
+        "destination_pause_message_share",
+    )
+    return JSONResponse({"DATA_TYPE": "pause_info_limited", "pause_rules": [], **dict.fromkeys(messages)})
+
+
+# -- endpoints and files --------------------------------------------------------------------------
+
+
+async def get_endpoint(request: Request) -> Response:
+    """GET /endpoint/{endpoint_id}."""
+    call = _call(request)
+    collection = endpoints.find(call.store, request.path_params["endpoint_id"])
+    return JSONResponse(endpoints.document(call.store, collection, call.identity, call.now))
+
+
+async def endpoint_search(request: Request) -> Response:
+    """GET /endpoint_search: fulltext and scope, offset/limit with has_next_page."""
+    call = _call(request)
+    params = request.query_params
+    limit = queries.integer(params, "limit", 25, 1, 100)
+    offset = queries.integer(params, "offset", 0, 0, endpoints.SEARCH_MAX)
+    text, scope = params.get("filter_fulltext", ""), params.get("filter_scope") or "all"
+    return JSONResponse(endpoints.search(call.store, call.identity, text, scope, offset, limit, call.now))
+
+
+async def endpoint_activation_requirements(request: Request) -> Response:
+    """GET /endpoint/{endpoint_id}/activation_requirements (legacy activation, for older scripts)."""
+    call = _call(request)
+    return JSONResponse(
+        activation.requirements(endpoints.find(call.store, request.path_params["endpoint_id"]))
+    )
+
+
+async def endpoint_autoactivate(request: Request) -> Response:
+    """POST /endpoint/{endpoint_id}/autoactivate (legacy): `AlreadyActivated` or `AutoActivated.*`."""
+    call = _call(request)
+    collection = endpoints.find(call.store, request.path_params["endpoint_id"])
+    code, message = activation.autoactivate(call.store, collection, call.now)
+    body = {
+        **activation.requirements(collection),
+        "code": code,
+        "message": message,
+        "resource": call.resource,
+        "request_id": call.request_id(),
+        "DATA_TYPE": "activation_result",
+    }
+    return JSONResponse(body)
+
+
+async def endpoint_activate(request: Request) -> Response:
+    """POST /endpoint/{endpoint_id}/activate (legacy): the filled requirements are not checked."""
+    call = _call(request)
+    collection = endpoints.find(call.store, request.path_params["endpoint_id"])
+    activation.activate(call.store, collection, call.now)
+    body = {
+        **activation.requirements(collection),
+        "code": "Activated.BrowserCredential",
+        "message": "Endpoint activated successfully",
+        "resource": call.resource,
+        "request_id": call.request_id(),
+        "DATA_TYPE": "activation_result",
+    }
+    return JSONResponse(body)
+
+
+async def endpoint_deactivate(request: Request) -> Response:
+    """POST /endpoint/{endpoint_id}/deactivate (legacy): running tasks on it go INACTIVE."""
+    call = _call(request)
+    collection = endpoints.find(call.store, request.path_params["endpoint_id"])
+    if "w" not in endpoints.access(collection, call.identity):
+        raise permission_denied(collection.id)
+    activation.deactivate(call.store, collection, call.now)
+    return call.result("result", "Deactivated", "Endpoint deactivated successfully")
+
+
+async def operation_ls(request: Request) -> Response:
+    """GET /operation/endpoint/{endpoint_id}/ls."""
+    call = _call(request)
+    path = request.query_params.get("path", "")
+    collection = _collection(call, request, False, path)
+    filters = request.query_params.getlist("filter")
+    return JSONResponse(files.ls(collection, request.query_params, filters, call.now))
+
+
+async def operation_mkdir(request: Request) -> Response:
+    """POST /operation/endpoint/{endpoint_id}/mkdir: 502 ExternalError.MkdirFailed.Exists if present."""
+    call = _call(request)
+    path = parse_mkdir(await read_json_object(request))
+    files.mkdir(_collection(call, request, True, path), path, call.store.world.catch_up())
+    return call.result("mkdir_result", "DirectoryCreated", "The directory was created successfully")
+
+
+async def operation_rename(request: Request) -> Response:
+    """POST /operation/endpoint/{endpoint_id}/rename."""
+    call = _call(request)
+    old, new = parse_rename(await read_json_object(request))
+    files.rename(_collection(call, request, True, old), old, new, call.store.world.catch_up())
+    return call.result("result", "FileRenamed", "File or directory renamed successfully")
+
+
+async def operation_stat(request: Request) -> Response:
+    """GET /operation/endpoint/{endpoint_id}/stat?path=."""
+    call = _call(request)
+    path = request.query_params.get("path") or "/~/"
+    return JSONResponse(files.stat(_collection(call, request, False, path), path, call.now))
+
+
+# -- auth -----------------------------------------------------------------------------------------
+
+
+async def oauth2_token(request: Request) -> Response:
+    """POST /v2/oauth2/token: client credentials (HTTP Basic or form), as globus-cli sends them."""
+    store = world_of(request).store(GlobusStore)
+    now = store.world.catch_up()
+    try:
+        text = (await read_body(request)).decode("utf-8")
+        form = dict(parse_qsl(text))
+        token = auth.issue_token(store, request.headers.get("authorization"), form, now)
+        return JSONResponse(token, headers={"Cache-Control": "no-store"})
+    except UnicodeDecodeError:
+        body = {"error": "invalid_request", "error_description": "The body is not UTF-8."}
+        return JSONResponse(body, status_code=400)
+    except auth.OAuthError as exc:
+        body = {"error": exc.error, "error_description": exc.description}
+        return JSONResponse(body, status_code=exc.status)
+
+
+_TASK = "/task/{task_id}"
+_ENDPOINT = "/endpoint/{endpoint_id}"
+_OPERATION = "/operation/endpoint/{endpoint_id}"
+API_ROUTES = [
+    Route("/submission_id", get_submission_id, methods=["GET"], name="get_submission_id"),
+    Route("/transfer", submit_transfer_task, methods=["POST"], name="submit_transfer"),
+    Route("/delete", submit_delete_task, methods=["POST"], name="submit_delete"),
+    Route("/task_list", task_list, methods=["GET"], name="task_list"),
+    Route(_TASK, get_task, methods=["GET"], name="get_task"),
+    Route(_TASK, update_task, methods=["PUT"], name="update_task"),
+    Route(f"{_TASK}/cancel", cancel_task, methods=["POST"], name="cancel_task"),
+    Route(f"{_TASK}/remove", remove_task, methods=["POST"], name="remove_task"),
+    Route(f"{_TASK}/event_list", task_event_list, methods=["GET"], name="task_event_list"),
+    Route(
+        f"{_TASK}/successful_transfers",
+        task_successful_transfers,
+        methods=["GET"],
+        name="task_successful_transfers",
+    ),
+    Route(f"{_TASK}/skipped_errors", task_skipped_errors, methods=["GET"], name="task_skipped_errors"),
+    Route(f"{_TASK}/pause_info", task_pause_info, methods=["GET"], name="task_pause_info"),
+    Route("/endpoint/{endpoint_id}", get_endpoint, methods=["GET"], name="get_endpoint"),
+    Route("/endpoint_search", endpoint_search, methods=["GET"], name="endpoint_search"),
+    Route(
+        f"{_ENDPOINT}/activation_requirements",
+        endpoint_activation_requirements,
+        methods=["GET"],
+        name="endpoint_activation_requirements",
+    ),
+    Route(f"{_ENDPOINT}/autoactivate", endpoint_autoactivate, methods=["POST"], name="endpoint_autoactivate"),
+    Route(f"{_ENDPOINT}/activate", endpoint_activate, methods=["POST"], name="endpoint_activate"),
+    Route(f"{_ENDPOINT}/deactivate", endpoint_deactivate, methods=["POST"], name="endpoint_deactivate"),
+    Route(f"{_OPERATION}/ls", operation_ls, methods=["GET"], name="operation_ls"),
+    Route(f"{_OPERATION}/mkdir", operation_mkdir, methods=["POST"], name="operation_mkdir"),
+    Route(f"{_OPERATION}/rename", operation_rename, methods=["POST"], name="operation_rename"),
+    Route(f"{_OPERATION}/stat", operation_stat, methods=["GET"], name="operation_stat"),
+]
+AUTH_ROUTES = [Route("/token", oauth2_token, methods=["POST"], name="oauth2_token")]

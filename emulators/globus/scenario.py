@@ -1,0 +1,132 @@
+"""The `services.globus` section of a scenario: identities, credentials, collections and behaviour.
+
+    services:
+      globus:
+        identities: [{id, username}]                    who may use the API
+        tokens:     [{token, identity, expires}]        ready-made bearer tokens (the SDK's access token)
+        clients:    [{client_id, client_secret, identity}]  client credentials (globus-cli, headless)
+        endpoints:  [{id, display_name, entity_type, owner, acl, tree, ...}]
+                    mapped collections own a tree; a guest collection shows `host_path` of its host's
+        maintenance: [{start, end, message}]            windows in which the API answers 503
+        behaviour:  {queue_delay, rate, progress_interval, page_size, token_lifetime}
+        data_faults: [{match, error, probability}]      `match` globs run over `ENDPOINT_ID/path`
+
+An identity in an endpoint's `acl` may read ("r") or read and write ("rw"); the owner may do both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from emulators.core.datafaults import DataFault
+from emulators.core.engine import RateModel
+from emulators.core.storage import TreeSpec
+
+EntityType = Literal["GCSv5_mapped_collection", "GCSv5_guest_collection", "GCSv4_host", "GCSv4_share"]
+GUEST_TYPES = frozenset({"GCSv5_guest_collection", "GCSv4_share"})
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Identity(_Spec):
+    id: str
+    username: str
+
+    @model_validator(mode="after")
+    def _uuid(self) -> Identity:
+        uuid.UUID(self.id)
+        return self
+
+
+class StaticToken(_Spec):
+    token: str = Field(min_length=8)
+    identity: str = Field(description="the identity's username")
+    expires: datetime | None = Field(default=None, description="default: never")
+
+
+class Client(_Spec):
+    client_id: str
+    client_secret: str
+    identity: str = Field(description="the identity's username")
+
+
+class Endpoint(_Spec):
+    """A collection (endpoint) and, for a mapped collection, its file system."""
+
+    id: str
+    display_name: str
+    entity_type: EntityType = "GCSv5_mapped_collection"
+    owner: str = Field(description="the owning identity's username")
+    description: str = ""
+    organization: str = ""
+    public: bool = False
+    acl: dict[str, Literal["r", "rw"]] = Field(default_factory=dict, description="username -> access")
+    default_directory: str | None = Field(default=None, description="null: clients use /~/")
+    home: str = Field(default="/", description="what /~/ resolves to")
+    force_encryption: bool = False
+    activated: bool = Field(default=True, description="false: submissions get NoCredException")
+    deleted: bool = Field(default=False, description="a deleted host: its guests answer Conflict")
+    host_endpoint: str | None = Field(default=None, description="guest collections: the host's id")
+    host_path: str = Field(default="/", description="guest collections: the host directory shared")
+    tree: TreeSpec = Field(default_factory=TreeSpec)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Endpoint:
+        uuid.UUID(self.id)
+        if (self.entity_type in GUEST_TYPES) != (self.host_endpoint is not None):
+            raise ValueError("a guest collection needs host_endpoint and only a guest collection has one")
+        if self.host_endpoint is not None and (self.tree.entries or self.tree.generate):
+            raise ValueError("a guest collection shows its host's tree and has none of its own")
+        return self
+
+
+class Maintenance(_Spec):
+    """A window in which every Transfer API call answers 503 ServiceUnavailable (a fault rule)."""
+
+    start: datetime | float = Field(description="absolute, or seconds after the clock's start")
+    end: datetime | float
+    message: str = "The service is down for maintenance."
+
+
+class Behaviour(_Spec):
+    queue_delay: float = Field(default=2, ge=0, description="seconds a task stays Queued")
+    rate: RateModel = Field(default_factory=RateModel)
+    progress_interval: float = Field(default=60, gt=0, description="seconds between PROGRESS events")
+    page_size: int = Field(default=1000, ge=1, le=100_000, description="successful_transfers page size")
+    token_lifetime: float = Field(default=172800, gt=0, description="seconds an issued token lives")
+    default_deadline: float = Field(default=86400, gt=0, description="seconds; doc: request time + 24 h")
+
+
+class GlobusSection(_Spec):
+    identities: list[Identity] = Field(default_factory=list)
+    tokens: list[StaticToken] = Field(default_factory=list)
+    clients: list[Client] = Field(default_factory=list)
+    endpoints: list[Endpoint] = Field(default_factory=list)
+    maintenance: list[Maintenance] = Field(default_factory=list)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    data_faults: list[DataFault] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> GlobusSection:
+        names = {i.username for i in self.identities}
+        for kind, items in (("token", self.tokens), ("client", self.clients)):
+            for item in items:
+                if item.identity not in names:
+                    raise ValueError(f"{kind} refers to unknown identity {item.identity!r}")
+        ids = {e.id: e for e in self.endpoints}
+        for endpoint in self.endpoints:
+            if endpoint.owner not in names:
+                raise ValueError(f"endpoint {endpoint.id} has unknown owner {endpoint.owner!r}")
+            unknown = set(endpoint.acl) - names
+            if unknown:
+                raise ValueError(f"endpoint {endpoint.id} grants unknown identities {sorted(unknown)}")
+            host = ids.get(endpoint.host_endpoint or "")
+            if endpoint.host_endpoint is not None and (host is None or host.host_endpoint is not None):
+                raise ValueError(f"guest collection {endpoint.id} needs a mapped collection as its host")
+        return self

@@ -1,0 +1,98 @@
+"""All Globus Transfer state of one World: identities, grants, collections, tasks, submission ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from emulators.core.datafaults import DataFaults
+from emulators.core.filesystem import FileSystem
+from emulators.core.storage import Tree
+from emulators.globus.scenario import Behaviour, Endpoint, GlobusSection, Identity
+
+if TYPE_CHECKING:
+    from emulators.core.world import World
+    from emulators.globus.tasks import Task
+
+
+@dataclass
+class Grant:
+    """What a bearer token stands for."""
+
+    identity: Identity
+    expires: datetime | None
+    client_id: str | None = None
+
+
+@dataclass
+class Collection:
+    """An endpoint as the service runs it: its scenario entry and the file system it shows.
+
+    A guest collection shares its host's `FileSystem` and sees it from `root` down.
+    """
+
+    spec: Endpoint
+    fs: FileSystem
+    root: str = ""
+    host: Collection | None = None
+    activated: bool = True
+
+    def __post_init__(self) -> None:
+        self.activated = self.spec.activated
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass
+class GlobusStore:
+    """The service's state; built from the scenario section by `new_store`."""
+
+    world: World
+    behaviour: Behaviour
+    identities: dict[str, Identity]
+    clients: dict[str, tuple[str, Identity]]
+    collections: dict[str, Collection]
+    data_faults: DataFaults
+    grants: dict[str, Grant] = field(default_factory=dict)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    submissions: dict[str, str] = field(default_factory=dict)  # submission id -> task id
+
+
+def new_store(world: World, section: GlobusSection) -> GlobusStore:
+    """A fresh store for a new World."""
+    identities = {i.username: i for i in section.identities}
+    collections: dict[str, Collection] = {}
+    for spec in section.endpoints:
+        if spec.host_endpoint is None:
+            fs = FileSystem(Tree(spec.tree, world.seed, world.start), world.start)
+            collections[spec.id] = Collection(spec, fs)
+    for spec in section.endpoints:
+        if spec.host_endpoint is not None:
+            host = collections[spec.host_endpoint]
+            root = "/".join(p for p in spec.host_path.split("/") if p)
+            collections[spec.id] = Collection(spec, host.fs, root, host)
+    store = GlobusStore(
+        world=world,
+        behaviour=section.behaviour,
+        identities=identities,
+        clients={c.client_id: (c.client_secret, identities[c.identity]) for c in section.clients},
+        collections=collections,
+        data_faults=DataFaults(section.data_faults, world.seed),
+    )
+    for token in section.tokens:
+        store.grants[token.token] = Grant(identities[token.identity], token.expires)
+    return store
+
+
+def summary(store: GlobusStore) -> dict[str, Any]:
+    """What the control API's state dump shows of this service."""
+    now = store.world.clock.now()
+    return {
+        "tasks": {task_id: task.document(now) for task_id, task in store.tasks.items()},
+        "endpoints": sorted(store.collections),
+        "identities": sorted(store.identities),
+        "tokens_issued": len(store.grants),
+    }

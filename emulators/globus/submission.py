@@ -1,0 +1,159 @@
+"""Submitting transfer and delete tasks (doc section 3): checks against the World, then the task.
+
+Order of the checks: the document (models.py), then a used submission id (a `Duplicate` that creates
+nothing, doc 3.2.4), then each endpoint: found (404 EndpointNotFound), usable by the caller (403
+PermissionDenied), its host not deleted (409 Conflict), activated (409 NoCredException).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from emulators.globus import endpoints
+from emulators.globus.errors import bad_request
+from emulators.globus.models import Common, DeleteDocument, TransferDocument
+from emulators.globus.plan import delete_plan, transfer_plan
+from emulators.globus.scenario import Identity
+from emulators.globus.store import Collection, GlobusStore
+from emulators.globus.tasks import Task, create_task
+
+ACCEPTED_MESSAGES = {
+    "TRANSFER": "The transfer has been accepted and a task has been created and queued for execution",
+    "DELETE": "The delete has been accepted and a task has been created and queued for execution",
+}
+DUPLICATE_MESSAGE = "A transfer or delete submission with the same submission id has already been accepted"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    task: Task
+    duplicate: bool
+
+
+def new_submission_id(store: GlobusStore) -> str:
+    """GET /submission_id: a fresh id (doc 3.1); it is used up by the first submission that names it."""
+    return store.world.ids.uuid()
+
+
+def _duplicate(store: GlobusStore, common: Common) -> Submitted | None:
+    task_id = store.submissions.get(common.submission_id)
+    return Submitted(store.tasks[task_id], True) if task_id is not None else None
+
+
+def _check_deadline(common: Common, now: datetime) -> None:
+    if common.deadline is not None and common.deadline <= now:
+        raise bad_request("Invalid value for 'deadline': must be in the future")
+
+
+def _encrypted(requested: bool, *collections: Collection) -> bool:
+    """Doc 2.3, encrypt_data: forced by either endpoint or, for shared endpoints, by its host."""
+    hosts = [c.host for c in collections if c.host is not None]
+    return requested or any(c.spec.force_encryption for c in (*collections, *hosts))
+
+
+def submit_transfer(
+    store: GlobusStore, doc: TransferDocument, identity: Identity, now: datetime
+) -> Submitted:
+    """POST /transfer (doc 3.2)."""
+    duplicate = _duplicate(store, doc.common)
+    if duplicate is not None:
+        return duplicate
+    _check_deadline(doc.common, now)
+    source = endpoints.find(store, doc.source_endpoint)
+    destination = endpoints.find(store, doc.destination_endpoint)
+    endpoints.check_usable(source, identity, write=False)
+    endpoints.check_usable(destination, identity, write=True)
+    plan = transfer_plan(doc, source, destination, store.data_faults, now)
+    options: dict[str, Any] = {
+        "sync_level": doc.sync_level,
+        "encrypt_data": _encrypted(doc.encrypt_data, source, destination),
+        "verify_checksum": doc.verify_checksum,
+        "preserve_timestamp": doc.preserve_timestamp,
+        "delete_destination_extra": doc.delete_destination_extra,
+        "recursive_symlinks": doc.recursive_symlinks,
+        "filter_rules": _filter_rules(doc),
+        "skip_source_errors": doc.skip_source_errors,
+        "fail_on_quota_errors": doc.fail_on_quota_errors,
+    }
+    task = create_task(
+        store,
+        kind="TRANSFER",
+        owner=identity,
+        submission_id=doc.common.submission_id,
+        label=doc.common.label,
+        deadline=doc.common.deadline,
+        source=source,
+        destination=destination,
+        options=options,
+        plan=plan,
+        now=now,
+    )
+    return Submitted(task, False)
+
+
+def _filter_rules(doc: TransferDocument) -> list[dict[str, Any]] | None:
+    if doc.filter_rules is None:
+        return None
+    return [
+        {"DATA_TYPE": "filter_rule", "method": r.method, "name": r.name, "type": r.type}
+        for r in doc.filter_rules
+    ]
+
+
+def submit_delete(store: GlobusStore, doc: DeleteDocument, identity: Identity, now: datetime) -> Submitted:
+    """POST /delete (doc 3.3)."""
+    duplicate = _duplicate(store, doc.common)
+    if duplicate is not None:
+        return duplicate
+    _check_deadline(doc.common, now)
+    collection = endpoints.find(store, doc.endpoint)
+    endpoints.check_usable(collection, identity, write=True)
+    plan = delete_plan(doc, collection, store.data_faults, now)
+    options: dict[str, Any] = {
+        "sync_level": None,
+        "encrypt_data": False,
+        "verify_checksum": False,
+        "preserve_timestamp": False,
+        "delete_destination_extra": False,
+        "recursive_symlinks": None,
+        "filter_rules": None,
+        "skip_source_errors": False,
+        "fail_on_quota_errors": False,
+    }
+    task = create_task(
+        store,
+        kind="DELETE",
+        owner=identity,
+        submission_id=doc.common.submission_id,
+        label=doc.common.label,
+        deadline=doc.common.deadline,
+        source=collection,
+        destination=None,
+        options=options,
+        plan=plan,
+        now=now,
+    )
+    return Submitted(task, False)
+
+
+def result_document(submitted: Submitted, resource: str, request_id: str) -> dict[str, Any]:
+    """Doc 3.2 / 3.3 response body."""
+    task = submitted.task
+    return {
+        "DATA_TYPE": "transfer_result" if task.type == "TRANSFER" else "delete_result",
+        "task_id": task.task_id,
+        "submission_id": task.submission_id,
+        "code": "Duplicate" if submitted.duplicate else "Accepted",
+        "message": DUPLICATE_MESSAGE if submitted.duplicate else ACCEPTED_MESSAGES[task.type],
+        "resource": resource,
+        "request_id": request_id,
+        "task_link": {
+            "DATA_TYPE": "link",
+            "href": f"task/{task.task_id}?format=json",
+            "rel": "related",
+            "resource": "task",
+            "title": "related task",
+        },
+    }

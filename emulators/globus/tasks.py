@@ -1,0 +1,405 @@
+"""Transfer and delete tasks on the core engine: status, counters, events and per-file records.
+
+A task's whole future is laid out when it is submitted: its plan runs on an engine `Transfer`
+starting `behaviour.queue_delay` after the request, and the destination `FileSystem` is told to apply
+each finished step, so files appear (or vanish) as the task progresses. Every read computes the task
+at the instant asked (O(log n) for counters), nothing is ticked.
+
+Lifecycle (task document `status` / `nice_status`):
+    ACTIVE / Queued      before the engine starts
+    ACTIVE / OK          running
+    SUCCEEDED            every step done (skipped errors allowed)
+    FAILED               fatal_error: CANCELED (cancel), EXPIRED (deadline passed), or the code of a
+                         fatal file error (FILE_NOT_FOUND, PERMISSION_DENIED, ...)
+Events, newest first: STARTED, PROGRESS every `behaviour.progress_interval`, transient errors (each
+also counted in `faults`), then SUCCEEDED, CANCELED, EXPIRED or the fatal error.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from emulators.core.engine import Stop
+from emulators.core.filesystem import Change, Placement, Remove, Write
+from emulators.core.storage import Entry, FileRange
+from emulators.globus.activation import PausableTransfer
+from emulators.globus.plan import Plan, Step
+from emulators.globus.scenario import Identity
+from emulators.globus.store import Collection, GlobusStore
+
+TaskType = Literal["TRANSFER", "DELETE"]
+NO_CREDENTIALS = "NO_CREDENTIALS"
+CancelCode = Literal["Canceled", "TaskComplete"]
+EVENT_DESCRIPTIONS = {
+    "STARTED": "started",
+    "PROGRESS": "progress",
+    "SUCCEEDED": "succeeded",
+    "CANCELED": "canceled",
+    "EXPIRED": "expired",
+}
+
+
+def iso(at: datetime) -> str:
+    """Task and event times: ISO 8601, `T`-separated, whole seconds, `+00:00`."""
+    return at.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _description(code: str) -> str:
+    return EVENT_DESCRIPTIONS.get(code, code.lower().replace("_", " "))
+
+
+@dataclass
+class Event:
+    time: datetime
+    code: str
+    is_error: bool
+    details: str
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "DATA_TYPE": "event",
+            "code": self.code,
+            "description": _description(self.code),
+            "details": self.details,
+            "is_error": self.is_error,
+            "time": iso(self.time),
+        }
+
+
+@dataclass
+class Task:
+    """One transfer or delete task."""
+
+    task_id: str
+    type: TaskType
+    owner: Identity
+    submission_id: str
+    label: str | None
+    request_time: datetime
+    deadline: datetime
+    source: Collection
+    destination: Collection | None
+    options: dict[str, Any]
+    plan: Plan
+    transfer: PausableTransfer
+    progress_interval: float
+    canceled_at: datetime | None = None
+    removed: bool = False
+    _ok_files: array[int] = field(default_factory=lambda: array("q"))  # files copied before position i
+
+    def __post_init__(self) -> None:
+        ok = (s.entry.kind == "file" and s.action == "write" for s in self.plan.steps)
+        failed = self.plan.failures
+        flags = (int(f and i not in failed) for i, f in enumerate(ok))
+        self._ok_files = array("q", itertools.accumulate(itertools.chain([0], flags)))
+        self.apply_stops()
+
+    # -- timing ---------------------------------------------------------------------------------
+
+    @property
+    def start(self) -> datetime:
+        return self.transfer.start
+
+    def _at(self, position: int) -> datetime:
+        return self.start + timedelta(seconds=self.transfer.finished_after(position))
+
+    @property
+    def fatal(self) -> tuple[datetime, str] | None:
+        """When and with which code the first fatal step fails, if one does."""
+        if not self.plan.fatal:
+            return None
+        position = min(self.plan.fatal)
+        return self._at(position), self.plan.fatal[position]
+
+    def stop(self) -> tuple[datetime, str] | None:
+        """The earliest of cancel, deadline and fatal error that comes before the natural end."""
+        candidates = []
+        if self.canceled_at is not None:
+            candidates.append((self.canceled_at, "CANCELED"))
+        candidates.append((self.deadline, "EXPIRED"))
+        if self.fatal is not None:
+            candidates.append(self.fatal)
+        first = min(candidates, key=lambda c: c[0])
+        return first if first[0] < self.transfer.natural_end or first[1] != "EXPIRED" else None
+
+    def apply_stops(self) -> None:
+        """Tell the engine when the task stops (called again after a cancel or a deadline change)."""
+        stop = self.stop()
+        if stop is None:
+            self.transfer.stop = None
+        elif stop[1] in ("CANCELED", "EXPIRED"):
+            self.transfer.stop = Stop(stop[0], None)
+        else:
+            self.transfer.stop = Stop(stop[0], stop[1])
+
+    @property
+    def completion(self) -> datetime:
+        stop = self.stop()
+        return min(stop[0], self.transfer.natural_end) if stop else self.transfer.natural_end
+
+    def is_complete(self, at: datetime) -> bool:
+        return at >= self.completion
+
+    def _done_normally(self, at: datetime) -> int:
+        """Steps that finished (copied, skipped or failed on their own) by `at`."""
+        stop = self.stop()
+        limit = min(at, stop[0]) if stop else at
+        seconds = (limit - self.start).total_seconds()
+        if seconds < 0:
+            return 0
+        return bisect.bisect_right(range(self.transfer.total), seconds, key=self.transfer.finished_after)
+
+    # -- status ---------------------------------------------------------------------------------
+
+    def status(self, at: datetime) -> tuple[str, str | None]:
+        """(status, fatal error code) at `at`."""
+        if not self.is_complete(at):
+            return ("INACTIVE" if self.transfer.paused(at) else "ACTIVE"), None
+        stop = self.stop()
+        if stop is not None and stop[0] <= self.transfer.natural_end:
+            return "FAILED", stop[1]
+        return "SUCCEEDED", None
+
+    def cancel(self, at: datetime) -> CancelCode:
+        """POST /task/{id}/cancel: FAILED with CANCELED now, unless it completed first."""
+        if self.is_complete(at):
+            return "TaskComplete"
+        self.canceled_at = at
+        self.apply_stops()
+        return "Canceled"
+
+    def pause(self, at: datetime) -> None:
+        """An endpoint's activation expired: INACTIVE until it is activated again."""
+        self.transfer.pause(at)
+        self.apply_stops()
+
+    def resume(self, at: datetime) -> None:
+        self.transfer.resume(at)
+        self.apply_stops()
+
+    def update(self, label: str | None, label_given: bool, deadline: datetime | None) -> None:
+        if label_given:
+            self.label = label
+        if deadline is not None:
+            self.deadline = deadline
+            self.apply_stops()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def counters(self, at: datetime) -> dict[str, int]:
+        plan, started = self.plan, at >= self.start
+        done = self._done_normally(at)
+        status, fatal = self.status(at)
+        progress = self.transfer.progress(at)
+        steps = len(plan.steps)
+        skipped = sum(1 for p in plan.skipped if p < done)
+        failed_steps = sum(1 for p in plan.fatal if p < done)
+        transient = sum(1 for p in plan.transient if p < done)
+        total = 1 + (steps if started else 0)
+        succeeded = (1 if started else 0) + done - skipped - failed_steps
+        failed = 1 if fatal not in (None, "CANCELED", "EXPIRED") else 0
+        remaining = total - succeeded - skipped - failed
+        elapsed = max((min(at, self.completion) - self.start).total_seconds(), 0)
+        moved = progress.succeeded_bytes if self.type == "TRANSFER" else 0
+        removals = self.type == "DELETE"
+        return {
+            "files": plan.count("file", "symlink", removals=removals) if started else 0,
+            "directories": plan.count("dir", removals=removals) if started else 0,
+            "symlinks": plan.count("symlink", removals=removals) if started else 0,
+            "files_skipped": plan.sync_skipped if started else 0,
+            "files_transferred": self._ok_files[done] if self.type == "TRANSFER" else 0,
+            "faults": transient + failed,
+            "subtasks_total": total,
+            "subtasks_succeeded": succeeded,
+            "subtasks_skipped_errors": skipped,
+            "subtasks_failed": failed,
+            "subtasks_canceled": remaining if fatal == "CANCELED" else 0,
+            "subtasks_expired": remaining if fatal == "EXPIRED" else 0,
+            "subtasks_pending": remaining if status in ("ACTIVE", "INACTIVE") else 0,
+            "subtasks_retrying": 0,
+            "bytes_transferred": moved,
+            "bytes_checksummed": moved if self.options.get("verify_checksum") else 0,
+            "effective_bytes_per_second": int(moved / elapsed) if elapsed else 0,
+            "total_estimated_bytes": self.transfer.total_bytes if self.type == "TRANSFER" else 0,
+        }
+
+    def document(self, at: datetime) -> dict[str, Any]:
+        """The task document (GET /task/{id}, items of task_list) as of `at`."""
+        status, fatal = self.status(at)
+        active = status in ("ACTIVE", "INACTIVE")
+        nice = ("Queued" if at < self.start else "OK") if status == "ACTIVE" else None
+        nice = NO_CREDENTIALS if status == "INACTIVE" else nice
+        source, destination = self.source, self.destination
+        return {
+            "DATA_TYPE": "task",
+            "task_id": self.task_id,
+            "type": self.type,
+            "status": status,
+            "label": self.label,
+            "owner_id": self.owner.id,
+            "username": self.owner.username,
+            "request_time": iso(self.request_time),
+            "completion_time": None if active else iso(self.completion),
+            "deadline": iso(self.deadline),
+            "fatal_error": {"code": fatal, "description": _description(fatal)} if fatal else None,
+            "nice_status": nice,
+            "nice_status_short_description": nice,
+            "nice_status_details": None,
+            "nice_status_expires_in": -1 if active else None,
+            "is_ok": (status == "ACTIVE") if active else None,
+            "is_paused": False,
+            "canceled_by_admin": None,
+            "canceled_by_admin_message": None,
+            "history_deleted": False,
+            "command": "API 0.10",
+            "source_endpoint": f"{source.spec.owner}#{source.id}",
+            "source_endpoint_id": source.id,
+            "source_endpoint_display_name": source.spec.display_name,
+            "destination_endpoint": f"{destination.spec.owner}#{destination.id}" if destination else None,
+            "destination_endpoint_id": destination.id if destination else None,
+            "destination_endpoint_display_name": destination.spec.display_name if destination else None,
+            "source_base_path": None,
+            "destination_base_path": None,
+            "source_local_user": None,
+            "source_local_user_status": None,
+            "destination_local_user": None,
+            "destination_local_user_status": None,
+            **self.options,
+            **self.counters(at),
+        }
+
+    def events(self, at: datetime) -> list[Event]:
+        """Every event that has happened by `at`, newest first."""
+        end = min(at, self.completion)
+        events = []
+        if self.start <= end:
+            events.append(Event(self.start, "STARTED", False, _started_details(self.type)))
+        interval = timedelta(seconds=self.progress_interval)
+        tick = self.start + interval
+        for start, _, _ in self.transfer.pauses:
+            if start <= end:
+                events.append(Event(start, NO_CREDENTIALS, True, "The endpoint's activation expired"))
+        while tick < end:
+            if self.transfer.paused(tick):
+                tick += interval
+                continue
+            bytes_done = self.transfer.progress(tick).succeeded_bytes
+            details = json.dumps({"bytes_transferred": bytes_done, "duration": self.progress_interval})
+            events.append(Event(tick, "PROGRESS", False, details))
+            tick += interval
+        done = self._done_normally(at)
+        for position, code in sorted(self.plan.transient.items()):
+            if position < done:
+                events.append(
+                    Event(self._at(position), code, True, _error_details(self.plan.steps[position]))
+                )
+        for position, code in sorted(self.plan.skipped.items()):
+            if position < done:
+                events.append(
+                    Event(self._at(position), code, True, _error_details(self.plan.steps[position]))
+                )
+        status, fatal = self.status(at)
+        if status == "SUCCEEDED":
+            events.append(Event(self.completion, "SUCCEEDED", False, "{}"))
+        elif fatal == "CANCELED":
+            events.append(Event(self.completion, "CANCELED", True, "Canceled by the task owner"))
+        elif fatal == "EXPIRED":
+            events.append(Event(self.completion, "EXPIRED", True, "The task deadline passed"))
+        elif fatal is not None:
+            position = min(self.plan.fatal)
+            events.append(Event(self.completion, fatal, True, _error_details(self.plan.steps[position])))
+        events.sort(key=lambda e: e.time, reverse=True)
+        return events
+
+    def successful(self, at: datetime, marker: int) -> Iterator[tuple[int, Step]]:
+        """(position, step) of each file copied by `at`, from position `marker` on."""
+        if self.type != "TRANSFER":
+            return
+        done = self._done_normally(at)
+        failed = self.plan.failures
+        for position in range(marker, done):
+            step = self.plan.steps[position]
+            if step.action == "write" and step.entry.kind == "file" and position not in failed:
+                yield position, step
+
+    def skipped_errors(self, at: datetime, marker: int) -> Iterator[tuple[int, Step, str]]:
+        done = self._done_normally(at)
+        for position, code in sorted(self.plan.skipped.items()):
+            if marker <= position < done:
+                yield position, self.plan.steps[position], code
+
+    def error_time(self, position: int) -> datetime:
+        return self._at(position)
+
+
+def _started_details(kind: TaskType) -> str:
+    name = "GridFTP Transfer" if kind == "TRANSFER" else "GridFTP Delete"
+    return json.dumps({"type": name, "concurrency": 2, "parallelism": 4, "pipelining": 20}, indent=2)
+
+
+def _error_details(step: Step) -> str:
+    return f"Error on path '{step.source_path or step.destination_path}'"
+
+
+def placement(task: Task, preserve_timestamp: bool) -> Placement:
+    """What each finished step does to the destination file system."""
+    steps = task.plan.steps
+
+    def place(position: int, entry: Entry, finished: datetime) -> Change | None:
+        step = steps[position]
+        if step.action == "remove":
+            return Remove(step.target)
+        if step.action == "mkdir":
+            return Write(Entry(step.target, "dir", 0, finished, ""))
+        mtime = entry.mtime if preserve_timestamp else finished
+        return Write(Entry(step.target, entry.kind, entry.size, mtime, entry.checksum, entry.target))
+
+    return place
+
+
+def create_task(
+    store: GlobusStore,
+    *,
+    kind: TaskType,
+    owner: Identity,
+    submission_id: str,
+    label: str | None,
+    deadline: datetime | None,
+    source: Collection,
+    destination: Collection | None,
+    options: dict[str, Any],
+    plan: Plan,
+    now: datetime,
+) -> Task:
+    """Register a task, put it on the engine and attach it to the file system it changes."""
+    behaviour = store.behaviour
+    files = FileRange([s.entry for s in plan.steps], [])
+    start = now + timedelta(seconds=behaviour.queue_delay)
+    transfer = PausableTransfer(files, behaviour.rate, start, plan.failures)
+    task = Task(
+        task_id=store.world.ids.uuid(),
+        type=kind,
+        owner=owner,
+        submission_id=submission_id,
+        label=label,
+        request_time=now,
+        deadline=deadline or now + timedelta(seconds=behaviour.default_deadline),
+        source=source,
+        destination=destination,
+        options=options,
+        plan=plan,
+        transfer=transfer,
+        progress_interval=behaviour.progress_interval,
+    )
+    target = destination or source
+    target.fs.attach(transfer, placement(task, bool(options.get("preserve_timestamp"))), plan.failures)
+    store.tasks[task.task_id] = task
+    store.submissions[submission_id] = task.task_id
+    return task
