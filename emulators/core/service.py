@@ -6,14 +6,19 @@ package itself (the list is made in `emulators.app`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
+
+from emulators.core.errors import BadRequestBody
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
@@ -43,3 +48,37 @@ class Service:
     actions: Mapping[str, TimelineAction] = field(default_factory=dict)
     summary: Callable[[Any], Any] = lambda store: None
     describe: Callable[[Any, str], list[str]] = lambda store, base: []
+
+
+ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class ErrorRenderers:
+    """How one service answers each kind of error, in its own format."""
+
+    service_error: tuple[type[Exception], ErrorHandler]
+    bad_body: ErrorHandler
+    http_error: ErrorHandler
+    server_error: ErrorHandler
+
+
+def service_app(host: Host, routes: Sequence[BaseRoute], errors: ErrorRenderers) -> Starlette:
+    """A service's sub-app: its routes, every error in its own format, no slash redirects.
+
+    The real services do not redirect `/jobs/` to `/jobs`, so neither do we; and 404, 405 and 500
+    answer in the service's format like any other error.
+    """
+    error_class, on_service_error = errors.service_error
+    app = Starlette(
+        routes=list(routes),
+        exception_handlers={
+            error_class: on_service_error,
+            BadRequestBody: errors.bad_body,
+            HTTPException: errors.http_error,
+            Exception: errors.server_error,
+        },
+    )
+    app.router.redirect_slashes = False
+    app.state.host = host
+    return app

@@ -137,9 +137,7 @@ def activate_endpoint(world: World, args: Mapping[str, Any], at: datetime) -> No
 
 
 def expire_token(world: World, args: Mapping[str, Any], at: datetime) -> None:
-    grant = world.store(GlobusStore).grants.get(str(args["token"]))
-    if grant is not None:
-        grant.expires = at
+    world.store(GlobusStore).tokens.expire(str(args["token"]), at)
 
 
 ACTIONS: dict[str, TimelineAction] = {

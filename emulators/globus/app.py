@@ -31,16 +31,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
 
 from emulators.core.errors import BadRequestBody
 from emulators.core.faults import FaultAction, FaultRule, TimeWindow
 from emulators.core.host import Host, world_of
-from emulators.core.service import Service
+from emulators.core.service import ErrorRenderers, Service, service_app
 from emulators.core.world import World
 from emulators.globus.activation import ACTIONS
 from emulators.globus.errors import SERVER_ERROR_CODE, GlobusError, render_error
@@ -80,25 +79,18 @@ async def _on_server_error(request: Request, exc: Exception) -> Response:
     return render_error(500, "An unexpected error occurred.", SERVER_ERROR_CODE, resource_of(request))
 
 
-def _sub_app(host: Host, routes: list[Route]) -> Starlette:
-    app = Starlette(
-        routes=routes,
-        exception_handlers={
-            GlobusError: _on_globus_error,
-            BadRequestBody: _on_bad_body,
-            HTTPException: _on_http_error,
-            Exception: _on_server_error,
-        },
-    )
-    app.router.redirect_slashes = False
-    app.state.host = host
-    return app
+ERRORS = ErrorRenderers(
+    service_error=(GlobusError, _on_globus_error),
+    bad_body=_on_bad_body,
+    http_error=_on_http_error,
+    server_error=_on_server_error,
+)
 
 
 def routes(host: Host) -> list[BaseRoute]:
     return [
-        Mount(API_VERSION, app=_sub_app(host, API_ROUTES)),
-        Mount(AUTH_PREFIX, app=_sub_app(host, AUTH_ROUTES)),
+        Mount(API_VERSION, app=service_app(host, API_ROUTES, ERRORS)),
+        Mount(AUTH_PREFIX, app=service_app(host, AUTH_ROUTES, ERRORS)),
     ]
 
 
@@ -135,7 +127,7 @@ def describe(store: Any, base: str) -> list[str]:
         f"client:         {cid} / {secret} ({identity.username})"
         for cid, (secret, identity) in store.clients.items()
     ]
-    lines += [f"bearer token:   {token} ({grant.identity.username})" for token, grant in store.grants.items()]
+    lines += [f"bearer token:   {token} ({grant.principal.username})" for token, grant in store.tokens]
     lines += [
         f"endpoint:       {c.id} {c.spec.display_name} ({c.spec.entity_type})"
         for c in store.collections.values()

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulators.core.host import world_of
-from emulators.core.http import read_body, read_json_object
+from emulators.core.http import read_json_object
+from emulators.core.tokens import ClientCredentials, token_endpoint
 from emulators.globus import activation, auth, endpoints, files, queries, records
 from emulators.globus.errors import GlobusError, permission_denied, task_not_found
 from emulators.globus.models import parse_delete, parse_mkdir, parse_rename, parse_task_update, parse_transfer
@@ -331,21 +332,10 @@ async def operation_stat(request: Request) -> Response:
 # -- auth -----------------------------------------------------------------------------------------
 
 
-async def oauth2_token(request: Request) -> Response:
+def _issue_token(request: Request, credentials: ClientCredentials) -> dict[str, Any]:
     """POST /v2/oauth2/token: client credentials (HTTP Basic or form), as globus-cli sends them."""
     store = world_of(request).store(GlobusStore)
-    now = store.world.catch_up()
-    try:
-        text = (await read_body(request)).decode("utf-8")
-        form = dict(parse_qsl(text))
-        token = auth.issue_token(store, request.headers.get("authorization"), form, now)
-        return JSONResponse(token, headers={"Cache-Control": "no-store"})
-    except UnicodeDecodeError:
-        body = {"error": "invalid_request", "error_description": "The body is not UTF-8."}
-        return JSONResponse(body, status_code=400)
-    except auth.OAuthError as exc:
-        body = {"error": exc.error, "error_description": exc.description}
-        return JSONResponse(body, status_code=exc.status)
+    return auth.issue_token(store, credentials, store.world.catch_up())
 
 
 _TASK = "/task/{task_id}"
@@ -385,4 +375,4 @@ API_ROUTES = [
     Route(f"{_OPERATION}/rename", operation_rename, methods=["POST"], name="operation_rename"),
     Route(f"{_OPERATION}/stat", operation_stat, methods=["GET"], name="operation_stat"),
 ]
-AUTH_ROUTES = [Route("/token", oauth2_token, methods=["POST"], name="oauth2_token")]
+AUTH_ROUTES = [Route("/token", token_endpoint(_issue_token), methods=["POST"], name="oauth2_token")]

@@ -1,28 +1,19 @@
-"""All Globus Transfer state of one World: identities, grants, collections, tasks, submission ids."""
+"""All Globus Transfer state of one World: identities, tokens, collections, tasks, submission ids."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from emulators.core.datafaults import DataFaults
 from emulators.core.filesystem import FileSystem
 from emulators.core.storage import Tree
+from emulators.core.tokens import Tokens
 from emulators.globus.scenario import Behaviour, Endpoint, GlobusSection, Identity
 
 if TYPE_CHECKING:
     from emulators.core.world import World
     from emulators.globus.tasks import Task
-
-
-@dataclass
-class Grant:
-    """What a bearer token stands for."""
-
-    identity: Identity
-    expires: datetime | None
-    client_id: str | None = None
 
 
 @dataclass
@@ -56,7 +47,7 @@ class GlobusStore:
     clients: dict[str, tuple[str, Identity]]
     collections: dict[str, Collection]
     data_faults: DataFaults
-    grants: dict[str, Grant] = field(default_factory=dict)
+    tokens: Tokens[Identity] = field(default_factory=Tokens)
     tasks: dict[str, Task] = field(default_factory=dict)
     submissions: dict[str, str] = field(default_factory=dict)  # submission id -> task id
 
@@ -83,7 +74,7 @@ def new_store(world: World, section: GlobusSection) -> GlobusStore:
         data_faults=DataFaults(section.data_faults, world.seed),
     )
     for token in section.tokens:
-        store.grants[token.token] = Grant(identities[token.identity], token.expires)
+        store.tokens.add(token.token, identities[token.identity], token.expires)
     return store
 
 
@@ -94,5 +85,5 @@ def summary(store: GlobusStore) -> dict[str, Any]:
         "tasks": {task_id: task.document(now) for task_id, task in store.tasks.items()},
         "endpoints": sorted(store.collections),
         "identities": sorted(store.identities),
-        "tokens_issued": len(store.grants),
+        "tokens_issued": len(store.tokens),
     }

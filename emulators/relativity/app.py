@@ -18,16 +18,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
 
 from emulators.core.errors import BadRequestBody
 from emulators.core.host import Host
 from emulators.core.http import allowed_methods
-from emulators.core.service import Service
+from emulators.core.service import ErrorRenderers, Service, service_app
 from emulators.core.world import World
 from emulators.relativity import timeline
 from emulators.relativity.errors import RelativityError, render_error
@@ -68,25 +67,18 @@ async def _on_server_error(request: Request, exc: Exception) -> Response:
     return render_error(500, "An unexpected error occurred.")
 
 
-def _sub_app(host: Host, routes: list[Route]) -> Starlette:
-    app = Starlette(
-        routes=routes,
-        exception_handlers={
-            RelativityError: _on_relativity_error,
-            BadRequestBody: _on_bad_body,
-            HTTPException: _on_http_error,
-            Exception: _on_server_error,
-        },
-    )
-    app.router.redirect_slashes = False
-    app.state.host = host
-    return app
+ERRORS = ErrorRenderers(
+    service_error=(RelativityError, _on_relativity_error),
+    bad_body=_on_bad_body,
+    http_error=_on_http_error,
+    server_error=_on_server_error,
+)
 
 
 def routes(host: Host) -> list[BaseRoute]:
     return [
-        Mount(API_PREFIX, app=_sub_app(host, API_ROUTES)),
-        Mount(IDENTITY_PREFIX, app=_sub_app(host, IDENTITY_ROUTES)),
+        Mount(API_PREFIX, app=service_app(host, API_ROUTES, ERRORS)),
+        Mount(IDENTITY_PREFIX, app=service_app(host, IDENTITY_ROUTES, ERRORS)),
     ]
 
 
@@ -111,7 +103,7 @@ def describe(store: Any, base: str) -> list[str]:
     lines += [
         f"client:         {cid} / {secret} ({user.name})" for cid, (secret, user) in store.clients.items()
     ]
-    lines += [f"bearer token:   {token} ({grant.user.name})" for token, grant in store.grants.items()]
+    lines += [f"bearer token:   {token} ({grant.principal.name})" for token, grant in store.tokens]
     for account in store.accounts.values():
         lines.append(f"azure account:  {account.name} (containers: {', '.join(sorted(account.containers))})")
     return lines

@@ -15,39 +15,26 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from emulators.core.tokens import ClientCredentials, OAuthError, TokenRejected
 from emulators.relativity.errors import forbidden, unauthorized
 from emulators.relativity.fileshare import FilesharePath, parse_destination
 from emulators.relativity.scenario import SYSTEM_ADMINISTRATORS, User
-from emulators.relativity.store import Grant, RelativityStore
+from emulators.relativity.store import RelativityStore
 
 SCOPES = frozenset({"SystemUserInfo", "UserInfoAccess"})
-
-
-class OAuthError(Exception):
-    """An OAuth2 error answer of the token endpoint (`{"error": ...}`)."""
-
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        super().__init__(description)
-        self.error = error
-        self.description = description
-        self.status = status
 
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def issue_token(store: RelativityStore, form: dict[str, str], now: datetime) -> dict[str, Any]:
+def issue_token(store: RelativityStore, request: ClientCredentials, now: datetime) -> dict[str, Any]:
     """Client-credentials grant: the token response, or OAuthError."""
-    if form.get("grant_type") != "client_credentials":
-        raise OAuthError("unsupported_grant_type", "Only the client_credentials grant is supported.")
-    client_id, secret = form.get("client_id"), form.get("client_secret")
-    if not client_id or not secret:
-        raise OAuthError("invalid_request", "client_id and client_secret are required.")
+    client_id = request.client_id
     known = store.clients.get(client_id)
-    if known is None or not hmac.compare_digest(known[0], secret):
+    if known is None or not request.secret_is(known[0]):
         raise OAuthError("invalid_client", "The client credentials are not valid.", 400)
-    scope = form.get("scope") or "SystemUserInfo"
+    scope = request.scope or "SystemUserInfo"
     if not set(scope.split()) <= SCOPES:
         raise OAuthError("invalid_scope", f"Unknown scope {scope!r}.")
     lifetime = int(store.behaviour.token_lifetime)
@@ -65,27 +52,29 @@ def issue_token(store: RelativityStore, form: dict[str, str], now: datetime) -> 
     body = _b64(json.dumps(claims, separators=(",", ":")).encode())
     signature = _b64(hmac.new(store.signing_key, f"{head}.{body}".encode(), hashlib.sha256).digest())
     token = f"{head}.{body}.{signature}"
-    store.grants[token] = Grant(known[1], expires, client_id)
+    store.tokens.add(token, known[1], expires, client_id)
     return {"access_token": token, "expires_in": lifetime, "token_type": "Bearer", "scope": scope}
 
 
 def authenticate(store: RelativityStore, authorization: str | None, now: datetime) -> User:
     """The user behind an Authorization header, or 401/403 as the doc requires."""
-    if not authorization:
-        raise unauthorized("The Authorization header is missing.")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise unauthorized("The Authorization header must be 'Bearer <token>'.")
-    grant = store.grants.get(token.strip())
-    if grant is None:
-        raise unauthorized("The bearer token is not valid.")
-    if grant.expires is not None and now >= grant.expires:
-        raise unauthorized("The bearer token has expired.")
-    if SYSTEM_ADMINISTRATORS in grant.user.groups:
+    try:
+        user = store.tokens.principal(authorization, now)
+    except TokenRejected as exc:
+        raise unauthorized(_REJECTED[exc.reason]) from None
+    if SYSTEM_ADMINISTRATORS in user.groups:
         raise forbidden(
             "Users assigned to OAuth2 Client cannot be assigned to the System Administrator Group."
         )
-    return grant.user
+    return user
+
+
+_REJECTED = {
+    "missing": "The Authorization header is missing.",
+    "malformed": "The Authorization header must be 'Bearer <token>'.",
+    "unknown": "The bearer token is not valid.",
+    "expired": "The bearer token has expired.",
+}
 
 
 def can_write(user: User, destination: FilesharePath) -> bool:

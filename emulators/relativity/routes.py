@@ -7,14 +7,15 @@ machine → render. Errors are raised (`RelativityError`) and rendered once, in 
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import parse_qsl
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from emulators.core.host import world_of
-from emulators.core.http import read_body, read_json_object
+from emulators.core.http import read_json_object
+from emulators.core.tokens import ClientCredentials, token_endpoint
 from emulators.relativity import auth, qc
 from emulators.relativity.errors import bad_request, not_found
 from emulators.relativity.jobs import TransferJob, create_job
@@ -109,26 +110,10 @@ async def download_qc_report(request: Request) -> Response:
     )
 
 
-async def connect_token(request: Request) -> Response:
+def _issue_token(request: Request, credentials: ClientCredentials) -> dict[str, Any]:
     """POST /Relativity/Identity/connect/token — client-credentials bearer tokens."""
     store = _store(request)
-    now = store.world.catch_up()
-    try:
-        form = await _form(request)
-        return JSONResponse(auth.issue_token(store, form, now), headers={"Cache-Control": "no-store"})
-    except auth.OAuthError as exc:
-        body = {"error": exc.error, "error_description": exc.description}
-        return JSONResponse(body, status_code=exc.status)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
-        raise auth.OAuthError("invalid_request", "The body must be application/x-www-form-urlencoded.")
-    try:
-        text = (await read_body(request)).decode("utf-8")
-    except UnicodeDecodeError:
-        raise auth.OAuthError("invalid_request", "The body is not UTF-8.") from None
-    return dict(parse_qsl(text))
+    return auth.issue_token(store, credentials, store.world.catch_up())
 
 
 _AZURE_STATUS = {"AuthenticationFailed": 403, "AuthorizationPermissionMismatch": 403, "BlobNotFound": 404}
@@ -157,4 +142,6 @@ API_ROUTES = [
         name="download_qc_report",
     ),
 ]
-IDENTITY_ROUTES = [Route("/connect/token", connect_token, methods=["POST"], name="connect_token")]
+IDENTITY_ROUTES = [
+    Route("/connect/token", token_endpoint(_issue_token), methods=["POST"], name="connect_token"),
+]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from emulators.core.datafaults import DataFaults
 from emulators.core.storage import Tree
+from emulators.core.tokens import Tokens
 from emulators.relativity.scenario import Behaviour, RelativitySection, User
 
 if TYPE_CHECKING:
@@ -27,15 +27,6 @@ class Account:
 
 
 @dataclass
-class Grant:
-    """What a bearer token stands for."""
-
-    user: User
-    expires: datetime | None
-    client_id: str | None = None
-
-
-@dataclass
 class RelativityStore:
     """The service's state; built from the scenario section by `build_store`."""
 
@@ -47,7 +38,7 @@ class RelativityStore:
     data_faults: DataFaults
     signing_key: bytes
     report_key: str
-    grants: dict[str, Grant] = field(default_factory=dict)
+    tokens: Tokens[User] = field(default_factory=Tokens)
     jobs: dict[str, TransferJob] = field(default_factory=dict)
 
 
@@ -74,7 +65,7 @@ def new_store(world: World, section: RelativitySection) -> RelativityStore:
         report_key=base64.b64encode(world.ids.random.randbytes(32)).decode(),
     )
     for token in section.tokens:
-        store.grants[token.token] = Grant(users[token.user], token.expires)
+        store.tokens.add(token.token, users[token.user], token.expires)
     return store
 
 
@@ -85,5 +76,5 @@ def summary(store: RelativityStore) -> dict[str, Any]:
         "jobs": {job_id: job.document(now) for job_id, job in store.jobs.items()},
         "accounts": {name: sorted(a.containers) for name, a in store.accounts.items()},
         "users": sorted(store.users),
-        "tokens_issued": len(store.grants),
+        "tokens_issued": len(store.tokens),
     }

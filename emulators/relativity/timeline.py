@@ -37,9 +37,7 @@ def rotate_account_key(world: World, args: Mapping[str, Any], at: datetime) -> N
 
 
 def expire_token(world: World, args: Mapping[str, Any], at: datetime) -> None:
-    grant = world.store(RelativityStore).grants.get(str(args["token"]))
-    if grant is not None:
-        grant.expires = at
+    world.store(RelativityStore).tokens.expire(str(args["token"]), at)
 
 
 ACTIONS: dict[str, TimelineAction] = {

@@ -241,7 +241,7 @@ def test_a_missing_or_unknown_token_is_401_authentication_failed(globus: Globus,
 
 def test_an_expired_token_is_401(globus: Globus, emulator):
     store = emulator.world.store_named("globus")
-    store.grants["globus-dev-token"].expires = globus.now()
+    store.tokens.expire("globus-dev-token", globus.now())
     globus.error(globus.get("/submission_id"), 401, "ClientError.AuthenticationFailed")
 
 
