@@ -58,7 +58,7 @@ class TransferJob:
     validation_seconds: float
     qc_seconds: float
     cancelled_at: datetime | None = None
-    _cached: tuple[object, bytes] | None = field(default=None, repr=False, compare=False)
+    _cached: tuple[datetime, datetime, object, bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_cloud(self) -> bool:
@@ -123,11 +123,16 @@ class TransferJob:
 
     def snapshot_time(self, at: datetime) -> datetime:
         """The refresh boundary whose statistics a read at `at` sees."""
-        steps = math.floor((at - self.created).total_seconds() / self.interval)
+        return self._snapshot_window(at)[0]
+
+    def _snapshot_window(self, at: datetime) -> tuple[datetime, datetime]:
+        """(the snapshot a read at `at` sees, the next refresh boundary)."""
+        steps = max(math.floor((at - self.created).total_seconds() / self.interval), 0)
         snapshot = self.created + timedelta(seconds=steps * self.interval)
+        following = self.created + timedelta(seconds=(steps + 1) * self.interval)
         if self.cancelled_at is not None and snapshot < self.cancelled_at <= at:
             snapshot = self.cancelled_at
-        return max(snapshot, self.created)
+        return snapshot, following
 
     def cancel(self, at: datetime) -> None:
         """Doc, DELETE: cancel an in-progress Cloud transfer job, or say why not (400)."""
@@ -191,13 +196,14 @@ class TransferJob:
 
     def document_json(self, at: datetime) -> bytes:
         """`document(at)` as JSON, reused until the next refresh or change (status reads are hot)."""
-        snapshot = self.snapshot_time(at)
         stop = self.transfer.stop if self.transfer is not None else None
-        key = (snapshot, self.cancelled_at, self.enumeration_failure, stop, id(self.transfer))
-        if self._cached is None or self._cached[0] != key:
+        state = (self.cancelled_at, self.enumeration_failure, stop, id(self.transfer))
+        cached = self._cached
+        if cached is None or cached[2] != state or not cached[0] <= at < cached[1]:
+            start, end = self._snapshot_window(at)
             text = json.dumps(self.document(at), ensure_ascii=False, separators=(",", ":"))
-            self._cached = (key, text.encode())
-        return self._cached[1]
+            cached = self._cached = (start, end, state, text.encode())
+        return cached[3]
 
     def document(self, at: datetime) -> dict[str, Any]:
         """GetJobResultv2 as a read at `at` sees it (the last refreshed snapshot)."""
