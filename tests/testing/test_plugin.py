@@ -158,15 +158,30 @@ def test_a_5xx_caused_by_a_fault_rule_does_not_fail_the_test(run):
     result = run(
         """
         def test_fault(emulator):
-            emulator.control.add_fault({"service": "relativity", "action": {"status": 503}})
+            emulator.control.add_fault({"service": "relativity", "action": {"status": 500}})
             response = emulator.client.get("/transfer-service/api/v2/transfer/jobs/x")
-            assert response.status_code == 503
+            assert response.status_code == 500
         """
     )
     result.assert_outcomes(passed=1)
 
 
-def test_an_unexpected_5xx_fails_the_test_at_teardown(run):
+def test_a_documented_502_is_not_an_emulator_failure(run):
+    result = run(
+        """
+        def test_mkdir_twice(emulator):
+            lab = "/v0.10/operation/endpoint/aaaaaaaa-0000-4000-8000-000000000001/mkdir"
+            headers = {"Authorization": "Bearer globus-dev-token"}
+            body = {"DATA_TYPE": "mkdir", "path": "/~/experiments/"}
+            response = emulator.client.post(lab, json=body, headers=headers)
+            assert response.status_code == 502
+            assert response.json()["code"] == "ExternalError.MkdirFailed.Exists"
+        """
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_an_unexpected_500_fails_the_test_at_teardown(run):
     result = run(
         """
         import pytest
@@ -183,7 +198,7 @@ def test_an_unexpected_5xx_fails_the_test_at_teardown(run):
         """
     )
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*the emulator answered 5xx without a fault rule*"])
+    result.stdout.fnmatch_lines(["*the emulator answered 500 without a fault rule*"])
 
 
 def test_emulator_server_serves_on_a_real_socket(run):
@@ -215,7 +230,7 @@ def test_the_next_test_starts_from_a_reset(emulator_server):
     assert response.json()["statusCode"] == 404
 
 
-def test_an_unexpected_5xx_over_the_socket_fails_at_teardown(emulator_server, monkeypatch):
+def test_an_unexpected_500_over_the_socket_fails_at_teardown(emulator_server, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("the service broke")
 
@@ -226,5 +241,5 @@ def test_an_unexpected_5xx_over_the_socket_fails_at_teardown(emulator_server, mo
     )
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(
-        ["*ERROR at teardown of test_an_unexpected_5xx_over_the_socket_fails_at_teardown*"]
+        ["*ERROR at teardown of test_an_unexpected_500_over_the_socket_fails_at_teardown*"]
     )
