@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -119,6 +120,9 @@ class EmulatorApp:
 
     @contextlib.asynccontextmanager
     async def _run_ticker(self, app: object) -> AsyncIterator[None]:
+        # Everything built so far (modules, the scenario, the first World) lives as long as the
+        # server: keep it out of the garbage collector's full passes, which request load triggers.
+        gc.freeze()
         # With a real clock, catch up regularly so timed events (and pushes) happen on time.
         ticker = asyncio.create_task(_tick(self.host))
         try:

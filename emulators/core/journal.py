@@ -12,7 +12,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +53,7 @@ class JournalEntry:
     method: str
     path: str
     raw_query: bytes = b""
-    raw_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    raw_headers: bytes = b""  # "name\0value\0..." - one flat object, which the collector need not trace
     raw_body: bytes = b""
     status: int | None = None
     fault: str | None = None
@@ -69,7 +69,8 @@ class JournalEntry:
 
     @property
     def headers(self) -> dict[str, str]:
-        return mask_headers(self.raw_headers)
+        parts = self.raw_headers.split(b"\0")
+        return mask_headers(list(zip(parts[0:-1:2], parts[1:-1:2], strict=True)))
 
     @property
     def body(self) -> str:
@@ -169,7 +170,7 @@ class record_request:  # a pipeline step, named as a verb like the other steps
             method=scope["method"],
             path=scope["path"],
             raw_query=scope.get("query_string", b""),
-            raw_headers=scope["headers"],
+            raw_headers=b"".join(name + b"\0" + value + b"\0" for name, value in scope["headers"]),
         )
         limit = journal.spec.body_excerpt
         body = bytearray()
