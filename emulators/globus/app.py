@@ -12,18 +12,21 @@ Known deviations from the real service (the docs are silent; these are our choic
 - A missing source, a wrong item kind or a data-fault code FILE_NOT_FOUND / PERMISSION_DENIED /
   INVALID_SYMLINK / NOT_A_DIRECTORY / IS_A_DIRECTORY fails the task at once (the real service retries
   some of them until the deadline); other data-fault codes are retried once and succeed.
-- `nice_status` is `Queued`, `OK` or (INACTIVE) `NO_CREDENTIALS`; `subtasks_*` counts one subtask
+- `nice_status` is `Queued`, `OK`, the code of a transient error while its step is retried, or
+  (INACTIVE) `NO_CREDENTIALS`; `subtasks_*` counts one subtask
   for the expansion and one per file, directory or removal, which is plausible rather than the real
   internal accounting.
-- Updating a completed task and removing an active one answer 409 `Conflict`. A cancel always takes
-  effect during the call, so it answers `Canceled` or `TaskComplete`, never `CancelAccepted`.
+- Updating a completed task and removing an active one answer 409 `Conflict`. A cancel of a task with
+  work in flight answers `CancelAccepted` and takes effect `behaviour.cancel_delay` seconds later
+  (the task may still succeed meanwhile); a queued or INACTIVE task is `Canceled` during the call.
 - Error codes for statuses the docs do not name: 405 `ClientError.BadMethod`, 500
   `ServerError.InternalError`; `request_id` is a seeded hex string.
 - Legacy activation needs no credentials: `autoactivate` and `activate` always succeed. An endpoint
   whose activation expires (timeline `expire_activation`, or `deactivate`) pauses its tasks
   (INACTIVE, nice_status NO_CREDENTIALS) until it is activated again.
 - `endpoint_search` ranks every hit 1.0 and sorts by display name; no pause rules are ever in force.
-- Maintenance windows are fault rules, so their 503 bodies carry an empty `resource` and `request_id`.
+- Maintenance windows answer every Transfer API operation with 503 `ServiceUnavailable` (before the
+  token is checked); the Auth token endpoint and unknown paths are not affected.
 - A symlink is followed as the last component of an `ls` path, not in the middle of one.
 """
 
@@ -37,7 +40,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.errors import BadRequestBody
-from emulators.core.faults import FaultAction, FaultRule, TimeWindow
 from emulators.core.host import Host, world_of
 from emulators.core.service import ErrorRenderers, Service, service_app
 from emulators.core.world import World
@@ -95,18 +97,7 @@ def routes(host: Host) -> list[BaseRoute]:
 
 
 def build_store(world: World, section: GlobusSection | None) -> GlobusStore:
-    section = section or GlobusSection()
-    # Maintenance windows are fault rules, so they show in /_emulator/faults and the journal names them.
-    for n, window in enumerate(section.maintenance, 1):
-        rule = FaultRule(
-            id=f"globus-maintenance-{n}",
-            service="globus",
-            path=f"{API_VERSION}/*",
-            window=TimeWindow(start=window.start, end=window.end),
-            action=FaultAction(status=503, message=window.message),
-        )
-        world.faults.add(rule)
-    return new_store(world, section)
+    return new_store(world, section or GlobusSection())
 
 
 def _summary(store: Any) -> Any:

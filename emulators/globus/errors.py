@@ -86,6 +86,11 @@ def host_deleted(endpoint_id: str) -> GlobusError:
     return GlobusError(409, "Conflict", f"The host endpoint of shared endpoint '{endpoint_id}' was deleted")
 
 
+def service_unavailable(message: str) -> GlobusError:
+    """Doc 3.2.5: 503, the service is down for maintenance (the SDK retries it)."""
+    return GlobusError(503, "ServiceUnavailable", message)
+
+
 def external(code: str, message: str) -> GlobusError:
     """502: the endpoint itself refused (the SDK does not retry `ExternalError.*`)."""
     return GlobusError(502, code, message)

@@ -5,6 +5,9 @@ trailing slash, `last_modified` is space separated, `show_hidden=0` drops dot fi
 `filter` parameters are OR'ed (each a `/`-separated AND of `name:`, `type:`, `size:` and
 `last_modified:` clauses; `name:` takes `=`, `~` (glob), `!` and `!~`), `orderby` sorts by any field.
 A missing path is 404 ClientError.NotFound; a file is 502 ExternalError.DirListingFailed.NotDirectory.
+A data fault of stage `enumeration` matching the directory (`ENDPOINT_ID/path`) makes the endpoint
+refuse the listing: 502 `ExternalError.DirListingFailed.<Code>` (PERMISSION_DENIED → PermissionDenied,
+GC_NOT_CONNECTED → GCDisconnected, CONNECT_FAILED → ConnectFailed, ...).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from emulators.core.datafaults import DataFaults
 from emulators.core.storage import Entry
 from emulators.globus.endpoints import display_path, follow, resolve
 from emulators.globus.errors import GlobusError, bad_request, external, not_found
+from emulators.globus.plan import location
 from emulators.globus.queries import integer, ordering, sort_documents
 from emulators.globus.store import Collection
 
@@ -121,8 +126,28 @@ def ls_filter(filters: Sequence[str]) -> Predicate:
     return lambda doc: any(all(check(doc) for check in group) for group in groups)
 
 
+def _listing_error(code: str) -> str:
+    return (
+        "GCDisconnected" if code == "GC_NOT_CONNECTED" else "".join(w.capitalize() for w in code.split("_"))
+    )
+
+
+def check_listing(faults: DataFaults, collection: Collection, path: str, requested: str) -> None:
+    """An endpoint-side listing failure from an `enumeration` data fault: 502 ExternalError."""
+    fault = faults.outcome(location(collection, path)) if faults else None
+    if fault is not None and fault.stage == "enumeration":
+        raise external(
+            f"ExternalError.DirListingFailed.{_listing_error(fault.error)}",
+            f"Error listing '{display_path(requested)}' on endpoint '{collection.id}': {fault.error}",
+        )
+
+
 def ls(
-    collection: Collection, params: Mapping[str, str], filters: Sequence[str], at: datetime
+    collection: Collection,
+    params: Mapping[str, str],
+    filters: Sequence[str],
+    faults: DataFaults,
+    at: datetime,
 ) -> dict[str, Any]:
     """GET /operation/endpoint/{id}/ls."""
     requested = params.get("path") or collection.spec.default_directory or "/~/"
@@ -137,6 +162,7 @@ def ls(
         raise external(
             "ExternalError.DirListingFailed.NotDirectory", f"Path '{requested}' is not a directory"
         )
+    check_listing(faults, collection, path, requested)
     show_hidden = params.get("show_hidden", "1") not in ("0", "false", "False")
     limit = integer(params, "limit", LS_MAX, 0, LS_MAX)
     offset = integer(params, "offset", 0, 0, 10**9)

@@ -1,4 +1,6 @@
-"""Turning a transfer or delete document into an engine plan: what moves, what is skipped, what fails.
+"""Turning a transfer document into an engine plan: what moves, what is skipped, what fails.
+
+The plan's shape is shared with delete tasks, which `deletion.py` plans.
 
 A plan is an ordered list of steps, each an engine "file": directories to create come first, then
 files and symlinks to write (or, for a delete, paths to remove, contents before their directory),
@@ -12,27 +14,26 @@ Rules applied here, at the moment the service would discover them (doc sections 
 - sync_level 0-3 skips files that exist / have the same size / are not older / have the same checksum
   at the destination [2.3, sync_level]; filter_rules include or exclude names, first match wins;
 - recursive_symlinks ignore / keep / copy, an invalid symlink with copy fails the task [2.3];
-- delete_destination_extra removes what the source does not have [2.3];
-- delete: recursive is needed for directories, ignore_missing, interpret_globs on the last path
-  component with backslash escapes, dot files matched only by a literal dot [2.6];
+- delete_destination_extra removes the files, symlinks and directories the source does not have,
+  for recursive items only [2.3];
 - data-fault rules (`ENDPOINT_ID/path`): FILE_NOT_FOUND and PERMISSION_DENIED fail the task, or are
   skipped with skip_source_errors; quota errors fail it with fail_on_quota_errors; other codes are
-  transient: an error event and a fault, then the retry succeeds.
+  transient: an error event and a fault, then the retry succeeds. A rule of stage `enumeration`
+  names a source directory whose listing fails, with the same outcomes (a skipped directory is not
+  copied, and delete_destination_extra leaves its destination copy alone).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from emulators.core.datafaults import DataFaults
-from emulators.core.filesystem import FileSystem
 from emulators.core.storage import Entry
 from emulators.globus.endpoints import follow, resolve
-from emulators.globus.models import DeleteDocument, FilterRule, TransferDocument
+from emulators.globus.models import FilterRule, TransferDocument
 from emulators.globus.store import Collection
 
 Action = Literal["mkdir", "write", "remove"]
@@ -75,16 +76,23 @@ class Plan:
             (self.skipped if skip and code in SKIPPABLE else self.fatal)[position] = code
 
 
-def _abs(path: str) -> str:
-    return "/" + path.strip("/")
+def location(collection: Collection, path: str) -> str:
+    """Where data-fault rules look: `ENDPOINT_ID/path` (the file-system path)."""
+    return f"{collection.id}/{path.strip('/')}"
 
 
 def _join(base: str, rest: str) -> str:
     return base.rstrip("/") + "/" + rest if rest else base
 
 
-def _missing(path: str) -> Entry:
+def missing(path: str) -> Entry:
+    """The stand-in entry of a path that does not exist (a step that fails)."""
     return Entry(path.strip("/"), "file", 0, datetime.min, "")
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:n]) for n in range(1, len(parts))]
 
 
 def _excluded(rules: tuple[FilterRule, ...] | None, entry: Entry) -> bool:
@@ -112,7 +120,7 @@ class _TransferPlanner:
         self, doc: TransferDocument, source: Collection, destination: Collection, faults: DataFaults
     ) -> None:
         self.doc, self.source, self.destination, self.faults = doc, source, destination, faults
-        self.dirs: list[Step] = []
+        self.dirs: list[tuple[Step, str | None]] = []  # with a transient listing error's code
         self.items: list[tuple[Step, str | None]] = []
         self.extras: list[Step] = []
 
@@ -130,7 +138,9 @@ class _TransferPlanner:
             else:
                 self._file(entry, src, dst, item.source_path, item.destination_path, at)
         plan = Plan()
-        for step in self.dirs:
+        for step, code in self.dirs:
+            if code is not None:
+                plan.transient[len(plan.steps)] = code
             plan.add(step)
         for step, code in self.items:
             plan.add(step, code, self.doc.skip_source_errors)
@@ -143,7 +153,7 @@ class _TransferPlanner:
     sync_skipped = 0
 
     def _fail(self, path: str, src_path: str, dst_path: str, code: str) -> None:
-        self.items.append((Step(_missing(path), "", "write", src_path, dst_path), code))
+        self.items.append((Step(missing(path), "", "write", src_path, dst_path), code))
 
     def _write(self, entry: Entry, target: str, src_path: str, dst_path: str, at: datetime) -> None:
         existing = self.destination.fs.stat(target, at)
@@ -183,19 +193,28 @@ class _TransferPlanner:
             return self._fail(src, src_path, dst_path, "FILE_NOT_FOUND")
         if entry.kind != "dir":
             return self._fail(src, src_path, dst_path, "NOT_A_DIRECTORY")
+        refused = self._unlistable(src)
+        if refused in FATAL:
+            return self._fail(src, src_path, dst_path, refused)
         fs, rules = self.source.fs, self.doc.filter_rules
-        self.dirs.append(Step(entry, dst, "mkdir", src_path, dst_path))
+        self.dirs.append((Step(entry, dst, "mkdir", src_path, dst_path), refused))
         excluded: list[str] = []
+        wanted, unlisted = set(), []
         for path in fs.directories(src, at):
             rest = path[len(src) :].lstrip("/")
             sub = fs.stat(path, at) or entry
             if any(path.startswith(e + "/") for e in excluded) or _excluded(rules, sub):
                 excluded.append(path)
                 continue
-            self.dirs.append(
-                Step(sub, _join(dst, rest), "mkdir", _join(src_path, rest), _join(dst_path, rest))
-            )
-        wanted = set()
+            wanted.add(rest)
+            refused = self._unlistable(path)
+            if refused in FATAL:
+                excluded.append(path)
+                unlisted.append(rest)
+                self._fail(path, _join(src_path, rest), _join(dst_path, rest), refused or "")
+                continue
+            step = Step(sub, _join(dst, rest), "mkdir", _join(src_path, rest), _join(dst_path, rest))
+            self.dirs.append((step, refused))
         for file in fs.files(src, at):
             rest = file.path[len(src) :].lstrip("/")
             if any(file.path.startswith(e + "/") for e in excluded) or _excluded(rules, file):
@@ -205,7 +224,12 @@ class _TransferPlanner:
             wanted.add(rest)
             self._link_or_file(file, _join(dst, rest), _join(src_path, rest), _join(dst_path, rest), at)
         if self.doc.delete_destination_extra:
-            self._extras(dst, dst_path, wanted, at)
+            self._extras(dst, dst_path, wanted, unlisted, at)
+
+    def _unlistable(self, path: str) -> str | None:
+        """The code of an `enumeration` data fault on a source directory: listing it fails."""
+        fault = self.faults.outcome(location(self.source, path)) if self.faults else None
+        return fault.error if fault is not None and fault.stage == "enumeration" else None
 
     def _link_or_file(self, file: Entry, target: str, src_path: str, dst_path: str, at: datetime) -> None:
         if file.kind == "symlink" and self.doc.recursive_symlinks == "copy":
@@ -223,27 +247,40 @@ class _TransferPlanner:
     ) -> None:
         """Doc 2.3, copy: a link to a directory becomes a directory (links inside it are not followed)."""
         fs = self.source.fs
-        self.dirs.append(Step(directory, target, "mkdir", src_path, dst_path))
+        self.dirs.append((Step(directory, target, "mkdir", src_path, dst_path), None))
         for path in fs.directories(directory.path, at):
             rest = path[len(directory.path) :].lstrip("/")
             sub = fs.stat(path, at) or directory
-            self.dirs.append(
-                Step(sub, _join(target, rest), "mkdir", _join(src_path, rest), _join(dst_path, rest))
-            )
+            step = Step(sub, _join(target, rest), "mkdir", _join(src_path, rest), _join(dst_path, rest))
+            self.dirs.append((step, None))
         for file in fs.files(directory.path, at):
             if file.kind == "file":
                 rest = file.path[len(directory.path) :].lstrip("/")
                 self._write(file, _join(target, rest), _join(src_path, rest), _join(dst_path, rest), at)
 
-    def _extras(self, dst: str, dst_path: str, wanted: set[str], at: datetime) -> None:
+    def _extras(self, dst: str, dst_path: str, wanted: set[str], unlisted: list[str], at: datetime) -> None:
+        """Doc 2.3, delete_destination_extra: files, symlinks and directories the source lacks.
+
+        What lies under a source directory that could not be listed is left alone.
+        """
         fs = self.destination.fs
         if fs.stat(dst, at) is None:
             return
+        kept = wanted | {parent for path in wanted for parent in _parents(path)}
         for existing in fs.files(dst, at):
             rest = existing.path[len(dst) :].lstrip("/")
-            if rest not in wanted:
-                step = Step(existing, existing.path, "remove", "", _join(dst_path, rest))
-                self.extras.append(step)
+            if rest not in wanted and not any(rest.startswith(u + "/") for u in unlisted):
+                self.extras.append(Step(existing, existing.path, "remove", "", _join(dst_path, rest)))
+        removed: list[str] = []
+        for path in fs.directories(dst, at):
+            rest = path[len(dst) :].lstrip("/")
+            if rest in kept or any(rest.startswith(r + "/") for r in removed):
+                continue
+            if any(rest.startswith(w + "/") for w in wanted):
+                continue  # inside a directory a copied symlink became
+            removed.append(rest)
+            entry = fs.stat(path, at) or Entry(path, "dir", 0, at, "")
+            self.extras.append(Step(entry, path, "remove", "", _join(dst_path, rest) + "/"))
 
     def _judge(self, plan: Plan) -> None:
         if not self.faults:
@@ -251,7 +288,7 @@ class _TransferPlanner:
         for position, step in enumerate(plan.steps):
             if step.action != "write" or position in plan.fatal or position in plan.skipped:
                 continue
-            fault = self.faults.outcome(f"{self.source.id}{_abs(step.entry.path)}")
+            fault = self.faults.outcome(location(self.source, step.entry.path))
             if fault is None:
                 continue
             code = fault.error
@@ -267,108 +304,3 @@ def transfer_plan(
 ) -> Plan:
     """The steps of a transfer task, judged against the trees as they are at `at`."""
     return _TransferPlanner(doc, source, destination, faults).build(at)
-
-
-# -- delete ----------------------------------------------------------------------------------------
-
-_GLOB_CHARS = re.compile(r"(?<!\\)[*?\[\]]")
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def glob_pattern(component: str) -> re.Pattern[str]:
-    """Doc 2.6, interpret_globs: a shell pattern for one path component, backslash escapes literal."""
-    out, i = [], 0
-    while i < len(component):
-        c = component[i]
-        if c == "\\" and i + 1 < len(component):
-            out.append(re.escape(component[i + 1]))
-            i += 2
-            continue
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            end = component.find("]", i + 2)
-            if end < 0:
-                out.append(re.escape(c))
-            else:
-                body = component[i + 1 : end]
-                negate = body.startswith("!")
-                body = re.sub(r"([\\\]^])", r"\\\1", body[1:] if negate else body)
-                out.append(f"[{'^' if negate else ''}{body}]")
-                i = end
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out))
-
-
-def expand_globs(fs: FileSystem, collection: Collection, path: str, at: datetime) -> list[str] | None:
-    """The file-system paths a delete_item path names with interpret_globs; None if it has no glob."""
-    head, _, last = path.rstrip("/").rpartition("/")
-    if not _GLOB_CHARS.search(last):
-        return None
-    parent = resolve(collection, _unescape(head) or "/")
-    directory = fs.stat(parent, at)
-    if directory is not None and directory.kind == "symlink":
-        # Doc 2.6: the second-to-last component may be a symlink to a directory; it is followed.
-        directory = follow(collection, directory, at)
-        parent = directory.path if directory is not None else parent
-    pattern = glob_pattern(last)
-    literal_dot = last.startswith(".") or last.startswith("\\.")
-    children = fs.listdir(parent, at) or []
-    return [
-        child.path
-        for child in children
-        if child.name not in (".", "..")
-        and (literal_dot or not child.name.startswith("."))
-        and pattern.fullmatch(child.name)
-    ]
-
-
-def delete_plan(doc: DeleteDocument, collection: Collection, faults: DataFaults, at: datetime) -> Plan:
-    """The steps of a delete task: files first, then directories deepest first."""
-    fs = collection.fs
-    plan = Plan()
-    removals: list[tuple[Step, str | None]] = []
-    directories: list[Step] = []
-    for path in doc.paths:
-        expanded = expand_globs(fs, collection, path, at) if doc.interpret_globs else None
-        literal = _unescape(path) if doc.interpret_globs else path
-        targets = expanded if expanded is not None else [resolve(collection, literal)]
-        if not targets and not doc.ignore_missing:
-            removals.append((Step(_missing(path), "", "remove", path, ""), "FILE_NOT_FOUND"))
-        for target in targets:
-            entry = fs.stat(target, at)
-            if entry is None:
-                if not doc.ignore_missing:
-                    removals.append((Step(_missing(target), "", "remove", path, ""), "FILE_NOT_FOUND"))
-                continue
-            if entry.kind != "dir":
-                removals.append((Step(_zero(entry), target, "remove", path, ""), None))
-                continue
-            if not doc.recursive:
-                removals.append((Step(_zero(entry), target, "remove", path, ""), "IS_A_DIRECTORY"))
-                continue
-            removals += [(Step(_zero(f), f.path, "remove", path, ""), None) for f in fs.files(target, at)]
-            subdirs = [fs.stat(d, at) or entry for d in fs.directories(target, at)]
-            directories += [Step(_zero(d), d.path, "remove", path, "") for d in reversed(subdirs)]
-            directories.append(Step(_zero(entry), target, "remove", path, ""))
-    for step, code in removals:
-        plan.add(step, code)
-    for step in directories:
-        plan.add(step)
-    for position, step in enumerate(plan.steps):
-        fault = faults.outcome(f"{collection.id}{_abs(step.entry.path)}") if faults else None
-        if fault is not None and position not in plan.fatal:
-            (plan.fatal if fault.error in FATAL else plan.transient)[position] = fault.error
-    return plan
-
-
-def _zero(entry: Entry) -> Entry:
-    """A delete moves no bytes: the engine times it by per-file overhead alone."""
-    return Entry(entry.path, entry.kind, 0, entry.mtime, entry.checksum, entry.target)

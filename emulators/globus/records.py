@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
-from emulators.globus.tasks import Task, iso
+from emulators.globus.events import iso
+from emulators.globus.tasks import Task
 
 T = TypeVar("T")
 
@@ -54,7 +55,7 @@ def skipped_errors(task: Task, at: datetime, marker: int, size: int) -> dict[str
                 "destination_path": step.destination_path,
                 "error_code": code,
                 "error_details": f"{code}: {step.source_path}",
-                "error_time": iso(task.error_time(position)),
+                "error_time": iso(task.step_time(position)),
                 "checksum_algorithm": None,
                 "external_checksum": None,
                 "is_delete_destination_extra": False,

@@ -18,7 +18,7 @@ from emulators.core.host import world_of
 from emulators.core.http import read_json_object
 from emulators.core.tokens import ClientCredentials, token_endpoint
 from emulators.globus import activation, auth, endpoints, files, queries, records
-from emulators.globus.errors import GlobusError, permission_denied, task_not_found
+from emulators.globus.errors import GlobusError, permission_denied, service_unavailable, task_not_found
 from emulators.globus.models import parse_delete, parse_mkdir, parse_rename, parse_task_update, parse_transfer
 from emulators.globus.scenario import Identity
 from emulators.globus.store import Collection, GlobusStore
@@ -26,6 +26,11 @@ from emulators.globus.submission import new_submission_id, result_document, subm
 from emulators.globus.tasks import Task
 
 API_VERSION = "/v0.10"
+CANCEL_MESSAGES = {
+    "Canceled": "The task has been cancelled successfully.",
+    "CancelAccepted": "The cancel request has been accepted; the task will be cancelled shortly.",
+    "TaskComplete": "The task completed before the cancel request was processed.",
+}
 
 
 @dataclass
@@ -60,6 +65,9 @@ def resource_of(request: Request) -> str:
 def _call(request: Request) -> Call:
     store = world_of(request).store(GlobusStore)
     now = store.world.catch_up()
+    maintenance = store.maintenance_message(now)
+    if maintenance is not None:
+        raise service_unavailable(maintenance)
     identity = auth.authenticate(store, request.headers.get("authorization"), now)
     return Call(store, identity, now, resource_of(request))
 
@@ -156,12 +164,10 @@ async def update_task(request: Request) -> Response:
 
 
 async def cancel_task(request: Request) -> Response:
-    """POST /task/{task_id}/cancel: `Canceled`, or `TaskComplete` if it finished first."""
+    """POST /task/{task_id}/cancel: `Canceled`, `CancelAccepted` (work in flight) or `TaskComplete`."""
     call = _call(request)
-    code = _task(call, request).cancel(call.now)
-    if code == "Canceled":
-        return call.result("result", code, "The task has been cancelled successfully.")
-    return call.result("result", code, "The task completed before the cancel request was processed.")
+    code = _task(call, request).cancel(call.now, call.store.behaviour.cancel_delay)
+    return call.result("result", code, CANCEL_MESSAGES[code])
 
 
 async def remove_task(request: Request) -> Response:
@@ -303,7 +309,7 @@ async def operation_ls(request: Request) -> Response:
     path = request.query_params.get("path", "")
     collection = _collection(call, request, False, path)
     filters = request.query_params.getlist("filter")
-    return JSONResponse(files.ls(collection, request.query_params, filters, call.now))
+    return JSONResponse(files.ls(collection, request.query_params, filters, call.store.data_faults, call.now))
 
 
 async def operation_mkdir(request: Request) -> Response:

@@ -8,8 +8,10 @@
         endpoints:  [{id, display_name, entity_type, owner, acl, tree, ...}]
                     mapped collections own a tree; a guest collection shows `host_path` of its host's
         maintenance: [{start, end, message}]            windows in which the API answers 503
-        behaviour:  {queue_delay, rate, progress_interval, page_size, token_lifetime}
-        data_faults: [{match, error, probability}]      `match` globs run over `ENDPOINT_ID/path`
+        behaviour:  {queue_delay, rate, progress_interval, page_size, token_lifetime,
+                     default_deadline, cancel_delay}
+        data_faults: [{match, error, probability, stage}]  `match` globs run over `ENDPOINT_ID/path`;
+                    stage `enumeration` names a directory whose `ls` the endpoint refuses
 
 An identity in an endpoint's `acl` may read ("r") or read and write ("rw"); the owner may do both.
 """
@@ -101,6 +103,9 @@ class Behaviour(_Spec):
     page_size: int = Field(default=1000, ge=1, le=100_000, description="successful_transfers page size")
     token_lifetime: float = Field(default=172800, gt=0, description="seconds an issued token lives")
     default_deadline: float = Field(default=86400, gt=0, description="seconds; doc: request time + 24 h")
+    cancel_delay: float = Field(
+        default=1, ge=0, description="seconds a cancel of a running task takes (CancelAccepted); 0: at once"
+    )
 
 
 class GlobusSection(_Spec):

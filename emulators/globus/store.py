@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from emulators.core.datafaults import DataFaults
@@ -50,6 +51,18 @@ class GlobusStore:
     tokens: Tokens[Identity] = field(default_factory=Tokens)
     tasks: dict[str, Task] = field(default_factory=dict)
     submissions: dict[str, str] = field(default_factory=dict)  # submission id -> task id
+    maintenance: list[tuple[datetime, datetime, str]] = field(default_factory=list)  # start, end, message
+
+    def maintenance_message(self, now: datetime) -> str | None:
+        """The message of the maintenance window `now` falls in, if any (doc 3.2.5, 503)."""
+        return next((message for start, end, message in self.maintenance if start <= now < end), None)
+
+
+def _instant(world: World, value: datetime | float) -> datetime:
+    """A scenario instant: absolute (UTC unless it says otherwise) or seconds after the start."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return world.start + timedelta(seconds=value)
 
 
 def new_store(world: World, section: GlobusSection) -> GlobusStore:
@@ -72,6 +85,9 @@ def new_store(world: World, section: GlobusSection) -> GlobusStore:
         clients={c.client_id: (c.client_secret, identities[c.identity]) for c in section.clients},
         collections=collections,
         data_faults=DataFaults(section.data_faults, world.seed),
+        maintenance=[
+            (_instant(world, w.start), _instant(world, w.end), w.message) for w in section.maintenance
+        ],
     )
     for token in section.tokens:
         store.tokens.add(token.token, identities[token.identity], token.expires)

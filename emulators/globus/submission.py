@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from emulators.globus import endpoints
+from emulators.globus.deletion import delete_plan
 from emulators.globus.errors import bad_request
 from emulators.globus.models import Common, DeleteDocument, TransferDocument
-from emulators.globus.plan import delete_plan, transfer_plan
+from emulators.globus.plan import transfer_plan
 from emulators.globus.scenario import Identity
 from emulators.globus.store import Collection, GlobusStore
 from emulators.globus.tasks import Task, create_task

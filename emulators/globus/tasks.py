@@ -8,69 +8,37 @@ at the instant asked (O(log n) for counters), nothing is ticked.
 Lifecycle (task document `status` / `nice_status`):
     ACTIVE / Queued      before the engine starts
     ACTIVE / OK          running
+    ACTIVE / <code>      retrying a step after a transient error (is_ok false, one subtask retrying)
+    INACTIVE             an endpoint's activation expired (nice_status NO_CREDENTIALS)
     SUCCEEDED            every step done (skipped errors allowed)
     FAILED               fatal_error: CANCELED (cancel), EXPIRED (deadline passed), or the code of a
                          fatal file error (FILE_NOT_FOUND, PERMISSION_DENIED, ...)
-Events, newest first: STARTED, PROGRESS every `behaviour.progress_interval`, transient errors (each
-also counted in `faults`), then SUCCEEDED, CANCELED, EXPIRED or the fatal error.
+A cancel of a task with work in flight (started, not INACTIVE) is accepted and takes effect
+`behaviour.cancel_delay` seconds later (`CancelAccepted`); a queued or INACTIVE task is canceled
+during the call (`Canceled`). The events are computed in `events.py`.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-import json
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from emulators.core.engine import Stop
 from emulators.core.filesystem import Change, Placement, Remove, Write
 from emulators.core.storage import Entry, FileRange
 from emulators.globus.activation import PausableTransfer
+from emulators.globus.events import NO_CREDENTIALS, Event, description, iso, task_events
 from emulators.globus.plan import Plan, Step
 from emulators.globus.scenario import Identity
 from emulators.globus.store import Collection, GlobusStore
 
 TaskType = Literal["TRANSFER", "DELETE"]
-NO_CREDENTIALS = "NO_CREDENTIALS"
-CancelCode = Literal["Canceled", "TaskComplete"]
-EVENT_DESCRIPTIONS = {
-    "STARTED": "started",
-    "PROGRESS": "progress",
-    "SUCCEEDED": "succeeded",
-    "CANCELED": "canceled",
-    "EXPIRED": "expired",
-}
-
-
-def iso(at: datetime) -> str:
-    """Task and event times: ISO 8601, `T`-separated, whole seconds, `+00:00`."""
-    return at.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def _description(code: str) -> str:
-    return EVENT_DESCRIPTIONS.get(code, code.lower().replace("_", " "))
-
-
-@dataclass
-class Event:
-    time: datetime
-    code: str
-    is_error: bool
-    details: str
-
-    def document(self) -> dict[str, Any]:
-        return {
-            "DATA_TYPE": "event",
-            "code": self.code,
-            "description": _description(self.code),
-            "details": self.details,
-            "is_error": self.is_error,
-            "time": iso(self.time),
-        }
+CancelCode = Literal["Canceled", "CancelAccepted", "TaskComplete"]
 
 
 @dataclass
@@ -107,8 +75,13 @@ class Task:
     def start(self) -> datetime:
         return self.transfer.start
 
-    def _at(self, position: int) -> datetime:
+    def step_time(self, position: int) -> datetime:
+        """When step `position` finishes (copied, removed, skipped or failed), pauses included."""
         return self.start + timedelta(seconds=self.transfer.finished_after(position))
+
+    def error_time(self, position: int) -> datetime:
+        """When a transient error hits step `position`: as its work begins (its retry then succeeds)."""
+        return self.step_time(position - 1) if position > 0 else self.start
 
     @property
     def fatal(self) -> tuple[datetime, str] | None:
@@ -116,7 +89,7 @@ class Task:
         if not self.plan.fatal:
             return None
         position = min(self.plan.fatal)
-        return self._at(position), self.plan.fatal[position]
+        return self.step_time(position), self.plan.fatal[position]
 
     def stop(self) -> tuple[datetime, str] | None:
         """The earliest of cancel, deadline and fatal error that comes before the natural end."""
@@ -147,14 +120,26 @@ class Task:
     def is_complete(self, at: datetime) -> bool:
         return at >= self.completion
 
-    def _done_normally(self, at: datetime) -> int:
-        """Steps that finished (copied, skipped or failed on their own) by `at`."""
+    def limit(self, at: datetime) -> datetime:
+        """`at`, or the instant the task stopped if that came first."""
         stop = self.stop()
-        limit = min(at, stop[0]) if stop else at
-        seconds = (limit - self.start).total_seconds()
+        return min(at, stop[0]) if stop else at
+
+    def done_steps(self, at: datetime) -> int:
+        """Steps that finished (copied, skipped or failed on their own) by `at`."""
+        seconds = (self.limit(at) - self.start).total_seconds()
         if seconds < 0:
             return 0
         return bisect.bisect_right(range(self.transfer.total), seconds, key=self.transfer.finished_after)
+
+    def retrying(self, at: datetime) -> str | None:
+        """The code of the transient error whose step is being retried at `at`, if any."""
+        if self.is_complete(at) or self.transfer.paused(at):
+            return None
+        for position, code in self.plan.transient.items():
+            if self.error_time(position) <= at < self.step_time(position):
+                return code
+        return None
 
     # -- status ---------------------------------------------------------------------------------
 
@@ -167,10 +152,22 @@ class Task:
             return "FAILED", stop[1]
         return "SUCCEEDED", None
 
-    def cancel(self, at: datetime) -> CancelCode:
-        """POST /task/{id}/cancel: FAILED with CANCELED now, unless it completed first."""
+    def cancel(self, at: datetime, delay: float) -> CancelCode:
+        """POST /task/{id}/cancel: one of the three documented result codes.
+
+        `TaskComplete` if the task finished first; `CancelAccepted` if work is in flight, the cancel
+        taking effect `delay` seconds later (the task may still succeed before then); otherwise
+        `Canceled`, FAILED with CANCELED at once.
+        """
         if self.is_complete(at):
             return "TaskComplete"
+        if self.canceled_at is not None:
+            return "CancelAccepted"  # an accepted cancel that has not taken effect yet
+        in_flight = at >= self.start and not self.transfer.paused(at)
+        if in_flight and delay > 0:
+            self.canceled_at = at + timedelta(seconds=delay)
+            self.apply_stops()
+            return "CancelAccepted"
         self.canceled_at = at
         self.apply_stops()
         return "Canceled"
@@ -195,13 +192,15 @@ class Task:
 
     def counters(self, at: datetime) -> dict[str, int]:
         plan, started = self.plan, at >= self.start
-        done = self._done_normally(at)
+        done = self.done_steps(at)
         status, fatal = self.status(at)
         progress = self.transfer.progress(at)
         steps = len(plan.steps)
         skipped = sum(1 for p in plan.skipped if p < done)
         failed_steps = sum(1 for p in plan.fatal if p < done)
-        transient = sum(1 for p in plan.transient if p < done)
+        limit = self.limit(at)
+        transient = sum(1 for p in plan.transient if self.error_time(p) <= limit)
+        retrying = 1 if self.retrying(at) is not None else 0
         total = 1 + (steps if started else 0)
         succeeded = (1 if started else 0) + done - skipped - failed_steps
         failed = 1 if fatal not in (None, "CANCELED", "EXPIRED") else 0
@@ -222,8 +221,8 @@ class Task:
             "subtasks_failed": failed,
             "subtasks_canceled": remaining if fatal == "CANCELED" else 0,
             "subtasks_expired": remaining if fatal == "EXPIRED" else 0,
-            "subtasks_pending": remaining if status in ("ACTIVE", "INACTIVE") else 0,
-            "subtasks_retrying": 0,
+            "subtasks_pending": remaining - retrying if status in ("ACTIVE", "INACTIVE") else 0,
+            "subtasks_retrying": retrying,
             "bytes_transferred": moved,
             "bytes_checksummed": moved if self.options.get("verify_checksum") else 0,
             "effective_bytes_per_second": int(moved / elapsed) if elapsed else 0,
@@ -234,7 +233,8 @@ class Task:
         """The task document (GET /task/{id}, items of task_list) as of `at`."""
         status, fatal = self.status(at)
         active = status in ("ACTIVE", "INACTIVE")
-        nice = ("Queued" if at < self.start else "OK") if status == "ACTIVE" else None
+        retrying = self.retrying(at)
+        nice = ("Queued" if at < self.start else retrying or "OK") if status == "ACTIVE" else None
         nice = NO_CREDENTIALS if status == "INACTIVE" else nice
         source, destination = self.source, self.destination
         return {
@@ -248,12 +248,12 @@ class Task:
             "request_time": iso(self.request_time),
             "completion_time": None if active else iso(self.completion),
             "deadline": iso(self.deadline),
-            "fatal_error": {"code": fatal, "description": _description(fatal)} if fatal else None,
+            "fatal_error": {"code": fatal, "description": description(fatal)} if fatal else None,
             "nice_status": nice,
-            "nice_status_short_description": nice,
+            "nice_status_short_description": nice if nice in (None, "OK", "Queued") else description(nice),
             "nice_status_details": None,
             "nice_status_expires_in": -1 if active else None,
-            "is_ok": (status == "ACTIVE") if active else None,
+            "is_ok": (status == "ACTIVE" and retrying is None) if active else None,
             "is_paused": False,
             "canceled_by_admin": None,
             "canceled_by_admin_message": None,
@@ -277,52 +277,13 @@ class Task:
 
     def events(self, at: datetime) -> list[Event]:
         """Every event that has happened by `at`, newest first."""
-        end = min(at, self.completion)
-        events = []
-        if self.start <= end:
-            events.append(Event(self.start, "STARTED", False, _started_details(self.type)))
-        interval = timedelta(seconds=self.progress_interval)
-        tick = self.start + interval
-        for start, _, _ in self.transfer.pauses:
-            if start <= end:
-                events.append(Event(start, NO_CREDENTIALS, True, "The endpoint's activation expired"))
-        while tick < end:
-            if self.transfer.paused(tick):
-                tick += interval
-                continue
-            bytes_done = self.transfer.progress(tick).succeeded_bytes
-            details = json.dumps({"bytes_transferred": bytes_done, "duration": self.progress_interval})
-            events.append(Event(tick, "PROGRESS", False, details))
-            tick += interval
-        done = self._done_normally(at)
-        for position, code in sorted(self.plan.transient.items()):
-            if position < done:
-                events.append(
-                    Event(self._at(position), code, True, _error_details(self.plan.steps[position]))
-                )
-        for position, code in sorted(self.plan.skipped.items()):
-            if position < done:
-                events.append(
-                    Event(self._at(position), code, True, _error_details(self.plan.steps[position]))
-                )
-        status, fatal = self.status(at)
-        if status == "SUCCEEDED":
-            events.append(Event(self.completion, "SUCCEEDED", False, "{}"))
-        elif fatal == "CANCELED":
-            events.append(Event(self.completion, "CANCELED", True, "Canceled by the task owner"))
-        elif fatal == "EXPIRED":
-            events.append(Event(self.completion, "EXPIRED", True, "The task deadline passed"))
-        elif fatal is not None:
-            position = min(self.plan.fatal)
-            events.append(Event(self.completion, fatal, True, _error_details(self.plan.steps[position])))
-        events.sort(key=lambda e: e.time, reverse=True)
-        return events
+        return task_events(self, at)
 
     def successful(self, at: datetime, marker: int) -> Iterator[tuple[int, Step]]:
         """(position, step) of each file copied by `at`, from position `marker` on."""
         if self.type != "TRANSFER":
             return
-        done = self._done_normally(at)
+        done = self.done_steps(at)
         failed = self.plan.failures
         for position in range(marker, done):
             step = self.plan.steps[position]
@@ -330,22 +291,10 @@ class Task:
                 yield position, step
 
     def skipped_errors(self, at: datetime, marker: int) -> Iterator[tuple[int, Step, str]]:
-        done = self._done_normally(at)
+        done = self.done_steps(at)
         for position, code in sorted(self.plan.skipped.items()):
             if marker <= position < done:
                 yield position, self.plan.steps[position], code
-
-    def error_time(self, position: int) -> datetime:
-        return self._at(position)
-
-
-def _started_details(kind: TaskType) -> str:
-    name = "GridFTP Transfer" if kind == "TRANSFER" else "GridFTP Delete"
-    return json.dumps({"type": name, "concurrency": 2, "parallelism": 4, "pipelining": 20}, indent=2)
-
-
-def _error_details(step: Step) -> str:
-    return f"Error on path '{step.source_path or step.destination_path}'"
 
 
 def placement(task: Task, preserve_timestamp: bool) -> Placement:

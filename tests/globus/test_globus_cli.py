@@ -126,3 +126,18 @@ def test_task_list_update_cancel_and_rename(globus: Globus):
     globus("mkdir", f"{SCRATCH}:/~/before")
     assert "renamed successfully" in globus("rename", SCRATCH, "/~/before", "/~/after").output
     assert "after/" in globus("ls", f"{SCRATCH}:/~/").output.split()
+
+
+def test_cancel_of_a_running_task_is_accepted_then_the_wait_ends_failed(
+    globus: Globus, emulator_server: LiveEmulator
+):
+    task_id = as_json(
+        globus("transfer", f"{LAB}:/~/instrument/", f"{SCRATCH}:/~/frames/", "--recursive", "-F", "json")
+    )["task_id"]
+    emulator_server.control.advance(5)
+    assert "cancel request has been accepted" in globus("task", "cancel", task_id).output
+    globus("task", "wait", task_id, "--polling-interval", "1", "--timeout", "60", exit_code=1)
+    shown = as_json(globus("task", "show", task_id, "-F", "json"))
+    assert (shown["status"], shown["fatal_error"]["code"]) == ("FAILED", "CANCELED")
+    errors = as_json(globus("task", "event-list", task_id, "--filter-errors", "-F", "json"))["DATA"]
+    assert [e["code"] for e in errors] == ["CANCELED"]

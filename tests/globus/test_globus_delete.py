@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from globus_helpers import LAB, Globus, globus
 
-from emulators.globus.plan import glob_pattern
+from emulators.globus.deletion import glob_pattern
 
 __all__ = ["globus"]
 GLOBS = "globus-delete-globs"
@@ -138,3 +138,61 @@ def test_symlinks_matched_by_a_glob_are_deleted_not_followed(globus: Globus):
 def test_escapes_are_removed_from_the_rest_of_the_path_too(globus: Globus):
     globus.finish(globus.delete(r"/lo\gs/*.txt", interpret_globs=True))
     assert logs(globus) == [".hidden.log", "a.log", "b.log", "old", "star*.log"]
+
+
+@pytest.mark.emulator(scenario=GLOBS)
+def test_dot_and_dot_dot_are_never_matched(globus: Globus):
+    done = globus.finish(globus.delete("/logs/.*", interpret_globs=True, recursive=True))
+    assert done["status"] == "SUCCEEDED"
+    assert logs(globus) == ["[x].txt", "a.log", "b.log", "c.txt", "old", "star*.log"], "only .hidden.log"
+    assert globus.ls("/logs/old/", endpoint=LAB) == ["x.log"]
+
+
+@pytest.mark.emulator(scenario=GLOBS)
+def test_glob_characters_before_the_last_component_are_literal(globus: Globus):
+    refused = globus.finish(globus.delete("/l*gs/a.log", interpret_globs=True))
+    assert refused["fatal_error"]["code"] == "FILE_NOT_FOUND"
+    assert "a.log" in logs(globus)
+
+
+@pytest.mark.emulator(scenario=GLOBS)
+def test_the_second_to_last_component_must_be_a_directory(globus: Globus):
+    not_dir = globus.finish(globus.delete("/logs/a.log/*", interpret_globs=True, ignore_missing=True))
+    assert not_dir["fatal_error"]["code"] == "NOT_A_DIRECTORY"
+    missing = globus.finish(globus.delete("/nowhere/*", interpret_globs=True))
+    assert missing["fatal_error"]["code"] == "FILE_NOT_FOUND"
+    assert (
+        globus.finish(globus.delete("/nowhere/*", interpret_globs=True, ignore_missing=True))["status"]
+        == "SUCCEEDED"
+    )
+
+
+def test_a_symlink_item_is_deleted_not_followed(globus: Globus):
+    done = globus.finish(globus.delete("/~/experiments/latest"))
+    assert (done["status"], done["files"]) == ("SUCCEEDED", 1), "no recursive needed: it is a link"
+    assert "latest" not in globus.ls("/~/experiments/", endpoint=LAB)
+    assert globus.ls("/~/experiments/run-002/", endpoint=LAB) == ["reads.fastq"]
+
+
+LINKS = """
+extends: default
+services:
+  globus:
+    endpoints:
+      - id: aaaaaaaa-0000-4000-8000-000000000001
+        display_name: Lab Storage
+        owner: researcher@example.org
+        tree:
+          entries:
+            - {path: doomed/a.txt, size: 1}
+            - {path: doomed/out, type: symlink, target: /kept}
+            - {path: kept/b.txt, size: 1}
+"""
+
+
+@pytest.mark.emulator(scenario_text=LINKS)
+def test_symlinks_met_in_a_recursive_delete_are_deleted_not_followed(globus: Globus):
+    done = globus.finish(globus.delete("/doomed/", recursive=True))
+    assert (done["status"], done["files"], done["directories"]) == ("SUCCEEDED", 2, 1)
+    assert globus.ls("/", endpoint=LAB) == ["kept"]
+    assert globus.ls("/kept/", endpoint=LAB) == ["b.txt"]

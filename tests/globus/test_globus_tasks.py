@@ -1,4 +1,4 @@
-"""Tasks: lifecycle on the engine, the task document, cancel, update, events, per-file records, task_list."""
+"""Tasks: lifecycle on the engine, the task document, cancel, update, events and per-file records."""
 
 from __future__ import annotations
 
@@ -95,13 +95,80 @@ def test_a_deadline_in_the_middle_expires_the_task():
     assert task.events(at(30))[0].code == "EXPIRED"
 
 
-def test_cancel_freezes_the_task_and_a_second_cancel_says_task_complete():
+def test_a_queued_task_is_canceled_during_the_call():
     task = submit(world()).task
-    assert task.cancel(at(12)) == "Canceled"
-    frozen = task.document(at(12))
-    assert frozen["status"] == "FAILED" and frozen["fatal_error"]["code"] == "CANCELED"
-    assert task.document(at(100))["files_transferred"] == frozen["files_transferred"] < 20
-    assert task.cancel(at(13)) == "TaskComplete"
+    assert task.cancel(at(1), delay=3) == "Canceled"
+    document = task.document(at(1))
+    assert (document["status"], document["fatal_error"]["code"]) == ("FAILED", "CANCELED")
+    assert document["completion_time"] == "2030-01-01T00:00:01+00:00"
+    assert document["subtasks_canceled"] == document["subtasks_total"] == 1
+    assert task.cancel(at(2), delay=3) == "TaskComplete"
+
+
+def test_a_cancel_with_work_in_flight_is_accepted_and_takes_effect_later():
+    task = submit(world()).task  # running from 5 s to 25 s
+    assert task.cancel(at(12), delay=3) == "CancelAccepted"
+    pending = task.document(at(14))
+    assert (pending["status"], pending["fatal_error"]) == ("ACTIVE", None)
+    assert pending["files_transferred"] > task.document(at(12))["files_transferred"], "work goes on"
+    assert task.cancel(at(14), delay=3) == "CancelAccepted", "a second cancel does not move the first"
+    done = task.document(at(15))
+    assert (done["status"], done["fatal_error"]["code"]) == ("FAILED", "CANCELED")
+    assert done["completion_time"] == "2030-01-01T00:00:15+00:00"
+    assert task.document(at(100))["files_transferred"] == done["files_transferred"] < 20
+    assert task.events(at(100))[0].code == "CANCELED"
+    assert task.cancel(at(16), delay=3) == "TaskComplete"
+
+
+def test_an_accepted_cancel_loses_to_a_task_that_finishes_first():
+    task = submit(world()).task
+    assert task.cancel(at(24), delay=5) == "CancelAccepted"
+    document = task.document(at(30))
+    assert (document["status"], document["fatal_error"], document["files_transferred"]) == (
+        "SUCCEEDED",
+        None,
+        20,
+    )
+    assert task.events(at(30))[0].code == "SUCCEEDED"
+    assert task.cancel(at(30), delay=5) == "TaskComplete"
+
+
+def test_an_inactive_task_or_a_zero_delay_is_canceled_during_the_call():
+    paused = submit(world()).task
+    paused.pause(at(10))
+    assert paused.cancel(at(12), delay=3) == "Canceled"
+    assert paused.document(at(12))["status"] == "FAILED"
+    immediate = submit(world()).task
+    assert immediate.cancel(at(12), delay=0) == "Canceled"
+    assert immediate.document(at(12))["fatal_error"]["code"] == "CANCELED"
+
+
+RETRIED = """
+version: 1
+services:
+  globus:
+    data_faults:
+      - {match: "*/big/part-005.dat", error: CONNECT_FAILED}
+"""
+
+
+def test_a_step_being_retried_shows_its_error_in_nice_status_and_counts_a_fault(tmp_path):
+    scenario = tmp_path / "retried.yaml"
+    scenario.write_text(RETRIED)
+    slow = default_scenario_path().parent / f"{SLOW}.yaml"
+    w = World(
+        load_scenario_files([slow, scenario]), SERVICES, start=START, clock_mode="manual", speed=1, seed=0
+    )
+    task = submit(w).task  # part-005 starts at 10 s and, retried, finishes at 11 s
+    before, retrying, after = task.document(at(9.5)), task.document(at(10.5)), task.document(at(12))
+    assert (before["nice_status"], before["is_ok"], before["faults"]) == ("OK", True, 0)
+    assert (retrying["nice_status"], retrying["is_ok"], retrying["faults"]) == ("CONNECT_FAILED", False, 1)
+    assert retrying["nice_status_short_description"] == "connect failed"
+    assert (retrying["subtasks_retrying"], after["subtasks_retrying"]) == (1, 0)
+    assert (after["nice_status"], after["is_ok"], after["faults"]) == ("OK", True, 1)
+    [error] = [e for e in task.events(at(12)) if e.is_error]
+    assert (error.code, error.time) == ("CONNECT_FAILED", at(10))
+    assert task.document(at(60))["status"] == "SUCCEEDED"
 
 
 # -- over HTTP --------------------------------------------------------------------------------------
@@ -164,8 +231,16 @@ def test_get_task_has_every_field_of_the_task_document(globus: Globus):
         "bytes_checksummed",
         "effective_bytes_per_second",
         "total_estimated_bytes",
+        "source_base_path",
+        "destination_base_path",
+        "source_local_user",
+        "source_local_user_status",
+        "destination_local_user",
+        "destination_local_user_status",
     }
     assert expected <= set(document)
+    assert document["subtasks_total"] == document["subtasks_pending"] == 1, "queued: one subtask pending"
+    assert (document["faults"], document["files"], document["recursive_symlinks"]) == (0, 0, "ignore")
     assert (document["type"], document["command"], document["label"]) == ("TRANSFER", "API 0.10", "run 1")
     assert document["source_endpoint_display_name"] == "Lab Storage"
 
@@ -195,21 +270,37 @@ def test_files_appear_in_the_destination_as_the_task_progresses(globus: Globus):
 
 
 @pytest.mark.emulator(scenario=SLOW)
-def test_cancel_on_a_running_task_then_task_complete(globus: Globus):
+def test_cancel_of_a_running_task_is_accepted_then_takes_effect(globus: Globus):
     task_id = globus.transfer(BIG)
     globus.advance(10)
     body = globus.ok(globus.post(f"/task/{task_id}/cancel"))
     assert (body["DATA_TYPE"], body["code"], body["resource"]) == (
         "result",
-        "Canceled",
+        "CancelAccepted",
         f"/task/{task_id}/cancel",
     )
+    assert set(body) == {"DATA_TYPE", "code", "message", "request_id", "resource"}
+    assert globus.task(task_id)["status"] == "ACTIVE"
+    assert globus.ok(globus.post(f"/task/{task_id}/cancel"))["code"] == "CancelAccepted"
+    globus.advance(1)  # the scenario's cancel_delay
     document = globus.task(task_id)
     assert document["status"] == "FAILED"
     assert document["fatal_error"] == {"code": "CANCELED", "description": "canceled"}
-    assert globus.events(task_id)[0]["code"] == "CANCELED"
+    assert document["completion_time"] == globus.now().replace(microsecond=0).isoformat()
+    event = globus.events(task_id)[0]
+    assert (event["code"], event["details"]) == ("CANCELED", "Canceled by the task owner")
     again = globus.ok(globus.post(f"/task/{task_id}/cancel"))
     assert again["code"] == "TaskComplete"
+
+
+@pytest.mark.emulator(scenario=SLOW)
+def test_cancel_of_a_queued_task_is_canceled_at_once(globus: Globus):
+    task_id = globus.transfer(BIG)
+    body = globus.ok(globus.post(f"/task/{task_id}/cancel"))
+    assert (body["code"], body["message"]) == ("Canceled", "The task has been cancelled successfully.")
+    document = globus.task(task_id)
+    assert (document["status"], document["fatal_error"]["code"]) == ("FAILED", "CANCELED")
+    assert document["files_transferred"] == document["bytes_transferred"] == 0
 
 
 @pytest.mark.emulator(scenario=SLOW)
@@ -318,54 +409,6 @@ def test_a_missing_source_fails_and_kind_mismatches_fail(globus: Globus):
     assert codes == ["FILE_NOT_FOUND", "NOT_A_DIRECTORY", "IS_A_DIRECTORY"]
 
 
-def test_task_list_filters_orders_and_pages(globus: Globus):
-    first = globus.transfer(label="alpha one")
-    globus.advance(1)
-    second = globus.transfer(label="beta two")
-    globus.advance(1)
-    deleted = globus.delete("/~/experiments/run-001/summary.csv", label="cleanup")
-
-    def ids(**params: Any) -> list[str]:
-        body = globus.ok(globus.get("/task_list", params=params))
-        assert body["DATA_TYPE"] == "task_list" and body["total"] >= body["length"]
-        return [t["task_id"] for t in body["DATA"]]
-
-    assert ids() == [deleted, second, first], "request_time DESC by default"
-    assert ids(orderby="request_time ASC") == [first, second, deleted]
-    assert ids(filter="type:TRANSFER") == [second, first]
-    assert ids(filter="type:DELETE/label:cleanup") == [deleted]
-    assert ids(filter="label:~alpha") == [first]
-    assert ids(filter="label:!~*o*") == [deleted]
-    assert ids(filter="label:!alpha one", orderby="label ASC") == [second, deleted]
-    assert ids(filter=f"task_id:{first},{deleted}") == [deleted, first]
-    assert ids(filter="status:ACTIVE,INACTIVE") == [deleted, second, first]
-    globus.advance(60)
-    assert ids(filter="status:SUCCEEDED/type:TRANSFER") == [second, first]
-    started = (globus.now() - timedelta(seconds=61)).strftime("%Y-%m-%d %H:%M:%S")
-    assert ids(filter=f"request_time:{started},") == [deleted, second]
-    page = globus.ok(globus.get("/task_list", params={"limit": 1, "offset": 1}))
-    assert (page["length"], page["total"], page["DATA"][0]["task_id"]) == (1, 3, second)
-    fields = globus.ok(globus.get("/task_list", params={"fields": "task_id"}))["DATA"][0]
-    assert set(fields) == {"DATA_TYPE", "task_id"}
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"filter": "color:red"},
-        {"limit": 0},
-        {"limit": 1001},
-        {"offset": -1},
-        {"orderby": "size"},
-        {"orderby": "label SIDEWAYS"},
-        {"filter": "request_time:yesterday,"},
-        {"limit": "ten"},
-    ],
-)
-def test_task_list_refuses_bad_parameters(globus: Globus, params):
-    globus.error(globus.get("/task_list", params=params), 400, "ClientError.BadRequest")
-
-
 def test_remove_hides_a_completed_task_and_refuses_an_active_one(globus: Globus):
     task_id = globus.transfer()
     globus.error(globus.post(f"/task/{task_id}/remove"), 409, "Conflict")
@@ -422,12 +465,45 @@ def test_permission_denied_is_fatal_or_skipped(globus: Globus):
     assert (skipped["status"], skipped["subtasks_skipped_errors"]) == ("SUCCEEDED", 1)
 
 
-def test_task_list_completion_time_ranges(globus: Globus):
-    done = globus.transfer()
-    globus.advance(30)
-    running = globus.transfer(item("/~/instrument/", "/~/frames/"))
-    assert globus.task(done)["status"] == "SUCCEEDED"
-    after = (globus.now() - timedelta(seconds=60)).isoformat()
-    body = globus.ok(globus.get("/task_list", params={"filter": f"completion_time:{after},"}))
-    assert [t["task_id"] for t in body["DATA"]] == [done], "a running task has no completion time"
-    assert globus.task(running)["completion_time"] is None
+def test_get_task_honours_fields(globus: Globus):
+    task_id = globus.transfer()
+    body = globus.ok(globus.get(f"/task/{task_id}", params={"fields": "status,label"}))
+    assert body == {"DATA_TYPE": "task", "status": "ACTIVE", "label": None}
+
+
+MANY_SKIPPED = """
+version: 1
+extends: globus-slow-transfers
+services:
+  globus:
+    data_faults:
+      - {match: "*/big/part-00[0-5].dat", error: FILE_NOT_FOUND}
+"""
+
+
+@pytest.mark.emulator(scenario_text=MANY_SKIPPED)
+def test_skipped_errors_use_marker_paging(globus: Globus):
+    task_id = globus.transfer(BIG, skip_source_errors=True)
+    document = globus.finish(task_id)
+    assert (document["status"], document["subtasks_skipped_errors"]) == ("SUCCEEDED", 6)
+    first = globus.ok(globus.get(f"/task/{task_id}/skipped_errors"))
+    assert (first["marker"], len(first["DATA"])) == (0, 4) and first["next_marker"] is not None
+    second = globus.ok(globus.get(f"/task/{task_id}/skipped_errors", params={"marker": first["next_marker"]}))
+    assert (len(second["DATA"]), second["next_marker"]) == (2, None)
+    paths = [row["source_path"] for row in first["DATA"] + second["DATA"]]
+    assert paths == [f"/~/big/part-{i:03d}.dat" for i in range(6)]
+    assert document["files_transferred"] == 14
+
+
+@pytest.mark.emulator(scenario="globus-deadline")
+def test_the_deadline_scenario_expires_a_task_mid_way(globus: Globus):
+    task_id = globus.transfer(BIG, deadline="2030-01-01T00:00:10Z")
+    globus.advance(9)
+    assert globus.task(task_id)["status"] == "ACTIVE"
+    globus.advance(1)
+    document = globus.task(task_id)
+    assert (document["status"], document["fatal_error"]["code"]) == ("FAILED", "EXPIRED")
+    assert (document["completion_time"], document["deadline"]) == ("2030-01-01T00:00:10+00:00",) * 2
+    assert 0 < document["files_transferred"] < 20 and document["subtasks_expired"] > 0
+    event = globus.events(task_id)[0]
+    assert (event["code"], event["is_error"]) == ("EXPIRED", True)

@@ -171,3 +171,166 @@ def test_a_second_task_can_copy_what_the_first_one_copied(globus: Globus):
     back = globus.transfer(item("/~/stage/", "/~/returned/"), source=SCRATCH, destination=LAB)
     assert globus.finish(back)["files_transferred"] == 3
     assert globus.ls("/~/returned/", endpoint=LAB) == ["notes", "reads.fastq", "summary.csv"]
+
+
+MIRROR = """
+extends: default
+services:
+  globus:
+    endpoints:
+      - id: aaaaaaaa-0000-4000-8000-000000000001
+        display_name: Lab
+        owner: researcher@example.org
+        tree:
+          entries:
+            - {path: src/keep.txt, size: 3}
+            - {path: src/sub/inner.txt, size: 3}
+            - {path: src/empty, type: dir}
+            - {path: src/link, type: symlink, target: keep.txt}
+      - id: bbbbbbbb-0000-4000-8000-000000000002
+        display_name: Scratch
+        owner: researcher@example.org
+        tree:
+          entries:
+            - {path: dst/keep.txt, size: 3}
+            - {path: dst/sub/gone.txt, size: 3}
+            - {path: dst/stale/old.txt, size: 3}
+            - {path: dst/stale/deeper/x.txt, size: 3}
+            - {path: dst/emptydir, type: dir}
+            - {path: dst/empty, type: dir}
+            - {path: dst/link, type: symlink, target: keep.txt}
+            - {path: dst/other-link, type: symlink, target: keep.txt}
+"""
+
+
+@pytest.mark.emulator(scenario_text=MIRROR)
+def test_delete_destination_extra_removes_extra_directories_and_symlinks(globus: Globus):
+    task_id = globus.transfer(item("/src/", "/dst/"), delete_destination_extra=True)
+    assert globus.finish(task_id)["status"] == "SUCCEEDED"
+    assert globus.ls("/dst/") == ["empty", "keep.txt", "sub"], "ignore: every destination symlink goes"
+    assert globus.ls("/dst/sub/") == ["inner.txt"]
+
+
+@pytest.mark.emulator(scenario_text=MIRROR)
+def test_delete_destination_extra_with_keep_keeps_the_source_symlinks(globus: Globus):
+    task_id = globus.transfer(
+        item("/src/", "/dst/"), delete_destination_extra=True, recursive_symlinks="keep"
+    )
+    globus.finish(task_id)
+    listed = globus.ok(globus.get(f"/operation/endpoint/{SCRATCH}/ls", params={"path": "/dst/"}))["DATA"]
+    assert [(e["name"], e["link_target"]) for e in listed] == [
+        ("empty", None),
+        ("keep.txt", None),
+        ("link", "keep.txt"),
+        ("sub", None),
+    ]
+
+
+@pytest.mark.emulator(scenario_text=MIRROR)
+def test_delete_destination_extra_applies_only_to_recursive_items(globus: Globus):
+    task_id = globus.transfer(item("/src/keep.txt", "/dst/keep.txt"), delete_destination_extra=True)
+    assert globus.finish(task_id)["status"] == "SUCCEEDED"
+    assert globus.ls("/dst/") == ["empty", "emptydir", "keep.txt", "link", "other-link", "stale", "sub"]
+
+
+HOST_FORCED = """
+extends: default
+services:
+  globus:
+    endpoints:
+      - {id: aaaaaaaa-0000-4000-8000-000000000001, display_name: Lab, owner: researcher@example.org,
+         force_encryption: true, tree: {entries: [{path: share/a.txt, size: 1}]}}
+      - {id: bbbbbbbb-0000-4000-8000-000000000002, display_name: Scratch, owner: researcher@example.org}
+      - {id: cccccccc-0000-4000-8000-000000000003, display_name: Share, owner: researcher@example.org,
+         entity_type: GCSv5_guest_collection, host_endpoint: aaaaaaaa-0000-4000-8000-000000000001,
+         host_path: /share/}
+"""
+
+
+@pytest.mark.emulator(scenario_text=HOST_FORCED)
+def test_encryption_is_forced_by_a_shared_endpoints_host(globus: Globus):
+    forced = globus.transfer(item("/a.txt", "/b.txt"), source="cccccccc-0000-4000-8000-000000000003")
+    assert globus.task(forced)["encrypt_data"] is True
+    plain = globus.transfer(item("/b.txt", "/c.txt"), source=SCRATCH, destination=SCRATCH)
+    assert globus.task(plain)["encrypt_data"] is False
+    asked = globus.transfer(item("/b.txt", "/d.txt"), source=SCRATCH, destination=SCRATCH, encrypt_data=True)
+    assert globus.task(asked)["encrypt_data"] is True
+
+
+def test_a_recursive_item_may_name_a_symlink_to_a_directory(globus: Globus):
+    task_id = globus.transfer(item("/~/experiments/latest/", "/~/deep/er/latest/"))
+    document = globus.finish(task_id)
+    assert (document["status"], document["files_transferred"]) == ("SUCCEEDED", 1)
+    assert globus.ls("/~/deep/er/latest/") == ["reads.fastq"], "every parent was created"
+
+
+VERIFY = """
+extends: default
+services:
+  globus:
+    data_faults:
+      - {match: "*/run-001/summary.csv", error: VERIFY_CHECKSUM}
+"""
+
+
+@pytest.mark.emulator(scenario_text=VERIFY)
+def test_a_checksum_mismatch_is_retransferred_and_counted_as_a_fault(globus: Globus):
+    task_id = globus.transfer(item("/~/experiments/run-001/", "/~/v/"), verify_checksum=True)
+    document = globus.finish(task_id)
+    assert (document["status"], document["faults"], document["files_transferred"]) == ("SUCCEEDED", 1, 3)
+    assert [e["code"] for e in globus.events(task_id, filter="is_error:1")] == ["VERIFY_CHECKSUM"]
+
+
+def test_notify_options_are_accepted(globus: Globus):
+    task_id = globus.transfer(notify_on_succeeded=False, notify_on_failed=True, notify_on_inactive=False)
+    assert globus.finish(task_id)["status"] == "SUCCEEDED"
+
+
+@pytest.mark.emulator(scenario_text=SYMLINKS)
+def test_preserve_timestamp_keeps_file_and_symlink_times_but_not_directory_times(globus: Globus):
+    globus.advance(3600)  # an hour after the trees were made
+    task_id = globus.transfer(item("/d/", "/t/"), preserve_timestamp=True, recursive_symlinks="keep")
+    assert globus.finish(task_id)["status"] == "SUCCEEDED"
+    source_file, copied_file = stat(globus, "/d/real.txt", LAB), stat(globus, "/t/real.txt")
+    assert copied_file["last_modified"] == source_file["last_modified"]
+    assert (
+        stat(globus, "/t/broken")["link_last_modified"]
+        == stat(globus, "/d/broken", LAB)["link_last_modified"]
+    )
+    assert stat(globus, "/t")["last_modified"] != stat(globus, "/d", LAB)["last_modified"]
+
+
+UNLISTABLE = """
+extends: default
+services:
+  globus:
+    data_faults:
+      - {match: "*/run-001/notes", error: PERMISSION_DENIED, stage: enumeration}
+      - {match: "*/run-002", error: CONNECT_FAILED, stage: enumeration}
+"""
+
+
+@pytest.mark.emulator(scenario_text=UNLISTABLE)
+def test_a_source_directory_that_cannot_be_listed_fails_or_is_skipped(globus: Globus):
+    failed = globus.finish(globus.transfer(item("/~/experiments/run-001/", "/~/a/")))
+    assert (failed["status"], failed["fatal_error"]["code"]) == ("FAILED", "PERMISSION_DENIED")
+    task_id = globus.transfer(item("/~/experiments/run-001/", "/~/b/"), skip_source_errors=True)
+    skipped = globus.finish(task_id)
+    assert (skipped["status"], skipped["subtasks_skipped_errors"], skipped["files_transferred"]) == (
+        "SUCCEEDED",
+        1,
+        2,
+    )
+    assert globus.ls("/~/b/") == ["reads.fastq", "summary.csv"]
+    rows = globus.ok(globus.get(f"/task/{task_id}/skipped_errors"))["DATA"]
+    assert [(r["error_code"], r["source_path"]) for r in rows] == [
+        ("PERMISSION_DENIED", "/~/experiments/run-001/notes")
+    ]
+
+
+@pytest.mark.emulator(scenario_text=UNLISTABLE)
+def test_a_transient_listing_error_is_retried(globus: Globus):
+    task_id = globus.transfer(item("/~/experiments/run-002/", "/~/c/"))
+    document = globus.finish(task_id)
+    assert (document["status"], document["faults"], document["files_transferred"]) == ("SUCCEEDED", 1, 1)
+    assert [e["code"] for e in globus.events(task_id, filter="is_error:1")] == ["CONNECT_FAILED"]
