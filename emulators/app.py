@@ -101,6 +101,7 @@ class EmulatorApp:
         self._lifespan = Router(lifespan=self._run_ticker)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self  # as Starlette does: `request.app.state.host` works in every layer
         if scope["type"] == "lifespan":
             await self._lifespan(scope, receive, send)
         elif _under(scope["path"], CONTROL_PREFIX):

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.requests import Request
 
 from emulators.core.ids import stable_fraction
 from emulators.core.types import ASGIApp, Receive, Scope, Send
@@ -222,7 +223,7 @@ class apply_faults:  # a pipeline step, named as a verb like the other steps
         if action.status is None:
             await self.app(scope, receive, send)
             return
-        response = self.host.render_fault(service, action)
+        response = self.host.render_fault(service, action, Request(scope))
         await response(scope, receive, send)
 
 

@@ -85,7 +85,7 @@ class Host:
                 return name
         return None
 
-    def render_fault(self, service: str | None, action: FaultAction) -> Response:
+    def render_fault(self, service: str | None, action: FaultAction, request: Request) -> Response:
         """A fault rule's answer, in the service's own error format."""
         assert action.status is not None
         headers = dict(action.headers)
@@ -94,7 +94,7 @@ class Host:
         if action.body is not None:
             response: Response = JSONResponse(action.body, status_code=action.status)
         elif service is not None:
-            response = self._by_name[service].render_error(action.status, action.message)
+            response = self._by_name[service].render_error(request, action.status, action.message)
         else:
             response = JSONResponse({"message": action.message or "fault"}, status_code=action.status)
         response.headers.update(headers)

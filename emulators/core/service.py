@@ -34,7 +34,8 @@ class Service:
     - `section`: the model of its `services.<name>` scenario section.
     - `build_store`: makes the service's state for a new World (the section may be None).
     - `routes`: its mounts, each a sub-app under one of the service's real path prefixes.
-    - `render_error`: a response in the service's own error format, for fault rules and core errors.
+    - `render_error`: a response in the service's own error format for a fault rule's status and
+      message, given the request it answers (for the fields a service echoes, such as an id).
     - `actions`: timeline actions a scenario may schedule.
     - `summary`: what `GET /_emulator/state` shows of the store.
     - `describe`: lines printed at start-up (base URLs, tokens), given the store and the base URL.
@@ -44,7 +45,7 @@ class Service:
     section: type[BaseModel]
     build_store: Callable[[World, Any], object]
     routes: Callable[[Host], list[BaseRoute]]
-    render_error: Callable[[int, str | None], Response]
+    render_error: Callable[[Request, int, str | None], Response]
     actions: Mapping[str, TimelineAction] = field(default_factory=dict)
     summary: Callable[[Any], Any] = lambda store: None
     describe: Callable[[Any, str], list[str]] = lambda store, base: []

@@ -104,8 +104,8 @@ def _summary(store: Any) -> Any:
     return summary(store)
 
 
-def _render_error(status: int, message: str | None) -> Response:
-    return render_error(status, message)
+def _render_error(request: Request, status: int, message: str | None) -> Response:
+    return render_error(status, message, None, resource_of(request), _request_id(request))
 
 
 def describe(store: Any, base: str) -> list[str]:

@@ -274,7 +274,7 @@ class FakeHost:
     def service_for(self, path: str) -> str | None:
         return "svc" if path.startswith("/svc/") else None
 
-    def render_fault(self, service: str | None, action: FaultAction) -> Response:
+    def render_fault(self, service: str | None, action: FaultAction, request: Request) -> Response:
         headers = {} if action.retry_after is None else {"Retry-After": str(action.retry_after)}
         return PlainTextResponse(f"{service}: {action.message}", action.status or 500, headers)
 

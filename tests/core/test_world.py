@@ -138,7 +138,7 @@ BOX = Service(
     section=BoxSection,
     build_store=lambda w, section: BoxStore(section),
     routes=lambda host: [],
-    render_error=lambda status, message: PlainTextResponse(message or "", status),
+    render_error=lambda request, status, message: PlainTextResponse(message or "", status),
     actions={"grow": grow},
 )
 

@@ -49,3 +49,15 @@ def test_in_process_a_dropped_connection_raises(relativity: Relativity):
     relativity.emulator.control.add_fault({"service": "relativity", "action": {"drop": True}})
     with pytest.raises(ConnectionDropped):
         relativity.get(str(uuid.uuid4()))
+
+
+def test_a_fault_answer_echoes_the_correlation_id(relativity: Relativity):
+    relativity.emulator.control.add_fault({"service": "relativity", "first": 1, "action": {"status": 429}})
+    cid = str(uuid.uuid4())
+    response = relativity.client.get(
+        f"/transfer-service/api/v2/transfer/jobs/{uuid.uuid4()}",
+        headers={**relativity.headers(), "correlation-id": cid},
+    )
+    assert response.status_code == 429
+    assert response.headers["correlation-id"] == cid
+    assert response.json()["title"] == "Too Many Requests"
