@@ -26,7 +26,7 @@ from emulators.core.host import Host
 from emulators.core.journal import record_request
 from emulators.core.scenario import Scenario, load_files, load_scenario
 from emulators.core.service import Service
-from emulators.core.types import ASGIApp, Receive, Scope, Send
+from emulators.core.types import SERVICE_KEY, ASGIApp, Receive, Scope, Send
 from emulators.globus.app import SERVICE as GLOBUS
 from emulators.relativity.app import SERVICE as RELATIVITY
 
@@ -35,6 +35,7 @@ __all__ = ["SERVICES", "EmulatorApp", "create_app", "default_scenario_path", "lo
 SERVICES: tuple[Service, ...] = (RELATIVITY, GLOBUS)
 TICK_SECONDS = 0.2
 CONTROL_PREFIX = "/_emulator"
+MOUNT_KEY = "emulator.mount"  # (prefix, service name, sub-app) found for a data-plane request
 
 
 def default_scenario_path() -> Path:
@@ -95,7 +96,11 @@ class EmulatorApp:
         self.state.host = host
         self.host = host
         self._control = control
-        mounts = [(route.path, route.app) for route in host.routes if isinstance(route, Mount)]
+        mounts = [
+            (route.path, host.service_for(route.path), route.app)
+            for route in host.routes
+            if isinstance(route, Mount)
+        ]
         self._mounts = sorted(mounts, key=lambda mount: -len(mount[0]))
         self._data_plane = record_request(apply_faults(self._to_service, host), host)
         self._lifespan = Router(lifespan=self._run_ticker)
@@ -108,16 +113,21 @@ class EmulatorApp:
             _mount(scope, CONTROL_PREFIX)
             await self._control(scope, receive, send)
         else:
+            # Find the service once; the journal, the fault rules and the dispatch all need it.
+            mount = next((m for m in self._mounts if _under(scope["path"], m[0])), None)
+            scope[SERVICE_KEY] = mount[1] if mount is not None else None
+            scope[MOUNT_KEY] = mount
             await self._data_plane(scope, receive, send)
 
     async def _to_service(self, scope: Scope, receive: Receive, send: Send) -> None:
-        for prefix, app in self._mounts:
-            if _under(scope["path"], prefix):
-                _mount(scope, prefix)
-                await app(scope, receive, send)
-                return
-        # Answered inside the journal, so the journal records the 404 the client got.
-        await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+        mount = scope.get(MOUNT_KEY)
+        if mount is None:
+            # Answered inside the journal, so the journal records the 404 the client got.
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            return
+        prefix, _, app = mount
+        _mount(scope, prefix)
+        await app(scope, receive, send)
 
     @contextlib.asynccontextmanager
     async def _run_ticker(self, app: object) -> AsyncIterator[None]:

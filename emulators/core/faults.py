@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import Request
 
 from emulators.core.ids import stable_fraction
-from emulators.core.types import ASGIApp, Receive, Scope, Send
+from emulators.core.types import FAULT_KEY, SERVICE_KEY, ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
@@ -207,12 +207,12 @@ class apply_faults:  # a pipeline step, named as a verb like the other steps
             return
         world = self.host.world
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        service = self.host.service_for(scope["path"])
+        service = scope[SERVICE_KEY] if SERVICE_KEY in scope else self.host.service_for(scope["path"])
         active = world.faults.match(service, scope["method"], scope["path"], headers, world.clock.now())
         if active is None:
             await self.app(scope, receive, send)
             return
-        scope["emulator.fault"] = active.id
+        scope[FAULT_KEY] = active.id
         action = active.rule.action
         wait = world.faults.delay(active)
         if wait:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emulators.core.types import ASGIApp, Message, Receive, Scope, Send
+from emulators.core.types import FAULT_KEY, SERVICE_KEY, ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
@@ -151,6 +151,11 @@ class Journal:
         ]
 
 
+def _service(scope: Scope, host: Host) -> str | None:
+    """The service the app's dispatcher found for this request (or, without one, by the path)."""
+    return scope[SERVICE_KEY] if SERVICE_KEY in scope else host.service_for(scope["path"])
+
+
 class record_request:  # a pipeline step, named as a verb like the other steps
     """ASGI middleware: journal every data-plane request of the current World."""
 
@@ -166,7 +171,7 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         journal = world.journal
         entry = journal.open(
             at=world.clock.now(),
-            service=self.host.service_for(scope["path"]),
+            service=_service(scope, self.host),
             method=scope["method"],
             path=scope["path"],
             raw_query=scope.get("query_string", b""),
@@ -191,5 +196,5 @@ class record_request:  # a pipeline step, named as a verb like the other steps
             await self.app(scope, receive_and_keep, send_and_note)
         finally:
             entry.raw_body = bytes(body)
-            entry.fault = scope.get("emulator.fault")
+            entry.fault = scope.get(FAULT_KEY)
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)

@@ -10,3 +10,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# Scope keys the data-plane steps share (namespaced, like Starlette's own).
+SERVICE_KEY = "emulator.service"  # the name of the service whose prefix the path is under, or None
+FAULT_KEY = "emulator.fault"  # the id of the fault rule that answered, delayed or dropped the request
