@@ -53,7 +53,7 @@ class JournalEntry:
     method: str
     path: str
     raw_query: bytes = b""
-    raw_headers: bytes = b""  # "name\0value\0..." - one flat object, which the collector need not trace
+    raw_headers: tuple[tuple[bytes, bytes], ...] = ()
     raw_body: bytes = b""
     status: int | None = None
     fault: str | None = None
@@ -69,8 +69,7 @@ class JournalEntry:
 
     @property
     def headers(self) -> dict[str, str]:
-        parts = self.raw_headers.split(b"\0")
-        return mask_headers(list(zip(parts[0:-1:2], parts[1:-1:2], strict=True)))
+        return mask_headers(list(self.raw_headers))
 
     @property
     def body(self) -> str:
@@ -175,7 +174,7 @@ class record_request:  # a pipeline step, named as a verb like the other steps
             method=scope["method"],
             path=scope["path"],
             raw_query=scope.get("query_string", b""),
-            raw_headers=b"".join(name + b"\0" + value + b"\0" for name, value in scope["headers"]),
+            raw_headers=tuple(scope["headers"]),
         )
         limit = journal.spec.body_excerpt
         body = bytearray()

@@ -85,7 +85,7 @@ def test_select_filters_by_every_field_given() -> None:
 
 def test_an_entry_is_a_plain_dict() -> None:
     journal = Journal(JournalSpec())
-    entry(journal, raw_headers=b"h\0v\0", status=204, fault="f")
+    entry(journal, raw_headers=((b"h", b"v"),), status=204, fault="f")
     document = next(iter(journal)).as_dict()
     assert document["id"] == 1
     assert (document["status"], document["fault"], document["headers"]) == (204, "f", {"h": "v"})
