@@ -66,10 +66,9 @@ class CoreScenario(_Spec):
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated scenario: the model instance plus the texts it came from (for reset and display)."""
+    """A validated scenario."""
 
     model: CoreScenario
-    sources: tuple[str, ...]
 
     def section(self, service: str) -> BaseModel | None:
         services = getattr(self.model, "services", None)
@@ -131,7 +130,7 @@ def load_scenario(
     problems = _check_timeline(model, actions or {}, where, first)
     if problems:
         raise ScenarioError(problems)
-    return Scenario(model, tuple(text for _, text in sources))
+    return Scenario(model)
 
 
 def load_files(

@@ -292,14 +292,6 @@ class Tree:
             if d not in held and not any(h.startswith(d + "/") for h in held) and not self.files(d + "/")
         ]
 
-    def is_directory(self, prefix: str) -> bool:
-        """Whether anything lives under `prefix` ("" or ending in "/")."""
-        return (
-            not prefix
-            or len(self.files(prefix)) > 0
-            or any(e.path.startswith(prefix) or e.path + "/" == prefix for e in self.explicit)
-        )
-
 
 class FileRange(Sequence[Entry]):
     """An ordered, lazily computed sequence of files with cumulative byte offsets."""

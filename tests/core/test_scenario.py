@@ -71,7 +71,6 @@ def test_a_valid_scenario_loads() -> None:
     assert scenario.section("other") is None
     assert model.timeline[0].at == 10
     assert model.timeline[0].args == {"by": 2}
-    assert scenario.sources == (GOOD,)
 
 
 def test_a_minimal_scenario_takes_the_defaults() -> None:
@@ -96,7 +95,6 @@ def test_later_files_override_mapping_keys_and_replace_lists() -> None:
     assert (box.name, box.size, box.tags, box.limits.files) == ("first", 9, ["z"], 5)
     assert scenario.model.seed == 7
     assert scenario.model.name == "two boxes"
-    assert scenario.sources == (GOOD, overlay)
 
 
 def test_a_problem_in_an_overlay_is_reported_in_the_overlay() -> None:

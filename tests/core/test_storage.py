@@ -269,19 +269,6 @@ def test_empty_directories_are_explicit_directories_that_hold_nothing() -> None:
     assert t.empty_directories("x/") == ["x/empty"]
 
 
-def test_is_directory_knows_explicit_and_generated_directories() -> None:
-    t = tree(
-        entries=[{"path": "d", "type": "dir"}, {"path": "f"}],
-        generate=[{"count": 4, "prefix": "g", "per_directory": 2}],
-    )
-    assert t.is_directory("")
-    assert t.is_directory("d/")
-    assert t.is_directory("g/")
-    assert t.is_directory("g/dir00001/")
-    assert not t.is_directory("g/dir00002/")
-    assert not t.is_directory("nothing/")
-
-
 @pytest.mark.parametrize(
     "spec",
     [

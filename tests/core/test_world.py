@@ -21,7 +21,7 @@ START = datetime(2030, 1, 1, tzinfo=UTC)
 
 def world(scenario: Scenario | None = None, services: list[Service] | None = None, seed: int = 0) -> World:
     return World(
-        scenario or Scenario(CoreScenario(version=1), ()),
+        scenario or Scenario(CoreScenario(version=1)),
         services or [],
         start=START,
         clock_mode="manual",
