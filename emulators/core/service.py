@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from emulators.core.errors import BadRequestBody
+from emulators.core.http import allowed_methods
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
@@ -71,12 +72,20 @@ def service_app(host: Host, routes: Sequence[BaseRoute], errors: ErrorRenderers)
     answer in the service's format like any other error.
     """
     error_class, on_service_error = errors.service_error
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        response = await errors.http_error(request, exc)
+        if isinstance(exc, HTTPException) and exc.status_code == 405:
+            # Starlette names only the first route's methods; a resource may have several routes.
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
+
     app = Starlette(
         routes=list(routes),
         exception_handlers={
             error_class: on_service_error,
             BadRequestBody: errors.bad_body,
-            HTTPException: errors.http_error,
+            HTTPException: on_http_error,
             Exception: errors.server_error,
         },
     )

@@ -25,7 +25,6 @@ from starlette.routing import BaseRoute, Mount
 
 from emulators.core.errors import BadRequestBody
 from emulators.core.host import Host
-from emulators.core.http import allowed_methods
 from emulators.core.service import ErrorRenderers, Service, service_app
 from emulators.core.world import World
 from emulators.relativity import timeline
@@ -57,10 +56,7 @@ async def _on_bad_body(request: Request, exc: Exception) -> Response:
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    headers = dict(exc.headers or {})
-    if exc.status_code == 405:
-        headers["Allow"] = ", ".join(allowed_methods(request))
-    return render_error(exc.status_code, exc.detail, _echo(request, headers))
+    return render_error(exc.status_code, exc.detail, _echo(request, dict(exc.headers or {})))
 
 
 async def _on_server_error(request: Request, exc: Exception) -> Response:
