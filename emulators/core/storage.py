@@ -282,15 +282,14 @@ class Tree:
         return FileRange(explicit, [r for r in ranges if r[2] > r[1]])
 
     def empty_directories(self, prefix: str = "") -> list[str]:
-        """Explicit directories under `prefix` that hold nothing."""
+        """Explicit directories under `prefix` that hold nothing (not even an empty directory)."""
         dirs = [e.path for e in self.explicit if e.kind == "dir" and e.path.startswith(prefix)]
-        held = {e.path.rsplit("/", 1)[0] for e in self.explicit if "/" in e.path and e.kind != "dir"}
-        held |= {g.prefix.rstrip("/") for g in self.generated if g.count}
-        return [
-            d
-            for d in dirs
-            if d not in held and not any(h.startswith(d + "/") for h in held) and not self.files(d + "/")
-        ]
+        return [d for d in dirs if not self._holds_anything(d + "/")]
+
+    def _holds_anything(self, folder: str) -> bool:
+        first = bisect.bisect_left(self._explicit_paths, folder)
+        explicit = first < len(self._explicit_paths) and self._explicit_paths[first].startswith(folder)
+        return explicit or any(hi > lo for lo, hi in (g.index_range(folder) for g in self.generated))
 
 
 class FileRange(Sequence[Entry]):

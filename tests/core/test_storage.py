@@ -284,3 +284,8 @@ def test_generated_names_that_would_not_sort_in_index_order_are_refused(spec: di
 def test_a_name_pattern_with_an_unknown_field_is_refused():
     with pytest.raises(ValueError, match="cannot be formatted"):
         GeneratedSpec(count=3, name="f{idx}")
+
+
+def test_a_directory_holding_only_an_empty_directory_is_not_empty() -> None:
+    t = tree(entries=[{"path": "outer", "type": "dir"}, {"path": "outer/inner", "type": "dir"}])
+    assert t.empty_directories() == ["outer/inner"]
