@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from emulators.core.host import Host
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"})
-_SECRET_FIELDS = r"(client_secret|password|secret|access_token|refresh_token|token|sig)"
+# Any field whose name ends in one of these words (client_secret, id_token, sig, ...).
+_SECRET_FIELDS = r"(\w*(?:secret|password|token|sig))"
 _FORM_SECRET = re.compile(rf"""(?i)(\b{_SECRET_FIELDS}=)[^&\s"]*""")
 _JSON_SECRET = re.compile(rf'(?i)("{_SECRET_FIELDS}"\s*:\s*")(?:[^"\\]|\\.)*')
 MASK = "***"

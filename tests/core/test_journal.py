@@ -199,3 +199,8 @@ def test_the_middleware_records_unknown_paths_without_a_service() -> None:
     assert post(host, "/elsewhere").status_code == 404
     (recorded,) = host.world.journal
     assert (recorded.service, recorded.status, recorded.fault) == (None, 404, None)
+
+
+def test_fields_ending_in_a_secret_word_are_masked_too() -> None:
+    assert mask_body("id_token=abc&x=1") == "id_token=***&x=1"
+    assert mask_body('{"id_token": "abc", "name": "n"}') == '{"id_token": "***", "name": "n"}'
