@@ -28,6 +28,7 @@ from emulators.server import bind, make_config
 
 HOST = "127.0.0.1"
 BARE_PATH = "/status"
+NO_JOURNAL = "version: 1\nextends: default\njournal: {size: 0}\n"
 
 
 def bare_app(document: Any) -> Starlette:
@@ -61,8 +62,14 @@ def main() -> None:
     parser.add_argument("app", choices=["emulator", "bare"])
     parser.add_argument("--document", default="{}", help="the bare route's JSON answer")
     parser.add_argument("--lifetime", type=float, default=300.0, help="seconds before exiting anyway")
+    parser.add_argument("--no-journal", action="store_true", help="the emulator with its journal off")
     args = parser.parse_args()
-    app = create_app(clock="manual") if args.app == "emulator" else bare_app(json.loads(args.document))
+    if args.app == "bare":
+        app: Any = bare_app(json.loads(args.document))
+    elif args.no_journal:
+        app = create_app(scenario_text=NO_JOURNAL, clock="manual")
+    else:
+        app = create_app(clock="manual")
     sock = bind(HOST, 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(make_config(app, HOST, port))

@@ -182,16 +182,21 @@ def machine_busy(seconds: float = 1.0) -> float:
 
 def run() -> Report:
     report = Report(NAME)
-    with ServerProcess("emulator") as emulator_server:
+    with (
+        ServerProcess("emulator") as emulator_server,
+        ServerProcess("emulator", "--no-journal") as quiet_server,
+    ):
         path, status = _prepare_emulator(emulator_server)
+        quiet_path, _ = _prepare_emulator(quiet_server)
         with ServerProcess("bare", "--document", status.text) as bare_server:
             with httpx.Client(base_url=bare_server.url) as client:
                 bare_size = len(client.get(BARE_PATH).content)
             emulator = Target("emulator", emulator_server, path, AUTH)
+            quiet = Target("emulator, journal off", quiet_server, quiet_path, AUTH)
             bare = Target("bare Starlette", bare_server, BARE_PATH, {})
             idle = machine_busy()
             for _ in range(ROUNDS):
-                for target in (emulator, bare):
+                for target in (emulator, quiet, bare):
                     target.load("raw", DURATION)
             for target in (emulator, bare):
                 target.load("httpx", CROSS_CHECK_DURATION)
@@ -219,6 +224,14 @@ def run() -> Report:
             f"rounds {', '.join(f'{r:.2f}' for r in ratios)}; {ROUNDS} alternating rounds of {DURATION:g} s "
             f"over {CONNECTIONS} keep-alive connections; {idle:.1f} cores already busy before the load"
         ),
+    )
+    quiet_raw = [r for r in quiet.runs if r["client"] == "raw"]
+    quiet_ratios = [q["rps"] / b["rps"] for q, b in zip(quiet_raw, raw[1], strict=True)]
+    report.add(
+        "ratio with the journal off (journal: {size: 0}) / bare",
+        round(statistics.median(quiet_ratios), 3),
+        "x",
+        note=f"rounds {', '.join(f'{r:.2f}' for r in quiet_ratios)}; what recording every request costs",
     )
     cross = statistics.median(emulator.rps("httpx")) / statistics.median(bare.rps("httpx"))
     load_cpu = bare.runs[-1]["load_cpu"]

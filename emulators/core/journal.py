@@ -36,7 +36,7 @@ class JournalSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    size: int = Field(default=1000, ge=0, le=1_000_000, description="entries kept")
+    size: int = Field(default=1000, ge=0, le=1_000_000, description="entries kept; 0 turns the journal off")
     body_excerpt: int = Field(default=2048, ge=0, le=1_048_576, description="bytes of each body kept")
 
 
@@ -164,11 +164,12 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         self.host = host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         world = self.host.world
         journal = world.journal
+        if scope["type"] != "http" or not journal.spec.size:
+            # `journal: {size: 0}` turns the journal off, and with it all of its cost.
+            await self.app(scope, receive, send)
+            return
         entry = journal.open(
             at=world.clock.now(),
             service=_service(scope, self.host),

@@ -204,3 +204,9 @@ def test_the_middleware_records_unknown_paths_without_a_service() -> None:
 def test_fields_ending_in_a_secret_word_are_masked_too() -> None:
     assert mask_body("id_token=abc&x=1") == "id_token=***&x=1"
     assert mask_body('{"id_token": "abc", "name": "n"}') == '{"id_token": "***", "name": "n"}'
+
+
+def test_a_journal_of_size_zero_records_nothing() -> None:
+    host = FakeHost(JournalSpec(size=0))
+    assert post(host, "/svc/token", data={"a": "b"}).status_code == 401
+    assert len(host.world.journal) == 0
