@@ -13,32 +13,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import pytest
 import yaml
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from contract import Contract
+from jsonschema import Draft202012Validator
 
 from emulators.testing import Emulator
 
 # --- the spec ------------------------------------------------------------------------------------
 
-SPEC_TEXT = (Path(__file__).parent / "specs" / "globus.yaml").read_text(encoding="utf-8")
-SPEC: dict[str, Any] = yaml.safe_load(SPEC_TEXT)
-SPEC_URI = "urn:transfer-emulators:contract:globus"
-REGISTRY: Registry[Any] = Registry().with_resource(
-    SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012)
-)
-METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-
+CONTRACT = Contract("globus")
+SPEC = CONTRACT.spec
+SPEC_TEXT = CONTRACT.text
 BASE = SPEC["servers"][0]["url"]
 SUBMISSION_ID = "/submission_id"
 TRANSFER = "/transfer"
@@ -59,67 +49,12 @@ OPERATIONS = [
 
 SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
 RESPONSES: dict[str, Any] = SPEC["components"]["responses"]
-FORMATS = FormatChecker()
-
-
-def _pointer(*parts: str) -> str:
-    return "".join("/" + quote(p.replace("~", "~0").replace("/", "~1"), safe="~") for p in parts)
-
-
-@cache
-def _validator(pointer: str) -> Draft202012Validator:
-    return Draft202012Validator({"$ref": f"{SPEC_URI}#{pointer}"}, registry=REGISTRY, format_checker=FORMATS)
-
-
-def schema_errors(pointer: str, instance: Any) -> list[str]:
-    """Every way `instance` breaks the spec's schema at `pointer` (a JSON pointer into the spec)."""
-    found: list[str] = []
-    pending = list(_validator(pointer).iter_errors(instance))
-    while pending:
-        error = pending.pop()
-        if error.context:  # anyOf / oneOf: report why the branches failed, not just that they did
-            pending += [e for e in error.context if (e.validator, e.validator_value) != ("type", "null")]
-        else:
-            found.append(f"{'/'.join(map(str, error.absolute_path)) or '<body>'}: {error.message}")
-    return sorted(found)
-
-
-def component(name: str) -> str:
-    return _pointer("components", "schemas", name)
-
-
-def operation(method: str, path: str) -> dict[str, Any]:
-    op: dict[str, Any] = SPEC["paths"][path][method]
-    return op
-
-
-def declared(method: str, path: str, status: str) -> dict[str, Any]:
-    """The response an operation declares for `status`, with a `$ref` to components/responses followed."""
-    response: dict[str, Any] = operation(method, path)["responses"][status]
-    ref = response.get("$ref")
-    if ref is not None:
-        response = RESPONSES[ref.rsplit("/", 1)[1]]
-    return response
-
-
-def response_pointer(method: str, path: str, status: str) -> str:
-    response = operation(method, path)["responses"][status]
-    ref = response.get("$ref")
-    if ref is not None:
-        return _pointer(
-            "components", "responses", ref.rsplit("/", 1)[1], "content", "application/json", "schema"
-        )
-    return _pointer("paths", path, method, "responses", status, "content", "application/json", "schema")
-
-
-def declared_statuses() -> set[tuple[str, str, str]]:
-    return {
-        (method, path, status)
-        for path, item in SPEC["paths"].items()
-        for method, op in item.items()
-        if method in METHODS
-        for status in op["responses"]
-    }
+schema_errors = CONTRACT.schema_errors
+component = CONTRACT.component
+operation = CONTRACT.operation
+declared = CONTRACT.declared
+declared_statuses = CONTRACT.declared_statuses
+COVERAGE = CONTRACT.coverage
 
 
 def documented_codes(response_name: str) -> list[str]:
@@ -130,42 +65,14 @@ def documented_codes(response_name: str) -> list[str]:
     return enum
 
 
-# --- which test exercised which documented status -----------------------------------------------
-
-
-@dataclass
-class Coverage:
-    current: str = ""
-    ran: set[str] = field(default_factory=set)
-    exercised: set[tuple[str, str, str, str]] = field(default_factory=set)
-
-
-COVERAGE = Coverage()
-
-
 @pytest.fixture(autouse=True)
 def _track_coverage(request: pytest.FixtureRequest) -> Iterator[None]:
-    name = getattr(request.node, "originalname", request.node.name)
-    COVERAGE.current = name
-    yield
-    COVERAGE.ran.add(name)
+    yield from CONTRACT.tracking(request)
 
 
 def conforms(response: httpx.Response, method: str, path: str) -> Any:
     """Check a response against the spec's declaration for its status; return its JSON body."""
-    status = str(response.status_code)
-    responses = operation(method, path)["responses"]
-    assert status in responses, (
-        f"{method.upper()} {path} answered {status}, the spec declares only {sorted(responses)}: "
-        f"{response.text}"
-    )
-    COVERAGE.exercised.add((COVERAGE.current, method, path, status))
-    (media_type,) = declared(method, path, status)["content"]
-    assert response.headers.get("content-type", "").split(";")[0].strip() == media_type
-    body = response.json()
-    problems = schema_errors(response_pointer(method, path, status), body)
-    assert not problems, f"{method.upper()} {path} {status} body breaks the spec: {problems}\n{body}"
-    return body
+    return CONTRACT.conforms(response, method, path)
 
 
 def error_of(response: httpx.Response, method: str, path: str, status: int) -> dict[str, Any]:

@@ -10,34 +10,24 @@ refresh; the clock starts at a fixed instant so every run signs the same SAS URL
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
-import yaml
 from azure.storage.blob import generate_container_sas
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from contract import Contract
+from jsonschema import Draft202012Validator
 
 from emulators.relativity.scenario import DEV_ACCOUNT, DEV_ACCOUNT_KEY
 from emulators.testing import Emulator
 
 # --- the spec ------------------------------------------------------------------------------------
 
-SPEC_TEXT = (Path(__file__).parent / "specs" / "relativity.yaml").read_text(encoding="utf-8")
-SPEC: dict[str, Any] = yaml.safe_load(SPEC_TEXT)
-SPEC_URI = "urn:transfer-emulators:contract:relativity"
-REGISTRY: Registry[Any] = Registry().with_resource(
-    SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012)
-)
-METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-
+CONTRACT = Contract("relativity")
+SPEC = CONTRACT.spec
+SPEC_TEXT = CONTRACT.text
 BASE = SPEC["servers"][0]["url"]
 JOBS = "/transfer/jobs"
 JOB = "/transfer/jobs/{jobId}"
@@ -49,103 +39,21 @@ ENUMERATION_VALUES: list[str] = SCHEMAS["EnumerationStatistics"]["properties"]["
 TRANSFER_VALUES: list[str] = SCHEMAS["GetJobResultv2"]["properties"]["transferStatus"]["x-doc-values"]
 FINAL_TRANSFER_STATUSES = ("Completed", "Failed")
 
-FORMATS = FormatChecker()
-
-
-@FORMATS.checks("int64")
-def _is_int64(value: object) -> bool:
-    return not isinstance(value, int) or -(2**63) <= value < 2**63
-
-
-@FORMATS.checks("uri")
-def _is_uri(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    parts = urlsplit(value)
-    return bool(parts.scheme and parts.netloc)
-
-
-def _pointer(*parts: str) -> str:
-    return "".join("/" + quote(p.replace("~", "~0").replace("/", "~1"), safe="~") for p in parts)
-
-
-@cache
-def _validator(pointer: str) -> Draft202012Validator:
-    return Draft202012Validator({"$ref": f"{SPEC_URI}#{pointer}"}, registry=REGISTRY, format_checker=FORMATS)
-
-
-def schema_errors(pointer: str, instance: Any) -> list[str]:
-    """Every way `instance` breaks the spec's schema at `pointer` (a JSON pointer into the spec)."""
-    found: list[str] = []
-    pending = list(_validator(pointer).iter_errors(instance))
-    while pending:
-        error = pending.pop()
-        if error.context:  # a nullable object (anyOf): report why the non-null branch failed
-            pending += [e for e in error.context if (e.validator, e.validator_value) != ("type", "null")]
-        else:
-            found.append(f"{'/'.join(map(str, error.absolute_path)) or '<body>'}: {error.message}")
-    return sorted(found)
-
-
-def component(name: str) -> str:
-    return _pointer("components", "schemas", name)
-
-
-def operation(method: str, path: str) -> dict[str, Any]:
-    op: dict[str, Any] = SPEC["paths"][path][method]
-    return op
-
-
-def declared_statuses() -> set[tuple[str, str, str]]:
-    return {
-        (method, path, status)
-        for path, item in SPEC["paths"].items()
-        for method, op in item.items()
-        if method in METHODS
-        for status in op["responses"]
-    }
-
-
-# --- which test exercised which documented status -----------------------------------------------
-
-
-@dataclass
-class Coverage:
-    current: str = ""
-    ran: set[str] = field(default_factory=set)
-    exercised: set[tuple[str, str, str, str]] = field(default_factory=set)
-
-
-COVERAGE = Coverage()
+schema_errors = CONTRACT.schema_errors
+component = CONTRACT.component
+operation = CONTRACT.operation
+declared_statuses = CONTRACT.declared_statuses
+COVERAGE = CONTRACT.coverage
 
 
 @pytest.fixture(autouse=True)
 def _track_coverage(request: pytest.FixtureRequest) -> Iterator[None]:
-    name = getattr(request.node, "originalname", request.node.name)
-    COVERAGE.current = name
-    yield
-    COVERAGE.ran.add(name)
+    yield from CONTRACT.tracking(request)
 
 
 def conforms(response: httpx.Response, method: str, path: str) -> Any:
     """Check a response against the spec's declaration for its status; return its JSON body or None."""
-    status = str(response.status_code)
-    responses = operation(method, path)["responses"]
-    assert status in responses, (
-        f"{method.upper()} {path} answered {status}, the doc declares only {sorted(responses)}: "
-        f"{response.text}"
-    )
-    COVERAGE.exercised.add((COVERAGE.current, method, path, status))
-    content = responses[status].get("content")
-    if content is None:
-        return None
-    (media_type,) = content
-    assert response.headers.get("content-type", "").split(";")[0].strip() == media_type
-    body = response.json()
-    pointer = _pointer("paths", path, method, "responses", status, "content", media_type, "schema")
-    problems = schema_errors(pointer, body)
-    assert not problems, f"{method.upper()} {path} {status} body breaks the spec: {problems}\n{body}"
-    return body
+    return CONTRACT.conforms(response, method, path)
 
 
 # --- talking to the emulator ---------------------------------------------------------------------
