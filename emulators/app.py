@@ -35,7 +35,6 @@ __all__ = ["SERVICES", "EmulatorApp", "create_app", "default_scenario_path", "lo
 SERVICES: tuple[Service, ...] = (RELATIVITY, GLOBUS)
 TICK_SECONDS = 0.2
 CONTROL_PREFIX = "/_emulator"
-MOUNT_KEY = "emulator.mount"  # (prefix, service name, sub-app) found for a data-plane request
 
 
 def default_scenario_path() -> Path:
@@ -83,8 +82,9 @@ class EmulatorApp:
 
         /_emulator/...   control API: outside the journal and the fault rules, so a fault can never
                          block its own removal
-        everything else  record_request → apply_faults → the sub-app of the service whose prefix
-                         matches (the journal sits outside the faults so it notes which rule fired)
+        a service prefix record_request → apply_faults → that service's sub-app (the journal sits
+                         outside the faults so it notes which rule fired)
+        anything else    the same steps around a plain 404
 
     A plain dispatcher rather than nested Starlette mounts: status reads are the hot path, and each
     Starlette layer (router, mount, error middleware) costs about as much as the read itself. Each
@@ -96,13 +96,14 @@ class EmulatorApp:
         self.state.host = host
         self.host = host
         self._control = control
-        mounts = [
-            (route.path, host.service_for(route.path), route.app)
-            for route in host.routes
-            if isinstance(route, Mount)
-        ]
-        self._mounts = sorted(mounts, key=lambda mount: -len(mount[0]))
-        self._data_plane = record_request(apply_faults(self._to_service, host), host)
+        # One pipeline per service (journal → faults → its sub-app), longest prefix first, and one
+        # for paths no service serves, answered inside the journal so it records the 404.
+        mounts = [route for route in host.routes if isinstance(route, Mount)]
+        self._services = sorted(
+            ((mount.path, host.service_for(mount.path), _pipeline(mount.app, host)) for mount in mounts),
+            key=lambda mounted: -len(mounted[0]),
+        )
+        self._not_found = _pipeline(PlainTextResponse("Not Found", 404), host)
         self._lifespan = Router(lifespan=self._run_ticker)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -113,21 +114,15 @@ class EmulatorApp:
             _mount(scope, CONTROL_PREFIX)
             await self._control(scope, receive, send)
         else:
-            # Find the service once; the journal, the fault rules and the dispatch all need it.
-            mount = next((m for m in self._mounts if _under(scope["path"], m[0])), None)
-            scope[SERVICE_KEY] = mount[1] if mount is not None else None
-            scope[MOUNT_KEY] = mount
-            await self._data_plane(scope, receive, send)
-
-    async def _to_service(self, scope: Scope, receive: Receive, send: Send) -> None:
-        mount = scope.get(MOUNT_KEY)
-        if mount is None:
-            # Answered inside the journal, so the journal records the 404 the client got.
-            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
-            return
-        prefix, _, app = mount
-        _mount(scope, prefix)
-        await app(scope, receive, send)
+            for prefix, service, pipeline in self._services:
+                if _under(scope["path"], prefix):
+                    # Found once; the journal and the fault rules read the service from the scope.
+                    scope[SERVICE_KEY] = service
+                    _mount(scope, prefix)
+                    await pipeline(scope, receive, send)
+                    return
+            scope[SERVICE_KEY] = None
+            await self._not_found(scope, receive, send)
 
     @contextlib.asynccontextmanager
     async def _run_ticker(self, app: object) -> AsyncIterator[None]:
@@ -140,6 +135,11 @@ class EmulatorApp:
             yield
         finally:
             ticker.cancel()
+
+
+def _pipeline(app: ASGIApp, host: Host) -> ASGIApp:
+    """The steps every data-plane request takes, outermost first, ending in `app`."""
+    return record_request(apply_faults(app, host), host)
 
 
 def _under(path: str, prefix: str) -> bool:

@@ -8,6 +8,7 @@ and form or JSON bodies are masked whenever an entry is read.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections import deque
@@ -44,8 +45,9 @@ class JournalSpec(BaseModel):
 class JournalEntry:
     """One request as the emulator saw it.
 
-    Recording keeps the raw bytes (cheap on the request path); the masked, decoded views are made
-    only when someone reads the entry.
+    An entry is kept compact because a thousand of them stay alive: the request headers as one
+    `name: value` block (header values cannot hold CR LF), the raw query and body bytes, the
+    duration as one number. The masked, decoded views are made only when someone reads the entry.
     """
 
     id: int
@@ -53,12 +55,12 @@ class JournalEntry:
     service: str | None
     method: str
     path: str
-    raw_query: bytes = b""
-    raw_headers: tuple[tuple[bytes, bytes], ...] = ()
+    raw_query: bytes
+    raw_headers: bytes  # b"name: value" lines joined by CR LF
     raw_body: bytes = b""
     status: int | None = None
     fault: str | None = None
-    duration_ms: float = 0.0
+    seconds: float = 0.0
 
     @property
     def time(self) -> str:
@@ -70,11 +72,16 @@ class JournalEntry:
 
     @property
     def headers(self) -> dict[str, str]:
-        return mask_headers(list(self.raw_headers))
+        lines = self.raw_headers.split(b"\r\n") if self.raw_headers else []
+        return mask_headers([(name, value) for name, _, value in (line.partition(b": ") for line in lines)])
 
     @property
     def body(self) -> str:
         return mask_body(self.raw_body.decode("utf-8", errors="replace"))
+
+    @property
+    def duration_ms(self) -> float:
+        return round(self.seconds * 1000, 3)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -116,11 +123,19 @@ class Journal:
     def __init__(self, spec: JournalSpec) -> None:
         self.spec = spec
         self._entries: deque[JournalEntry] = deque(maxlen=spec.size)
-        self._next_id = 1
+        self._ids = itertools.count(1)
 
-    def open(self, **fields: Any) -> JournalEntry:
-        entry = JournalEntry(id=self._next_id, **fields)
-        self._next_id += 1
+    def open(self, at: datetime, service: str | None, scope: Scope) -> JournalEntry:
+        """A new entry for the request in `scope`; the caller fills in what the answer was."""
+        entry = JournalEntry(
+            next(self._ids),
+            at,
+            service,
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            b"\r\n".join(map(b": ".join, scope["headers"])),
+        )
         self._entries.append(entry)
         return entry
 
@@ -170,22 +185,15 @@ class record_request:  # a pipeline step, named as a verb like the other steps
             # `journal: {size: 0}` turns the journal off, and with it all of its cost.
             await self.app(scope, receive, send)
             return
-        entry = journal.open(
-            at=world.clock.now(),
-            service=_service(scope, self.host),
-            method=scope["method"],
-            path=scope["path"],
-            raw_query=scope.get("query_string", b""),
-            raw_headers=tuple(scope["headers"]),
-        )
+        entry = journal.open(world.clock.now(), _service(scope, self.host), scope)
         limit = journal.spec.body_excerpt
-        body = bytearray()
         started = time.perf_counter()
 
         async def receive_and_keep() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and len(body) < limit:
-                body.extend(message.get("body", b"")[: limit - len(body)])
+            kept = len(entry.raw_body)
+            if message["type"] == "http.request" and kept < limit:
+                entry.raw_body += message.get("body", b"")[: limit - kept]
             return message
 
         async def send_and_note(message: Message) -> None:
@@ -196,6 +204,5 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         try:
             await self.app(scope, receive_and_keep, send_and_note)
         finally:
-            entry.raw_body = bytes(body)
+            entry.seconds = time.perf_counter() - started
             entry.fault = scope.get(FAULT_KEY)
-            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -22,9 +23,19 @@ from emulators.core.journal import Journal, JournalSpec, mask_body, mask_headers
 START = datetime(2030, 1, 1, tzinfo=UTC)
 
 
-def entry(journal: Journal, **fields: Any) -> None:
-    defaults = {"at": START, "service": "svc", "method": "GET", "path": "/"}
-    journal.open(**{**defaults, **fields})
+def entry(
+    journal: Journal,
+    service: str | None = "svc",
+    method: str = "GET",
+    path: str = "/",
+    raw_headers: tuple[tuple[bytes, bytes], ...] = (),
+    **outcome: Any,
+) -> None:
+    """Open an entry for a request like this one, then set what the answer was (status, fault)."""
+    scope = {"method": method, "path": path, "headers": list(raw_headers)}
+    opened = journal.open(START, service, scope)
+    for name, value in outcome.items():
+        setattr(opened, name, value)
 
 
 def test_the_journal_keeps_only_the_newest_entries() -> None:
@@ -89,6 +100,16 @@ def test_an_entry_is_a_plain_dict() -> None:
     document = next(iter(journal)).as_dict()
     assert document["id"] == 1
     assert (document["status"], document["fault"], document["headers"]) == (204, "f", {"h": "v"})
+
+
+def test_headers_read_back_as_sent() -> None:
+    journal = Journal(JournalSpec())
+    sent = ((b"accept", b"a"), (b"x-when", b"at: 10:30"), (b"accept", b"b"), (b"x-empty", b""))
+    entry(journal, raw_headers=sent)
+    entry(journal, raw_headers=())
+    first, second = journal
+    assert first.headers == {"accept": "a, b", "x-when": "at: 10:30", "x-empty": ""}
+    assert second.headers == {}
 
 
 # -- masking -------------------------------------------------------------------------------------
@@ -191,6 +212,17 @@ def test_the_middleware_records_a_masked_request_and_its_answer() -> None:
 def test_the_middleware_keeps_only_an_excerpt_of_the_body() -> None:
     host = FakeHost(JournalSpec(body_excerpt=10))
     post(host, "/svc/token", content=b"0123456789abcdef")
+    assert next(iter(host.world.journal)).body == "0123456789"
+
+
+def test_the_excerpt_spans_a_body_sent_in_chunks() -> None:
+    host = FakeHost(JournalSpec(body_excerpt=10))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for chunk in (b"0123", b"4567", b"89ab", b"cdef"):
+            yield chunk
+
+    post(host, "/svc/token", content=chunks())
     assert next(iter(host.world.journal)).body == "0123456789"
 
 
