@@ -15,7 +15,7 @@ PUBLIC = {
         "load_scenario_files",
     },
     "emulators.cli": {"main"},
-    "emulators.testing": {"ControlClient", "ControlClientError", "Emulator", "LiveEmulator"},
+    "emulators.testing": {"ControlClient", "ControlClientError", "Emulator", "LiveEmulator", "ServiceCalls"},
 }
 
 

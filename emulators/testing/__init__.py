@@ -1,6 +1,8 @@
-"""Test helpers: the control-API client and the pytest plugin's fixtures (see `plugin`)."""
+"""Test helpers: the control-API client, the pytest plugin's fixtures (see `plugin`) and a base for
+per-service call helpers (`ServiceCalls`)."""
 
+from emulators.testing.calls import ServiceCalls
 from emulators.testing.client import ControlClient, ControlClientError
 from emulators.testing.plugin import Emulator, LiveEmulator
 
-__all__ = ["ControlClient", "ControlClientError", "Emulator", "LiveEmulator"]
+__all__ = ["ControlClient", "ControlClientError", "Emulator", "LiveEmulator", "ServiceCalls"]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from emulators.testing import Emulator
+from emulators.testing import Emulator, ServiceCalls
 
 TOKEN = "globus-dev-token"
 COLLEAGUE_TOKEN = "globus-colleague-token"
@@ -31,19 +30,10 @@ def item(source: str, destination: str, recursive: bool | None = None) -> dict[s
 
 
 @dataclass
-class Globus:
-    emulator: Emulator
+class Globus(ServiceCalls):
+    """Calls of the Globus Transfer API on one emulator, with the default token."""
+
     token: str = TOKEN
-
-    @property
-    def client(self) -> httpx.Client:
-        return self.emulator.client
-
-    def now(self) -> datetime:
-        return self.emulator.world.clock.now()
-
-    def headers(self, token: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token or self.token}"}
 
     def get(self, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
         return self.client.get(API + path, headers=self.headers(token), **kwargs)

@@ -13,7 +13,7 @@ import pytest
 from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
 from emulators.relativity.scenario import DEV_ACCOUNT, DEV_ACCOUNT_KEY
-from emulators.testing import Emulator
+from emulators.testing import Emulator, ServiceCalls
 
 API = "/transfer-service/api/v2/transfer/jobs"
 DESTINATION = r"\\files.t001.ctus000001.r1.kcura.com\T001\StructuredData\Matter-1"
@@ -21,21 +21,10 @@ TOKEN = "relativity-dev-token"
 
 
 @dataclass
-class Relativity:
+class Relativity(ServiceCalls):
     """Calls of the Transfer Service API on one emulator, with the default token."""
 
-    emulator: Emulator
     token: str = TOKEN
-
-    @property
-    def client(self) -> httpx.Client:
-        return self.emulator.client
-
-    def now(self) -> datetime:
-        return self.emulator.world.clock.now()
-
-    def headers(self, token: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token or self.token}"}
 
     def sas_url(
         self,

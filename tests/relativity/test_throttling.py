@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 from conftest import Relativity
-
-from emulators.core.faults import ConnectionDropped
 
 
 @pytest.mark.emulator(scenario="relativity-throttling")
@@ -45,9 +44,9 @@ def test_seeded_probability_faults_repeat_after_a_reset(relativity: Relativity):
     assert 429 in first and 200 in first
 
 
-def test_in_process_a_dropped_connection_raises(relativity: Relativity):
+def test_in_process_a_dropped_connection_raises_what_a_socket_client_would_see(relativity: Relativity):
     relativity.emulator.control.add_fault({"service": "relativity", "action": {"drop": True}})
-    with pytest.raises(ConnectionDropped):
+    with pytest.raises(httpx.RemoteProtocolError):
         relativity.get(str(uuid.uuid4()))
 
 
