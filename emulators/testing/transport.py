@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any
 from urllib.parse import unquote
@@ -22,6 +22,7 @@ import anyio
 import anyio.abc
 import anyio.from_thread
 import httpx
+from anyio.from_thread import BlockingPortal
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from emulators.core.faults import ConnectionDropped
@@ -38,6 +39,7 @@ class InProcessTransport(httpx.BaseTransport):
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        self._unfinished: set[_Exchange] = set()  # answers handed out and not yet closed
         self._stack = contextlib.ExitStack()
         self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
 
@@ -53,15 +55,21 @@ class InProcessTransport(httpx.BaseTransport):
         finally:
             if exchange.task is None:  # the app failed before answering
                 exchange.inbox.close()
+        self._unfinished.add(exchange)
         return httpx.Response(
             start["status"],
             headers=start.get("headers", []),
-            stream=_BodyStream(self._portal, exchange),
+            stream=_BodyStream(self._portal, exchange, self._unfinished.discard),
             request=request,
         )
 
     def close(self) -> None:
+        # Answers nobody read to their end must not keep the loop, and so the caller, waiting.
+        self._portal.call(self._portal.stop, True)
         self._stack.close()
+        for exchange in self._unfinished:
+            exchange.inbox.close()
+        self._unfinished.clear()
 
 
 def _scope(request: httpx.Request) -> dict[str, Any]:
@@ -150,9 +158,15 @@ class _Exchange:
 
 
 class _BodyStream(httpx.SyncByteStream):
-    def __init__(self, portal: anyio.from_thread.BlockingPortal, exchange: _Exchange) -> None:
+    def __init__(
+        self,
+        portal: BlockingPortal,
+        exchange: _Exchange,
+        closed: Callable[[_Exchange], None],
+    ) -> None:
         self.portal = portal
         self.exchange = exchange
+        self.closed = closed
 
     def __iter__(self) -> Iterator[bytes]:
         message = self.exchange.first_chunk or self._next()
@@ -177,6 +191,7 @@ class _BodyStream(httpx.SyncByteStream):
         if task is None:
             return
         exchange.task = None
+        self.closed(exchange)
         if exchange.complete:
             try:
                 task.result()  # the app ends once its answer is out; raises what it raised after it

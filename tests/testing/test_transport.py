@@ -98,6 +98,26 @@ def test_closing_an_answer_early_stops_the_app() -> None:
         assert stopped.wait(5), "the app kept streaming after the client closed the response"
 
 
+def test_closing_the_client_stops_answers_nobody_finished_reading() -> None:
+    stopped = threading.Event()
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            yield b"tick\n"
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await StreamingResponse(endless())(scope, receive, send)
+        finally:
+            stopped.set()
+
+    client = client_for(app)
+    response = client.send(client.build_request("GET", "/events"), stream=True)
+    assert response.status_code == 200
+    client.close()
+    assert stopped.is_set()
+
+
 def test_the_headers_arrive_before_a_first_chunk_that_takes_its_time() -> None:
     release = threading.Event()
 
