@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any
@@ -40,8 +41,11 @@ class InProcessTransport(httpx.BaseTransport):
     def __init__(self, app: Any) -> None:
         self.app = app
         self._unfinished: set[_Exchange] = set()  # answers handed out and not yet closed
-        self._stack = contextlib.ExitStack()
-        self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
+        stack = contextlib.ExitStack()
+        self._portal = stack.enter_context(anyio.from_thread.start_blocking_portal())
+        # Closed by close(), or at interpreter exit for a client nobody closed: later, the loop's
+        # thread can no longer run, and stopping it would wait forever.
+        self._stop = weakref.finalize(self, _stop, self._portal, stack, self._unfinished)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         exchange = _Exchange(self.app, _scope(request), request.read())
@@ -64,12 +68,16 @@ class InProcessTransport(httpx.BaseTransport):
         )
 
     def close(self) -> None:
-        # Answers nobody read to their end must not keep the loop, and so the caller, waiting.
-        self._portal.call(self._portal.stop, True)
-        self._stack.close()
-        for exchange in self._unfinished:
-            exchange.inbox.close()
-        self._unfinished.clear()
+        self._stop()
+
+
+def _stop(portal: BlockingPortal, stack: contextlib.ExitStack, unfinished: set[_Exchange]) -> None:
+    """Stop the loop; answers nobody read to their end must not keep it, and the caller, waiting."""
+    portal.call(portal.stop, True)
+    stack.close()
+    for exchange in unfinished:
+        exchange.inbox.close()
+    unfinished.clear()
 
 
 def _scope(request: httpx.Request) -> dict[str, Any]:

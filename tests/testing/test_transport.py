@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -183,3 +185,17 @@ def test_a_response_read_in_chunks_yields_every_byte() -> None:
 
     with client_for(app) as client:
         assert client.get("/blob").content == body
+
+
+def test_a_script_that_never_closes_its_client_still_exits() -> None:
+    script = (
+        "import httpx\n"
+        "from emulators.app import create_app\n"
+        "from emulators.testing.transport import InProcessTransport\n"
+        "client = httpx.Client(transport=InProcessTransport(create_app(clock='manual')), base_url='http://e')\n"
+        "print(client.get('/_emulator/health').status_code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "200"), done.stderr
