@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -11,6 +12,7 @@ from starlette.routing import Route
 from emulators.core.errors import BadRequestBody
 
 MAX_BODY_BYTES = 1 * 2**20
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -35,9 +37,20 @@ async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dic
         document = json.loads(body, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise BadRequestBody("The request body is not valid JSON.") from exc
+    if _SURROGATE_ESCAPE.search(body) and _has_unpaired_surrogate(document):
+        # Python's parser lets "\ud800" through; it is no character, and the services would refuse it.
+        raise BadRequestBody("The request body is not valid JSON.")
     if not isinstance(document, dict):
         raise BadRequestBody("The request body must be a JSON object.")
     return document
+
+
+def _has_unpaired_surrogate(document: Any) -> bool:
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _no_constant(name: str) -> Any:

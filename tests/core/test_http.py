@@ -93,9 +93,25 @@ def test_an_empty_body_is_refused(body: bytes) -> None:
     assert error(post(body)) == "A non-empty request body is required."
 
 
-@pytest.mark.parametrize("body", [b"{", b"{'a': 1}", b"hello", b'{"a": "\xff"}', b"{} x"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{",
+        b"{'a': 1}",
+        b"hello",
+        b'{"a": "\xff"}',
+        b"{} x",
+        b'{"a": "x\\ud800y"}',
+        b'{"a": {"\\udfff": 1}}',
+        b'{"a": ["\\uDC00"]}',
+    ],
+)
 def test_a_body_that_is_not_json_is_refused(body: bytes) -> None:
     assert error(post(body)) == "The request body is not valid JSON."
+
+
+def test_a_surrogate_pair_is_one_character_and_accepted() -> None:
+    assert post(b'{"a": "\\ud83d\\ude00"}').status_code == 200
 
 
 def test_a_deeply_nested_body_is_refused_as_not_json() -> None:

@@ -38,6 +38,25 @@ def test_a_body_that_is_not_a_json_object(relativity: Relativity, content: bytes
     _assert_400(response, fragment)
 
 
+@pytest.mark.parametrize("field", ["tags", "sourcePath"])
+def test_an_unpaired_surrogate_is_refused_and_nothing_is_stored(relativity: Relativity, field: str):
+    job_id = str(uuid.uuid4())
+    body = {
+        "transferJobID": job_id,
+        "sourcePath": relativity.sas_url("small"),
+        "destinationPath": DESTINATION,
+    }
+    if field == "tags":
+        body["tags"] = {"matter": "x\ud800"}
+    else:
+        body["sourcePath"] = body["sourcePath"].replace("?", "/x\ud800y?")
+    content = json.dumps(body).encode()  # ensure_ascii: the surrogate travels as a \ud800 escape
+    response = relativity.client.post(API, content=content, headers=relativity.headers())
+    _assert_400(response, "not valid JSON")
+    assert relativity.get(job_id).status_code == 404
+    assert relativity.emulator.control.state()["services"]["relativity"]["jobs"] == {}
+
+
 def test_a_ten_megabyte_body(relativity: Relativity):
     body = {
         "transferJobID": str(uuid.uuid4()),
