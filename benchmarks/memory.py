@@ -64,7 +64,7 @@ def child() -> dict[str, Any]:
         url = httpx.URL(answer.json()["sasUrl"])
 
         started = time.perf_counter()
-        generated = sum(chunk.count("\n") for chunk in qc.report_rows(bench.job)) - 1
+        generated = sum(chunk.count(b"\n") for chunk in qc.report_chunks(bench.job)) - 1
         generate_seconds = time.perf_counter() - started
         readings["generated"] = _reading()
 

@@ -166,14 +166,16 @@ class Transfer:
             finished=at >= self.end,
         )
 
-    def outcomes(self, at: datetime) -> Iterator[tuple[str, int, str | None]]:
-        """(path, size, failure code or None) of every file processed by `at`, in plan order."""
+    def outcomes(self, at: datetime, first: int = 0) -> Iterator[tuple[str, int, str | None]]:
+        """(path, size, failure code or None) of every file processed by `at`, in plan order, from
+        the file at index `first` on."""
         progress = self.progress(at)
         limit = progress.processed
         finished_normally = self._count((min(at, self.end) - self.start).total_seconds(), self.finished_after)
         failures = dict(zip(self._fail_pos, self._fail_codes, strict=True))
         abort_code = self.stop.code if self.stop is not None else None
-        for i, (path, size) in enumerate(itertools.islice(self.files.paths_and_sizes(), limit)):
+        files = self.files.paths_and_sizes(start=first)
+        for i, (path, size) in enumerate(itertools.islice(files, max(0, limit - first)), first):
             code = failures.get(i)
             if code is None and i >= finished_normally:
                 code = abort_code

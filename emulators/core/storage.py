@@ -337,11 +337,16 @@ class FileRange(Sequence[Entry]):
             self._cumulative = array("q", itertools.accumulate(sizes))
         return self._cumulative
 
-    def paths_and_sizes(self, with_paths: bool = True) -> Iterator[tuple[str, int]]:
-        """(path, size) of every file in order; much cheaper than full entries for large sets."""
-        for e in self.explicit:
+    def paths_and_sizes(self, with_paths: bool = True, start: int = 0) -> Iterator[tuple[str, int]]:
+        """(path, size) of every file in order from index `start`; much cheaper than full entries."""
+        for e in self.explicit[start:]:
             yield e.path, e.size
+        skip = max(0, start - len(self.explicit))
         for gen, lo, hi in self.generated:
+            if skip >= hi - lo:
+                skip -= hi - lo
+                continue
+            lo, skip = lo + skip, 0
             paths = map(gen.path, range(lo, hi)) if with_paths else itertools.repeat("")
             yield from zip(paths, gen.sizes(lo, hi), strict=False)
 

@@ -9,12 +9,18 @@ made with a per-World key and expires after `behaviour.qc_url_lifetime`.
 
 from __future__ import annotations
 
+import bisect
 import csv
+import hashlib
 import io
 import itertools
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
+from emulators.relativity.blob import Blob
 from emulators.relativity.jobs import TransferJob
 from emulators.relativity.sas import SasError, SasUrl, sign_blob_url, verify_signature
 from emulators.relativity.store import RelativityStore
@@ -23,7 +29,7 @@ REPORT_ACCOUNT = "transfer-service"
 REPORT_CONTAINER = "qc"
 REPORT_NAME = "qc-report.csv"
 COLUMNS = ("file", "size", "status", "error_code")
-_ROWS_PER_CHUNK = 2000
+ROWS_PER_CHUNK = 2000
 
 
 def report_url(store: RelativityStore, job: TransferJob, origin: str, now: datetime) -> str:
@@ -59,15 +65,17 @@ def check_report_url(
     return None
 
 
-def report_rows(job: TransferJob) -> Iterator[str]:
-    """The CSV text, a chunk of rows at a time (a million-file report is never held in memory)."""
+def report_chunks(job: TransferJob, first: int = 0) -> Iterator[bytes]:
+    """The CSV as bytes, from chunk `first` on: chunk 0 is the header, chunk k ≥ 1 holds rows
+    (k - 1) * ROWS_PER_CHUNK onwards. A million-file report is never held in memory."""
     assert job.transfer is not None and job.plan is not None and job.validation_end is not None
     prefix = len(job.plan.prefix)
     validation = job.plan.validation_failures
-    outcomes = job.transfer.outcomes(job.validation_end)
-    yield _csv([COLUMNS])
-    position = 0
-    while chunk := list(itertools.islice(outcomes, _ROWS_PER_CHUNK)):
+    if first == 0:
+        yield _csv([COLUMNS])
+    position = max(0, first - 1) * ROWS_PER_CHUNK
+    outcomes = job.transfer.outcomes(job.validation_end, position)
+    while chunk := list(itertools.islice(outcomes, ROWS_PER_CHUNK)):
         rows = []
         for path, size, code in chunk:
             code = code or validation.get(position)
@@ -76,7 +84,45 @@ def report_rows(job: TransferJob) -> Iterator[str]:
         yield _csv(rows)
 
 
-def _csv(rows: Sequence[Sequence[object]]) -> str:
+def report_blob(store: RelativityStore, job: TransferJob) -> Blob:
+    """The job's report as a blob; its layout is worked out once (a report never changes)."""
+    layout = store.qc_layouts.get(job.job_id)
+    if layout is None:
+        layout = store.qc_layouts[job.job_id] = ReportLayout.of(job)
+    assert job.qc_ready_at is not None
+    etag = '"0x' + hashlib.sha256(job.job_id.encode()).hexdigest()[:15].upper() + '"'
+    return Blob(layout.size, etag, job.qc_ready_at, "text/csv", partial(layout.read, job))
+
+
+@dataclass(frozen=True)
+class ReportLayout:
+    """Where each chunk of a report starts, in bytes, and the report's size: what a ranged read
+    (the way Azure clients download a blob) needs to start near its first byte."""
+
+    starts: array[int]
+    size: int
+
+    @classmethod
+    def of(cls, job: TransferJob) -> ReportLayout:
+        lengths = map(len, report_chunks(job))
+        starts = array("q", itertools.accumulate(lengths, initial=0))
+        return cls(starts[:-1], starts[-1])
+
+    def read(self, job: TransferJob, first: int, last: int) -> Iterator[bytes]:
+        """Bytes `first`..`last` (inclusive) of the report."""
+        chunk = bisect.bisect_right(self.starts, first) - 1
+        offset = self.starts[chunk]
+        for data in report_chunks(job, chunk):
+            begin, end = max(first - offset, 0), min(last + 1 - offset, len(data))
+            if begin < end:
+                yield data[begin:end]
+            offset += len(data)
+            if offset > last:
+                return
+
+
+def _csv(rows: Sequence[Sequence[object]]) -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
+    # As .NET writes UTF-8: a name with an unpaired surrogate gets U+FFFD in its place.
+    return out.getvalue().encode("utf-8", "replace")

@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulators.core.host import world_of
 from emulators.core.http import read_json_object
 from emulators.core.tokens import ClientCredentials, token_endpoint
 from emulators.relativity import auth, qc
+from emulators.relativity.blob import azure_error, blob_response
 from emulators.relativity.errors import bad_request, not_found
 from emulators.relativity.jobs import TransferJob, create_job
 from emulators.relativity.models import EMPTY_JOB_ID, CreateTransferRequest, parse_job_id
@@ -93,7 +94,7 @@ async def get_qc_report(request: Request) -> Response:
 
 
 async def download_qc_report(request: Request) -> Response:
-    """The report blob behind a QC SAS URL (served the way Azure serves a blob, errors in XML)."""
+    """The report blob behind a QC SAS URL, served the way Azure serves a blob (see `blob`)."""
     store = _store(request)
     now = store.world.catch_up()
     job_id = request.path_params["job_id"]
@@ -102,30 +103,15 @@ async def download_qc_report(request: Request) -> Response:
     if problem is None and (job is None or job.qc_ready_at is None or now < job.qc_ready_at):
         problem = "BlobNotFound"
     if problem is not None or job is None:
-        return _azure_error(problem or "BlobNotFound")
-    return StreamingResponse(
-        qc.report_rows(job),
-        media_type="text/csv",
-        headers={"x-ms-blob-type": "BlockBlob", "Content-Disposition": "attachment; filename=qc-report.csv"},
-    )
+        return azure_error(problem or "BlobNotFound")
+    disposition = {"Content-Disposition": f"attachment; filename={qc.REPORT_NAME}"}
+    return blob_response(qc.report_blob(store, job), request.method, request.headers, disposition)
 
 
 def _issue_token(request: Request, credentials: ClientCredentials) -> dict[str, Any]:
     """POST /Relativity/Identity/connect/token — client-credentials bearer tokens."""
     store = _store(request)
     return auth.issue_token(store, credentials, store.world.catch_up())
-
-
-_AZURE_STATUS = {"AuthenticationFailed": 403, "AuthorizationPermissionMismatch": 403, "BlobNotFound": 404}
-
-
-def _azure_error(code: str) -> Response:
-    body = (
-        f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code><Message>{code}</Message></Error>'
-    )
-    return Response(
-        body, _AZURE_STATUS[code], media_type="application/xml", headers={"x-ms-error-code": code}
-    )
 
 
 API_ROUTES = [
@@ -138,7 +124,7 @@ API_ROUTES = [
     Route(
         f"/{qc.REPORT_CONTAINER}/{{job_id}}/{qc.REPORT_NAME}",
         download_qc_report,
-        methods=["GET"],
+        methods=["GET", "HEAD"],
         name="download_qc_report",
     ),
 ]

@@ -14,6 +14,7 @@ from emulators.relativity.scenario import Behaviour, RelativitySection, User
 if TYPE_CHECKING:
     from emulators.core.world import World
     from emulators.relativity.jobs import TransferJob
+    from emulators.relativity.qc import ReportLayout
 
 
 @dataclass
@@ -40,6 +41,7 @@ class RelativityStore:
     report_key: str
     tokens: Tokens[User] = field(default_factory=Tokens)
     jobs: dict[str, TransferJob] = field(default_factory=dict)
+    qc_layouts: dict[str, ReportLayout] = field(default_factory=dict)  # job id -> its QC report's
 
 
 def new_store(world: World, section: RelativitySection) -> RelativityStore:

@@ -219,6 +219,14 @@ def test_outcomes_list_processed_files_with_their_codes() -> None:
     assert [code for _, _, code in transfer.outcomes(transfer.natural_end)] == [None, "E1", None, None]
 
 
+@pytest.mark.parametrize("first", [0, 1, 3, 4, 9])
+def test_outcomes_from_an_index_are_the_tail_of_all_outcomes(first: int) -> None:
+    transfer = Transfer(files(100, 200, 300, 400, 500), SLOW, START, {1: "E1", 3: "E3"})
+    transfer.abort(at(3.5), "ABORTED")
+    for moment in (at(2), at(9)):
+        assert list(transfer.outcomes(moment, first)) == list(transfer.outcomes(moment))[first:]
+
+
 def test_outcomes_after_an_abort_keep_planned_codes_and_add_the_abort_code() -> None:
     transfer = Transfer(files(100, 100, 100, 100), SLOW, START, {3: "PLANNED"})
     transfer.abort(at(1.5), "ABORTED")

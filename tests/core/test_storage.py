@@ -159,6 +159,17 @@ def test_files_under_any_prefix_match_a_brute_force_filter(
         assert paths(t.files(p)) == expected, p
 
 
+@settings(derandomize=True, database=None, max_examples=40)
+@given(explicit=explicit_paths, counts=st.lists(st.integers(0, 12), max_size=3), start=st.integers(0, 60))
+def test_reading_from_an_index_is_the_tail_of_the_whole(
+    explicit: list[str], counts: list[int], start: int
+) -> None:
+    specs = [{"count": n, "prefix": f"g{i}", "per_directory": None} for i, n in enumerate(counts)]
+    files = tree(entries=[{"path": p} for p in explicit], generate=specs).files()
+    whole = list(files.paths_and_sizes())
+    assert list(files.paths_and_sizes(start=start)) == whole[start:]
+
+
 def test_sizes_are_fixed_by_the_seed() -> None:
     sizes = list(generated(seed=1, count=50).sizes(0, 50))
     assert sizes == list(generated(seed=1, count=50).sizes(0, 50))
