@@ -11,6 +11,8 @@ Known deviations from the real service (the public doc is silent; these are our 
 - The swagger's `eta` field is not returned (the doc does not list it).
 - `sourceFullPath` is the SAS URL without its query, so the signature is never echoed.
 - QC reports are served by the emulator itself (path-style blob URLs), not by Azure.
+- A SAS's allowed IP range (`sip`) is not checked: the service's own address is unknown here. SAS
+  versions before 2018-11-09 (an older string-to-sign) are refused as bad signatures (ER_00001).
 """
 
 from __future__ import annotations

@@ -103,6 +103,15 @@ class TransferJob:
             return None
         return end + timedelta(seconds=self.qc_seconds)
 
+    def qc_ready(self, at: datetime) -> bool:
+        """Doc: the report needs enumeration completed and TransferStatus Failed or Completed, as a
+        status read at `at` shows them (its last snapshot), and then the time to generate it."""
+        ready = self.qc_ready_at
+        if ready is None or at < ready:
+            return False
+        transfer_status, enumeration_status, _ = self.status(self.snapshot_time(at))
+        return enumeration_status == "completed" and transfer_status in ("Completed", "Failed")
+
     @functools.cached_property
     def validation_failures(self) -> tuple[int, int]:
         """(files, bytes) that fail at the end of validation."""
@@ -158,8 +167,9 @@ class TransferJob:
         ):
             return "Failed", "failed", er_message(failure[1])
         copied = self.copy_end is not None and self.copy_end <= at
-        if cancelled:
-            return "Cancelled", "completed" if copied else "cancelled", None
+        if cancelled and cancelled_at is not None:
+            listed = self.enumeration_end is not None and self.enumeration_end <= cancelled_at
+            return "Cancelled", "completed" if copied or listed else "cancelled", None
         if at < self.pickup:
             return "Queued", "queued", None
         if not copied:

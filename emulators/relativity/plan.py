@@ -3,8 +3,9 @@
 The doc's rules the emulator applies here, at the moment the service would discover them:
 - enumeration (at agent pickup): the SAS signature must verify with the account key (else ER_00001),
   the token must be inside its validity window (`st` in the future: ER_00001; `se` passed: ER_00005),
-  a directory SAS needs a hierarchical-namespace account (else ER_00002), the container must exist
-  (else ER_10001);
+  a directory SAS must carry the directory's depth (`sdd`, else ER_00001) and needs a
+  hierarchical-namespace account (else ER_00002), an HTTPS-only SAS (`spr=https`) is refused over
+  plain HTTP (ER_00002), the container, and the folder when one is named, must exist (else ER_10001);
 - copy: archived blobs fail with ER_20004, names breaking the Relativity naming rules with ER_20005,
   and data-fault rules with their own codes; a SAS that expires before the copy ends aborts every
   unfinished file with ER_00005.
@@ -47,12 +48,23 @@ def enumeration_refusal(sas: SasUrl, account: Account, at: datetime) -> str | No
         return "ER_00001"
     if sas.start is not None and at < sas.start:
         return "ER_00001"
+    if sas.resource == "d" and sas.params.get("sdd") != str(len(sas.path.split("/"))):
+        return "ER_00001"  # Azure: the signed directory depth must match the directory's
+    if sas.params.get("spr") == "https" and sas.scheme != "https":
+        # Azure's AuthorizationProtocolMismatch, which the doc's table lacks: its general failure.
+        return "ER_00002"
     if sas.expiry is not None and at >= sas.expiry:
         return "ER_00005"
     if sas.resource == "d" and not account.hierarchical_namespace:
         return "ER_00002"
     if sas.container not in account.containers:
         return "ER_10001"
+    if sas.path:
+        # A folder with nothing under it does not exist in Blob storage (nor does a path naming a blob,
+        # since the source is a container or a directory): ER_10001, "Source ... does not exist".
+        tree, prefix = account.containers[sas.container], f"{sas.path}/"
+        if not len(tree.files(prefix)) and not tree.empty_directories(prefix):
+            return "ER_10001"
     return None
 
 

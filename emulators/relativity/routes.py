@@ -57,8 +57,8 @@ def _job(store: RelativityStore, request: Request) -> TransferJob:
 
 async def create_transfer_job(request: Request) -> Response:
     """POST v2/transfer/jobs — register and queue a copy job (200, empty body)."""
-    headers = _correlation(request)
     store, user, _ = _authenticated(request)
+    headers = _correlation(request)
     document = CreateTransferRequest.parse(await read_json_object(request))
     create_job(store, document, user, store.world.catch_up())
     return Response(status_code=200, headers=headers)
@@ -66,15 +66,15 @@ async def create_transfer_job(request: Request) -> Response:
 
 async def get_transfer_job(request: Request) -> Response:
     """GET v2/transfer/jobs/{jobId} — GetJobResultv2 as of the last statistics refresh."""
-    headers = _correlation(request)
     store, _, now = _authenticated(request)
+    headers = _correlation(request)
     return Response(_job(store, request).document_json(now), media_type="application/json", headers=headers)
 
 
 async def cancel_transfer_job(request: Request) -> Response:
     """DELETE v2/transfer/jobs/{jobId} — cancel an in-progress Cloud transfer job."""
-    headers = _correlation(request)
     store, _, now = _authenticated(request)
+    headers = _correlation(request)
     if parse_job_id(request.path_params["job_id"], "jobId") == EMPTY_JOB_ID:
         raise bad_request("The jobId must not be empty (00000000-0000-0000-0000-000000000000).")
     _job(store, request).cancel(now)
@@ -83,11 +83,10 @@ async def cancel_transfer_job(request: Request) -> Response:
 
 async def get_qc_report(request: Request) -> Response:
     """GET v2/transfer/jobs/{jobId}/qc — a SAS URL of the QC report, 404 until it is ready."""
-    headers = _correlation(request)
     store, _, now = _authenticated(request)
+    headers = _correlation(request)
     job = _job(store, request)
-    ready = job.qc_ready_at
-    if ready is None or now < ready:
+    if not job.qc_ready(now):
         raise not_found("The QC report has not been generated yet.")
     origin = f"{request.url.scheme}://{request.url.netloc}"
     return JSONResponse({"sasUrl": qc.report_url(store, job, origin, now)}, headers=headers)
@@ -100,7 +99,7 @@ async def download_qc_report(request: Request) -> Response:
     job_id = request.path_params["job_id"]
     problem = qc.check_report_url(store, job_id, request.query_params, now)
     job = store.jobs.get(job_id)
-    if problem is None and (job is None or job.qc_ready_at is None or now < job.qc_ready_at):
+    if problem is None and (job is None or not job.qc_ready(now)):
         problem = "BlobNotFound"
     if problem is not None or job is None:
         return azure_error(problem or "BlobNotFound")

@@ -189,6 +189,11 @@ def test_a_405_lists_every_allowed_method(relativity: Relativity):
     assert response.headers["Allow"] == "DELETE, GET, HEAD"
 
 
+def test_without_a_token_a_bad_correlation_id_is_still_a_401(relativity: Relativity):
+    response = relativity.client.get(f"{API}/{uuid.uuid4()}", headers={"correlation-id": "abc"})
+    assert response.status_code == 401
+
+
 def test_errors_carry_the_correlation_id_back(relativity: Relativity):
     cid = str(uuid.uuid4())
     response = relativity.client.get(

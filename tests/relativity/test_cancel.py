@@ -37,6 +37,22 @@ def test_cancel_during_validation_keeps_enumeration_completed(relativity: Relati
     )
 
 
+def test_cancel_after_the_listing_ended_shows_enumeration_completed(relativity: Relativity):
+    job_id = relativity.create("files-10k")
+    document = relativity.status(job_id)
+    while document["enumerationStatistics"]["totalFiles"] < 10_000:
+        relativity.advance(10)
+        document = relativity.status(job_id)
+    assert document["transferStatus"] == "InProgress"
+    assert relativity.cancel(job_id).status_code == 200
+    cancelled = relativity.status(job_id)
+    assert (cancelled["transferStatus"], cancelled["enumerationStatistics"]["status"]) == (
+        "Cancelled",
+        "completed",
+    )
+    assert cancelled["transferStatistics"]["successfulFiles"] < 10_000
+
+
 def test_cancelling_twice_is_a_400(relativity: Relativity):
     job_id = relativity.create()
     assert relativity.cancel(job_id).status_code == 200

@@ -11,6 +11,7 @@ from azure.storage.blob import (
     ResourceTypes,
     generate_account_sas,
     generate_blob_sas,
+    generate_container_sas,
 )
 from conftest import DESTINATION, Relativity
 
@@ -133,6 +134,21 @@ def test_a_missing_container_fails_enumeration_with_er_10001(relativity: Relativ
     assert relativity.status(job_id)["enumerationStatistics"]["error"].startswith("ER_10001")
 
 
+@pytest.mark.parametrize("path", ["no-such-folder", "custodian1/docs/notes.txt"])
+def test_a_folder_with_nothing_under_it_fails_enumeration_with_er_10001(relativity: Relativity, path: str):
+    job_id = relativity.create(source=relativity.sas_url("small", path=path))
+    relativity.advance(10)
+    document = relativity.status(job_id)
+    assert document["transferStatus"] == "Failed"
+    assert document["enumerationStatistics"]["error"].startswith("ER_10001")
+
+
+def test_a_folder_that_exists_is_copied(relativity: Relativity):
+    job_id = relativity.create(source=relativity.sas_url("small", path="custodian1"))
+    final = relativity.run_until_final(job_id)
+    assert final["transferStatus"] == "Completed" and final["enumerationStatistics"]["totalFiles"] > 0
+
+
 def _directory_sas_url(relativity: Relativity) -> str:
     """An ADLS directory SAS (sr=d) for small/custodian1, made by azure-storage-blob."""
     sas = generate_blob_sas(
@@ -168,3 +184,37 @@ def test_a_directory_sas_works_on_an_adls_account(relativity: Relativity):
     final = relativity.run_until_final(job_id)
     assert final["transferStatus"] == "Completed"
     assert final["enumerationStatistics"]["totalFiles"] == 3
+
+
+@pytest.mark.emulator(
+    scenario_text="""
+version: 1
+extends: default
+services:
+  relativity:
+    azure:
+      devstoreaccount1: {hierarchical_namespace: true}
+"""
+)
+def test_a_directory_sas_with_the_wrong_depth_fails_enumeration_with_er_00001(relativity: Relativity):
+    url = _directory_sas_url(relativity)
+    assert "sdd=1" in url
+    job_id = relativity.create(source=url.replace("sdd=1", "sdd=2"))
+    relativity.advance(10)
+    assert relativity.status(job_id)["enumerationStatistics"]["error"].startswith("ER_00001")
+
+
+def test_an_https_only_sas_is_refused_over_plain_http(relativity: Relativity):
+    sas = generate_container_sas(
+        DEV_ACCOUNT,
+        "small",
+        account_key=DEV_ACCOUNT_KEY,
+        permission="rl",
+        expiry=relativity.now() + timedelta(days=8),
+        protocol="https",
+    )
+    over_http = relativity.create(source=f"http://127.0.0.1:10000/{DEV_ACCOUNT}/small?{sas}")
+    over_https = relativity.create(source=f"https://{DEV_ACCOUNT}.blob.core.windows.net/small?{sas}")
+    relativity.advance(10)
+    assert relativity.status(over_http)["enumerationStatistics"]["error"].startswith("ER_00002")
+    assert relativity.status(over_https)["enumerationStatistics"]["error"] is None

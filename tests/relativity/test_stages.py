@@ -116,3 +116,26 @@ def test_ten_thousand_files_with_a_per_file_fault_rule(relativity: Relativity):
     assert all(row[3] == "" for row in rows if row[2] == "completed")
     assert len(failed) == final["transferStatistics"]["failedFiles"]
     assert sum(int(row[1]) for row in failed) == final["transferStatistics"]["failedBytes"]
+
+
+@pytest.mark.emulator(
+    scenario_text="""
+version: 1
+extends: default
+services:
+  relativity:
+    behaviour:
+      queue_delay: 1
+      validation: {base: 1, per_file: 0}
+      qc_report: {base: 0, per_file: 0}
+"""
+)
+def test_the_qc_report_waits_for_a_status_read_to_show_the_final_status(relativity: Relativity):
+    """A report that is quick to make still needs what a status read shows: the last snapshot."""
+    job_id = relativity.create()
+    for _ in range(30):
+        document = relativity.status(job_id)
+        final = document["transferStatus"] in ("Completed", "Failed")
+        assert (relativity.qc(job_id).status_code == 200) == final, document
+        relativity.advance(1)
+    assert final
