@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -62,6 +62,16 @@ class CoreScenario(_Spec):
     journal: JournalSpec = Field(default_factory=JournalSpec)
     faults: list[FaultRule] = Field(default_factory=list)
     timeline: list[TimelineEvent] = Field(default_factory=list)
+
+
+@runtime_checkable
+class ChecksTimelineArgs(Protocol):
+    """A service section that checks its timeline actions' `args` against the rest of the section.
+
+    Returns (arg name, message) pairs; each is reported as a problem at `timeline.N.args.NAME`.
+    """
+
+    def timeline_problems(self, action: str, args: Mapping[str, Any]) -> list[tuple[str, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -127,7 +137,7 @@ def load_scenario(
         model = model_cls.model_validate(merged)
     except ValidationError as exc:
         raise ScenarioError(_problems(exc.errors(), where, first)) from exc
-    problems = _check_timeline(model, actions or {}, where, first)
+    problems = _check_timeline(model, sections, actions or {}, where, first)
     if problems:
         raise ScenarioError(problems)
     return Scenario(model)
@@ -276,6 +286,7 @@ def _problems(
 
 def _check_timeline(
     model: CoreScenario,
+    sections: Mapping[str, type[BaseModel]],
     actions: Mapping[str, Iterable[str]],
     where: Mapping[tuple[str | int, ...], Location],
     default: str,
@@ -293,6 +304,14 @@ def _check_timeline(
             file, line = where.get(("timeline", i, "action"), item)
             message = f"unknown action {event.action!r}; known: {', '.join(sorted(known)) or 'none'}"
             problems.append(Problem(file, line, f"timeline.{i}.action", message))
+        else:
+            # An absent section is the service's defaults (model_construct needs no required field).
+            section = Scenario(model).section(event.service) or sections[event.service].model_construct()
+            if isinstance(section, ChecksTimelineArgs):
+                args = where.get(("timeline", i, "args"), item)
+                for name, message in section.timeline_problems(event.action, event.args):
+                    file, line = where.get(("timeline", i, "args", name), args)
+                    problems.append(Problem(file, line, f"timeline.{i}.args.{name}", message))
     return problems
 
 

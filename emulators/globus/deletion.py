@@ -96,17 +96,18 @@ def delete_plan(doc: DeleteDocument, collection: Collection, faults: DataFaults,
         expanded = expand_globs(collection, path, at) if doc.interpret_globs else None
         if isinstance(expanded, str):
             if expanded == "NOT_A_DIRECTORY" or not doc.ignore_missing:
-                removals.append((Step(missing(path), "", "remove", path, ""), expanded))
+                removals.append((Step(missing(path), "", "remove", path, "", found=False), expanded))
             continue
         literal = _unescape(path) if doc.interpret_globs else path
         targets = expanded if expanded is not None else [resolve(collection, literal)]
         if not targets and not doc.ignore_missing:
-            removals.append((Step(missing(path), "", "remove", path, ""), "FILE_NOT_FOUND"))
+            removals.append((Step(missing(path), "", "remove", path, "", found=False), "FILE_NOT_FOUND"))
         for target in targets:
             entry = fs.stat(target, at)
             if entry is None:
                 if not doc.ignore_missing:
-                    removals.append((Step(missing(target), "", "remove", path, ""), "FILE_NOT_FOUND"))
+                    step = Step(missing(target), "", "remove", path, "", found=False)
+                    removals.append((step, "FILE_NOT_FOUND"))
                 continue
             if entry.kind != "dir":
                 removals.append((Step(_zero(entry), target, "remove", path, ""), None))

@@ -52,6 +52,12 @@ def check_usable(collection: Collection, identity: Identity, write: bool) -> Non
     granted = access(collection, identity)
     if not granted or (write and "w" not in granted):
         raise permission_denied(collection.id)
+    check_reachable(collection)
+
+
+def check_reachable(collection: Collection) -> None:
+    """Doc 3.2.5: a guest whose host was deleted is a 409 Conflict; an endpoint (or host) that is not
+    activated, 409 NoCredException."""
     if collection.host is not None and collection.host.spec.deleted:
         raise host_deleted(collection.id)
     if not collection.activated or (collection.host is not None and not collection.host.activated):
@@ -59,12 +65,11 @@ def check_usable(collection: Collection, identity: Identity, write: bool) -> Non
 
 
 def check_file_access(collection: Collection, identity: Identity, path: str, write: bool) -> None:
-    """File operations: 403 EndpointPermissionDenied without the needed access."""
+    """File operations: 403 EndpointPermissionDenied without the needed access, then as submissions."""
     granted = access(collection, identity)
     if not granted or (write and "w" not in granted):
         raise endpoint_permission_denied(collection.id, path)
-    if collection.host is not None and collection.host.spec.deleted:
-        raise host_deleted(collection.id)
+    check_reachable(collection)
 
 
 def resolve(collection: Collection, path: str) -> str:

@@ -23,7 +23,7 @@ from emulators.core.storage import Entry
 from emulators.globus.endpoints import display_path, follow, resolve
 from emulators.globus.errors import GlobusError, bad_request, external, not_found
 from emulators.globus.plan import location
-from emulators.globus.queries import integer, ordering, sort_documents
+from emulators.globus.queries import boolean, integer, ordering, sort_documents
 from emulators.globus.store import Collection
 
 LS_MAX = 100_000
@@ -99,9 +99,9 @@ def _bound(field: str, text: str) -> Any:
             raise bad_request(f"Invalid filter '{field}': '{text[:64]}' is not an integer") from None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return _time(parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed)
+    except (ValueError, OverflowError):  # overflow: the instant falls outside years 1-9999 in UTC
         raise bad_request(f"Invalid filter '{field}': '{text[:64]}' is not a datetime") from None
-    return _time(parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed)
 
 
 def _clause(clause: str) -> Predicate:
@@ -163,7 +163,7 @@ def ls(
             "ExternalError.DirListingFailed.NotDirectory", f"Path '{requested}' is not a directory"
         )
     check_listing(faults, collection, path, requested)
-    show_hidden = params.get("show_hidden", "1") not in ("0", "false", "False")
+    show_hidden = boolean(params, "show_hidden", True)
     limit = integer(params, "limit", LS_MAX, 0, LS_MAX)
     offset = integer(params, "offset", 0, 0, 10**9)
     keep = ls_filter(filters)
@@ -190,11 +190,14 @@ def ls(
 
 def stat(collection: Collection, requested: str, at: datetime) -> dict[str, Any]:
     """GET /operation/endpoint/{id}/stat."""
-    entry = collection.fs.stat(resolve(collection, requested), at)
+    path = resolve(collection, requested)
+    entry = collection.fs.stat(path, at)
     if entry is None:
         message = f"Path not found, Error (list)\nEndpoint: {collection.spec.display_name} ({collection.id})"
         raise GlobusError(404, "NotFound", message)
-    return file_document(collection, entry, at)
+    document = file_document(collection, entry, at)
+    # The docs are silent on the root's name; "/" is what a client can show.
+    return {**document, "name": "/"} if path == collection.root else document
 
 
 def mkdir(collection: Collection, requested: str, at: datetime) -> None:

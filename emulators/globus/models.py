@@ -20,6 +20,7 @@ from emulators.globus.errors import bad_request, no_delete_items, no_transfer_it
 LABEL_MAX = 128
 # Doc 2.2, label: ASCII letters, digits, space, hyphen, underscore and comma.
 _LABEL = re.compile(r"[A-Za-z0-9 \-_,]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 RecursiveSymlinks = Literal["ignore", "keep", "copy"]
 _RECURSIVE_SYMLINKS: dict[object, RecursiveSymlinks] = {"ignore": "ignore", "keep": "keep", "copy": "copy"}
 
@@ -40,7 +41,7 @@ class Common:
 class TransferItem:
     source_path: str
     destination_path: str
-    recursive: bool
+    recursive: bool | None  # None: the source's type decides (globus-cli without --recursive)
     symlink: bool  # a transfer_symlink_item
 
 
@@ -78,13 +79,16 @@ class DeleteDocument:
     interpret_globs: bool
 
 
-def _bool(doc: dict[str, Any], name: str, default: bool) -> bool:
+def _optional_bool(doc: dict[str, Any], name: str, *, where: str = "") -> bool | None:
     value = doc.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise bad_request(f"Invalid value for '{name}': must be a boolean")
+    if value is not None and not isinstance(value, bool):
+        raise bad_request(f"Invalid value for '{where}{name}': must be a boolean")
     return value
+
+
+def _bool(doc: dict[str, Any], name: str, default: bool) -> bool:
+    value = _optional_bool(doc, name)
+    return default if value is None else value
 
 
 def _string(doc: dict[str, Any], name: str, *, where: str = "") -> str:
@@ -119,11 +123,11 @@ def parse_deadline(value: object) -> datetime | None:
         raise bad_request("Invalid value for 'deadline': must be an ISO 8601 datetime string")
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # overflow: the instant falls outside years 1-9999 in UTC
         raise bad_request(
             f"Invalid value for 'deadline': '{value[:64]}' is not an ISO 8601 datetime"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _common(doc: dict[str, Any], data_type: str) -> Common:
@@ -151,10 +155,11 @@ def _data(doc: dict[str, Any]) -> list[Any]:
     return data or []
 
 
-def _path(item: dict[str, Any], name: str, n: int) -> str:
-    path = _string(item, name, where=f"DATA[{n}].")
-    if "\x00" in path or "\n" in path:
-        raise bad_request(f"Invalid value for 'DATA[{n}].{name}': contains a control character")
+def _path(doc: dict[str, Any], name: str, where: str = "") -> str:
+    """A path field: a non-empty string without NUL or other control characters."""
+    path = _string(doc, name, where=where)
+    if _CONTROL.search(path):
+        raise bad_request(f"Invalid value for '{where}{name}': contains a control character")
     return path
 
 
@@ -166,18 +171,22 @@ def _transfer_item(item: object, n: int) -> TransferItem:
         raise bad_request(
             f"Invalid value for 'DATA[{n}].DATA_TYPE': must be 'transfer_item' or 'transfer_symlink_item'"
         )
-    source, destination = _path(item, "source_path", n), _path(item, "destination_path", n)
-    recursive = _bool(item, "recursive", False)
+    where = f"DATA[{n}]."
+    source, destination = _path(item, "source_path", where), _path(item, "destination_path", where)
+    recursive = _optional_bool(item, "recursive", where=where)
     symlink = kind == "transfer_symlink_item"
     if symlink and recursive:
         raise bad_request(f"Invalid value for 'DATA[{n}].recursive': a symlink item is never recursive")
-    # Doc 3.2.1-3.2.3: directories end with "/", files and symlinks never do.
+    if symlink:
+        recursive = False
+    # Doc 3.2.1-3.2.3: directories end with "/", files and symlinks never do. Without `recursive`
+    # the service looks at the source's type, so either form is accepted.
     for name, path in (("source_path", source), ("destination_path", destination)):
         if recursive and not path.endswith("/"):
             raise bad_request(
                 f"Invalid value for 'DATA[{n}].{name}': a recursive item's path must end with '/'"
             )
-        if not recursive and path.endswith("/"):
+        if recursive is False and path.endswith("/"):
             raise bad_request(
                 f"Invalid value for 'DATA[{n}].{name}': a file or symlink path must not end with '/'"
             )
@@ -246,7 +255,7 @@ def parse_delete(doc: dict[str, Any]) -> DeleteDocument:
     for n, item in enumerate(_data(doc)):
         if not isinstance(item, dict) or item.get("DATA_TYPE") != "delete_item":
             raise bad_request(f"Invalid value for 'DATA[{n}].DATA_TYPE': must be 'delete_item'")
-        paths.append(_path(item, "path", n))
+        paths.append(_path(item, "path", f"DATA[{n}]."))
     if not paths:
         raise no_delete_items()
     return DeleteDocument(
@@ -282,10 +291,10 @@ def parse_task_update(doc: dict[str, Any]) -> TaskUpdate:
 def parse_mkdir(doc: dict[str, Any]) -> str:
     if doc.get("DATA_TYPE", "mkdir") != "mkdir":
         raise bad_request("Invalid value for 'DATA_TYPE': must be 'mkdir'")
-    return _string(doc, "path")
+    return _path(doc, "path")
 
 
 def parse_rename(doc: dict[str, Any]) -> tuple[str, str]:
     if doc.get("DATA_TYPE", "rename") != "rename":
         raise bad_request("Invalid value for 'DATA_TYPE': must be 'rename'")
-    return _string(doc, "old_path"), _string(doc, "new_path")
+    return _path(doc, "old_path"), _path(doc, "new_path")

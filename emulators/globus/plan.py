@@ -10,7 +10,11 @@ the destination `FileSystem` changes as the engine finishes steps.
 Rules applied here, at the moment the service would discover them (doc sections in brackets):
 - a missing source fails the task with FILE_NOT_FOUND, a file given as recursive with
   NOT_A_DIRECTORY, a directory given as a file with IS_A_DIRECTORY, a non-symlink given as a
-  transfer_symlink_item with NOT_A_SYMLINK [3.2.1-3.2.3];
+  transfer_symlink_item with NOT_A_SYMLINK [3.2.1-3.2.3]; an item without `recursive` is copied as
+  what its source is (a directory recursively);
+- the destination's types are never changed: a file onto a directory fails with IS_A_DIRECTORY, a
+  directory onto a file, or anything below a file, with NOT_A_DIRECTORY (these are not source
+  errors, so skip_source_errors does not skip them);
 - sync_level 0-3 skips files that exist / have the same size / are not older / have the same checksum
   at the destination [2.3, sync_level]; filter_rules include or exclude names, first match wins;
 - recursive_symlinks ignore / keep / copy, an invalid symlink with copy fails the task [2.3];
@@ -51,6 +55,7 @@ class Step:
     action: Action
     source_path: str  # as the client named it, for successful_transfers and skipped_errors
     destination_path: str
+    found: bool = True  # False: the path does not exist (the step fails; counters leave it out)
 
 
 @dataclass
@@ -67,7 +72,9 @@ class Plan:
 
     def count(self, *kinds: str, removals: bool = False) -> int:
         """Steps of these kinds: the ones written (a transfer) or the ones removed (a delete)."""
-        return sum(1 for s in self.steps if s.entry.kind in kinds and (s.action == "remove") == removals)
+        return sum(
+            1 for s in self.steps if s.found and s.entry.kind in kinds and (s.action == "remove") == removals
+        )
 
     def add(self, step: Step, code: str | None = None, skip: bool = False) -> None:
         position = len(self.steps)
@@ -93,6 +100,12 @@ def missing(path: str) -> Entry:
 def _parents(path: str) -> list[str]:
     parts = path.split("/")
     return ["/".join(parts[:n]) for n in range(1, len(parts))]
+
+
+def _is_dir(collection: Collection, entry: Entry | None, at: datetime) -> bool:
+    if entry is not None and entry.kind == "symlink":
+        entry = follow(collection, entry, at)
+    return entry is not None and entry.kind == "dir"
 
 
 def _excluded(rules: tuple[FilterRule, ...] | None, entry: Entry) -> bool:
@@ -131,9 +144,15 @@ class _TransferPlanner:
                 resolve(self.destination, item.destination_path),
             )
             entry = self.source.fs.stat(src, at)
-            if item.symlink:
-                self._symlink_item(entry, src, dst, item.source_path, item.destination_path)
-            elif item.recursive:
+            recursive = item.recursive
+            if recursive is None:
+                recursive = _is_dir(self.source, entry, at)
+            blocked = self._blocked_parent(dst, at)
+            if blocked is not None:
+                self._fail(src, item.source_path, item.destination_path, blocked, entry)
+            elif item.symlink:
+                self._symlink_item(entry, src, dst, item.source_path, item.destination_path, at)
+            elif recursive:
                 self._directory(entry, src, dst, item.source_path, item.destination_path, at)
             else:
                 self._file(entry, src, dst, item.source_path, item.destination_path, at)
@@ -152,21 +171,43 @@ class _TransferPlanner:
 
     sync_skipped = 0
 
-    def _fail(self, path: str, src_path: str, dst_path: str, code: str) -> None:
-        self.items.append((Step(missing(path), "", "write", src_path, dst_path), code))
+    def _fail(self, path: str, src_path: str, dst_path: str, code: str, entry: Entry | None = None) -> None:
+        """A step that fails with `code`; `entry` is the source's, if it exists."""
+        step = Step(entry or missing(path), "", "write", src_path, dst_path, found=entry is not None)
+        self.items.append((step, code))
+
+    def _blocked_parent(self, target: str, at: datetime) -> str | None:
+        """NOT_A_DIRECTORY if a parent of a destination path exists and is not a directory."""
+        for parent in _parents(target):
+            existing = self.destination.fs.stat(parent, at)
+            if existing is None:
+                return None
+            if not _is_dir(self.destination, existing, at):
+                return "NOT_A_DIRECTORY"
+        return None
+
+    def _is_directory(self, target: str, at: datetime) -> bool:
+        existing = self.destination.fs.stat(target, at)
+        return existing is not None and existing.kind == "dir"
 
     def _write(self, entry: Entry, target: str, src_path: str, dst_path: str, at: datetime) -> None:
         existing = self.destination.fs.stat(target, at)
+        if existing is not None and existing.kind == "dir":
+            return self._fail(entry.path, src_path, dst_path, "IS_A_DIRECTORY", entry)
         if not _needs_copy(self.doc.sync_level, entry, existing):
             self.sync_skipped += 1
             return
         self.items.append((Step(entry, target, "write", src_path, dst_path), None))
 
-    def _symlink_item(self, entry: Entry | None, src: str, dst: str, src_path: str, dst_path: str) -> None:
+    def _symlink_item(
+        self, entry: Entry | None, src: str, dst: str, src_path: str, dst_path: str, at: datetime
+    ) -> None:
         if entry is None:
             self._fail(src, src_path, dst_path, "FILE_NOT_FOUND")
         elif entry.kind != "symlink":
-            self._fail(src, src_path, dst_path, "NOT_A_SYMLINK")
+            self._fail(src, src_path, dst_path, "NOT_A_SYMLINK", entry)
+        elif self._is_directory(dst, at):
+            self._fail(src, src_path, dst_path, "IS_A_DIRECTORY", entry)
         else:
             self.items.append((Step(entry, dst, "write", src_path, dst_path), None))
 
@@ -178,7 +219,7 @@ class _TransferPlanner:
         if entry is None:
             self._fail(src, src_path, dst_path, "FILE_NOT_FOUND")
         elif entry.kind == "dir":
-            self._fail(src, src_path, dst_path, "IS_A_DIRECTORY")
+            self._fail(src, src_path, dst_path, "IS_A_DIRECTORY", entry)
         else:
             self._write(entry, dst, src_path, dst_path, at)
 
@@ -192,10 +233,10 @@ class _TransferPlanner:
         if entry is None:
             return self._fail(src, src_path, dst_path, "FILE_NOT_FOUND")
         if entry.kind != "dir":
-            return self._fail(src, src_path, dst_path, "NOT_A_DIRECTORY")
-        refused = self._unlistable(src)
+            return self._fail(src, src_path, dst_path, "NOT_A_DIRECTORY", entry)
+        refused = self._not_a_directory(dst, at) or self._unlistable(src)
         if refused in FATAL:
-            return self._fail(src, src_path, dst_path, refused)
+            return self._fail(src, src_path, dst_path, refused, entry)
         fs, rules = self.source.fs, self.doc.filter_rules
         self.dirs.append((Step(entry, dst, "mkdir", src_path, dst_path), refused))
         excluded: list[str] = []
@@ -207,11 +248,11 @@ class _TransferPlanner:
                 excluded.append(path)
                 continue
             wanted.add(rest)
-            refused = self._unlistable(path)
+            refused = self._not_a_directory(_join(dst, rest), at) or self._unlistable(path)
             if refused in FATAL:
                 excluded.append(path)
                 unlisted.append(rest)
-                self._fail(path, _join(src_path, rest), _join(dst_path, rest), refused or "")
+                self._fail(path, _join(src_path, rest), _join(dst_path, rest), refused or "", sub)
                 continue
             step = Step(sub, _join(dst, rest), "mkdir", _join(src_path, rest), _join(dst_path, rest))
             self.dirs.append((step, refused))
@@ -226,6 +267,11 @@ class _TransferPlanner:
         if self.doc.delete_destination_extra:
             self._extras(dst, dst_path, wanted, unlisted, at)
 
+    def _not_a_directory(self, target: str, at: datetime) -> str | None:
+        """NOT_A_DIRECTORY if a directory's destination exists as something else."""
+        existing = self.destination.fs.stat(target, at)
+        return None if existing is None or _is_dir(self.destination, existing, at) else "NOT_A_DIRECTORY"
+
     def _unlistable(self, path: str) -> str | None:
         """The code of an `enumeration` data fault on a source directory: listing it fails."""
         fault = self.faults.outcome(location(self.source, path)) if self.faults else None
@@ -236,7 +282,7 @@ class _TransferPlanner:
             followed = follow(self.source, file, at)
             if followed is None:
                 # Doc 2.3, copy: the task fails if a symlink is invalid.
-                return self._fail(file.path, src_path, dst_path, "INVALID_SYMLINK")
+                return self._fail(file.path, src_path, dst_path, "INVALID_SYMLINK", file)
             if followed.kind == "dir":
                 return self._linked_directory(followed, target, src_path, dst_path, at)
             file = Entry(file.path, "file", followed.size, followed.mtime, followed.checksum)

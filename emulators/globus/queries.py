@@ -20,6 +20,7 @@ TASK_LIST_MAX = 1000
 TASK_FIELDS_ORDERABLE = ("request_time", "completion_time", "deadline", "label", "status", "type", "task_id")
 
 Predicate = Callable[[dict[str, Any]], bool]
+_BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def integer(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -33,6 +34,17 @@ def integer(params: Mapping[str, str], name: str, default: int, low: int, high: 
         raise bad_request(f"Invalid value for '{name}': must be an integer") from None
     if not low <= value <= high:
         raise bad_request(f"Invalid value for '{name}': must be between {low} and {high}")
+    return value
+
+
+def boolean(params: Mapping[str, str], name: str, default: bool) -> bool:
+    """A boolean query parameter: the SDK sends 1/0; true/false and yes/no are read too, or 400."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    value = _BOOLEANS.get(raw.lower())
+    if value is None:
+        raise bad_request(f"Invalid value for '{name}': must be a boolean (1 or 0)")
     return value
 
 
@@ -132,10 +144,13 @@ def ordering(text: str | None, allowed: tuple[str, ...], default: str) -> list[O
 def sort_documents(docs: list[dict[str, Any]], orders: list[Order]) -> list[dict[str, Any]]:
     """Stable multi-key sort; None sorts first ascending (last descending)."""
     for order in reversed(orders):
-        docs.sort(
-            key=lambda d: (d.get(order.field) is not None, d.get(order.field) or ""), reverse=order.descending
-        )
+        docs.sort(key=lambda d: _sort_key(d.get(order.field)), reverse=order.descending)
     return docs
+
+
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    """None before any value; a field holds values of one type (0 and "" are values, not None)."""
+    return (value is not None, value if value is not None else "")
 
 
 def project(doc: dict[str, Any], fields: str | None) -> dict[str, Any]:

@@ -59,8 +59,8 @@ def skipped_errors(task: Task, at: datetime, marker: int, size: int) -> dict[str
                 "checksum_algorithm": None,
                 "external_checksum": None,
                 "is_delete_destination_extra": False,
-                "is_directory": False,
-                "is_symlink": False,
+                "is_directory": step.entry.kind == "dir",
+                "is_symlink": step.entry.kind == "symlink",
             },
         )
         for position, step, code in task.skipped_errors(at, marker)

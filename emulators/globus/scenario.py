@@ -19,8 +19,9 @@ An identity in an endpoint's `acl` may read ("r") or read and write ("rw"); the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -102,7 +103,9 @@ class Behaviour(_Spec):
     progress_interval: float = Field(default=60, gt=0, description="seconds between PROGRESS events")
     page_size: int = Field(default=1000, ge=1, le=100_000, description="successful_transfers page size")
     token_lifetime: float = Field(default=172800, gt=0, description="seconds an issued token lives")
-    default_deadline: float = Field(default=86400, gt=0, description="seconds; doc: request time + 24 h")
+    default_deadline: float = Field(
+        default=86400, gt=0, description="seconds; the deadline shown without a client one (it never expires)"
+    )
     cancel_delay: float = Field(
         default=1, ge=0, description="seconds a cancel of a running task takes (CancelAccepted); 0: at once"
     )
@@ -135,3 +138,15 @@ class GlobusSection(_Spec):
             if endpoint.host_endpoint is not None and (host is None or host.host_endpoint is not None):
                 raise ValueError(f"guest collection {endpoint.id} needs a mapped collection as its host")
         return self
+
+    def timeline_problems(self, action: str, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The timeline actions' arguments: `endpoint` names an endpoint here, `token` is given."""
+        if action in ("expire_activation", "activate_endpoint"):
+            endpoint = args.get("endpoint")
+            if not isinstance(endpoint, str) or not endpoint:
+                return [("endpoint", "required: the id of an endpoint of services.globus.endpoints")]
+            if endpoint.lower() not in {e.id for e in self.endpoints}:
+                return [("endpoint", f"unknown endpoint {endpoint!r}")]
+        if action == "expire_token" and (not isinstance(args.get("token"), str) or not args["token"]):
+            return [("token", "required: the bearer token that stops working")]
+        return []

@@ -50,7 +50,8 @@ class GlobusStore:
     data_faults: DataFaults
     tokens: Tokens[Identity] = field(default_factory=Tokens)
     tasks: dict[str, Task] = field(default_factory=dict)
-    submissions: dict[str, str] = field(default_factory=dict)  # submission id -> task id
+    # (identity id, submission id) -> task id: each identity's submission ids are its own
+    submissions: dict[tuple[str, str], str] = field(default_factory=dict)
     maintenance: list[tuple[datetime, datetime, str]] = field(default_factory=list)  # start, end, message
 
     def maintenance_message(self, now: datetime) -> str | None:

@@ -38,14 +38,22 @@ def new_submission_id(store: GlobusStore) -> str:
     return store.world.ids.uuid()
 
 
-def _duplicate(store: GlobusStore, common: Common) -> Submitted | None:
-    task_id = store.submissions.get(common.submission_id)
+def _duplicate(store: GlobusStore, common: Common, identity: Identity) -> Submitted | None:
+    """Doc 3.2.4: the caller's own earlier submission with this id (another identity's does not count)."""
+    task_id = store.submissions.get((identity.id, common.submission_id))
     return Submitted(store.tasks[task_id], True) if task_id is not None else None
 
 
 def _check_deadline(common: Common, now: datetime) -> None:
     if common.deadline is not None and common.deadline <= now:
         raise bad_request("Invalid value for 'deadline': must be in the future")
+
+
+def _check_not_root(doc: DeleteDocument, collection: Collection) -> None:
+    """A recursive delete of the collection's root would empty it: refused (the docs are silent)."""
+    for n, path in enumerate(doc.paths):
+        if doc.recursive and endpoints.resolve(collection, path) == collection.root:
+            raise bad_request(f"Invalid value for 'DATA[{n}].path': the collection root cannot be deleted")
 
 
 def _encrypted(requested: bool, *collections: Collection) -> bool:
@@ -58,7 +66,7 @@ def submit_transfer(
     store: GlobusStore, doc: TransferDocument, identity: Identity, now: datetime
 ) -> Submitted:
     """POST /transfer (doc 3.2)."""
-    duplicate = _duplicate(store, doc.common)
+    duplicate = _duplicate(store, doc.common, identity)
     if duplicate is not None:
         return duplicate
     _check_deadline(doc.common, now)
@@ -105,12 +113,13 @@ def _filter_rules(doc: TransferDocument) -> list[dict[str, Any]] | None:
 
 def submit_delete(store: GlobusStore, doc: DeleteDocument, identity: Identity, now: datetime) -> Submitted:
     """POST /delete (doc 3.3)."""
-    duplicate = _duplicate(store, doc.common)
+    duplicate = _duplicate(store, doc.common, identity)
     if duplicate is not None:
         return duplicate
     _check_deadline(doc.common, now)
     collection = endpoints.find(store, doc.endpoint)
     endpoints.check_usable(collection, identity, write=True)
+    _check_not_root(doc, collection)
     plan = delete_plan(doc, collection, store.data_faults, now)
     options: dict[str, Any] = {
         "sync_level": None,

@@ -11,7 +11,7 @@ Lifecycle (task document `status` / `nice_status`):
     ACTIVE / <code>      retrying a step after a transient error (is_ok false, one subtask retrying)
     INACTIVE             an endpoint's activation expired (nice_status NO_CREDENTIALS)
     SUCCEEDED            every step done (skipped errors allowed)
-    FAILED               fatal_error: CANCELED (cancel), EXPIRED (deadline passed), or the code of a
+    FAILED               fatal_error: CANCELED (cancel), EXPIRED (a client deadline passed), or the code of a
                          fatal file error (FILE_NOT_FOUND, PERMISSION_DENIED, ...)
 A cancel of a task with work in flight (started, not INACTIVE) is accepted and takes effect
 `behaviour.cancel_delay` seconds later (`CancelAccepted`); a queued or INACTIVE task is canceled
@@ -52,6 +52,7 @@ class Task:
     label: str | None
     request_time: datetime
     deadline: datetime
+    flexible: bool  # no client deadline: shown as request_time + 24 h, never expires (doc 2.2)
     source: Collection
     destination: Collection | None
     options: dict[str, Any]
@@ -96,9 +97,12 @@ class Task:
         candidates = []
         if self.canceled_at is not None:
             candidates.append((self.canceled_at, "CANCELED"))
-        candidates.append((self.deadline, "EXPIRED"))
+        if not self.flexible:
+            candidates.append((self.deadline, "EXPIRED"))
         if self.fatal is not None:
             candidates.append(self.fatal)
+        if not candidates:
+            return None
         first = min(candidates, key=lambda c: c[0])
         return first if first[0] < self.transfer.natural_end or first[1] != "EXPIRED" else None
 
@@ -185,7 +189,7 @@ class Task:
         if label_given:
             self.label = label
         if deadline is not None:
-            self.deadline = deadline
+            self.deadline, self.flexible = deadline, False
             self.apply_stops()
 
     # -- reading --------------------------------------------------------------------------------
@@ -209,7 +213,7 @@ class Task:
         moved = progress.succeeded_bytes if self.type == "TRANSFER" else 0
         removals = self.type == "DELETE"
         return {
-            "files": plan.count("file", "symlink", removals=removals) if started else 0,
+            "files": plan.count("file", removals=removals) if started else 0,
             "directories": plan.count("dir", removals=removals) if started else 0,
             "symlinks": plan.count("symlink", removals=removals) if started else 0,
             "files_skipped": plan.sync_skipped if started else 0,
@@ -340,6 +344,7 @@ def create_task(
         label=label,
         request_time=now,
         deadline=deadline or now + timedelta(seconds=behaviour.default_deadline),
+        flexible=deadline is None,
         source=source,
         destination=destination,
         options=options,
@@ -350,5 +355,5 @@ def create_task(
     target = destination or source
     target.fs.attach(transfer, placement(task, bool(options.get("preserve_timestamp"))), plan.failures)
     store.tasks[task.task_id] = task
-    store.submissions[submission_id] = task.task_id
+    store.submissions[owner.id, submission_id] = task.task_id
     return task

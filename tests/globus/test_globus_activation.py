@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from globus_helpers import LAB, SCRATCH, SHARED, Globus, globus, item
 
+from emulators.app import create_app
+from emulators.core.errors import ScenarioError
+
 __all__ = ["globus"]
 EXPIRY = "globus-credential-expiry"
 BIG = item("/~/big/", "/~/big-copy/")
@@ -25,8 +28,11 @@ def test_a_task_is_inactive_while_an_endpoint_lacks_credentials_then_finishes_la
     assert globus.events(task_id)[0]["code"] == "NO_CREDENTIALS"
     globus.advance(20)
     assert globus.task(task_id)["files_transferred"] == copied, "nothing moves while INACTIVE"
+    listing = globus.get(f"/operation/endpoint/{SCRATCH}/ls", params={"path": "/~/big-copy/"})
+    globus.error(listing, 409, "NoCredException")
+    globus.advance(8)  # re-activated at 40 s
     assert len(globus.ls("/~/big-copy/")) == copied
-    globus.advance(10)  # re-activated at 40 s
+    globus.advance(2)
     assert globus.task(task_id)["status"] == "ACTIVE"
     globus.advance(10)  # 52 s: it would have finished at 25 s
     assert globus.task(task_id)["status"] == "ACTIVE"
@@ -104,3 +110,46 @@ def test_a_timeline_can_expire_a_token(globus: Globus):
     assert globus.get("/submission_id").status_code == 200
     globus.advance(30)
     globus.error(globus.get("/submission_id"), 401, "ClientError.AuthenticationFailed")
+
+
+@pytest.mark.emulator(scenario=EXPIRY)
+def test_file_operations_on_an_endpoint_that_is_not_activated_are_409(globus: Globus):
+    globus.advance(15)  # the scenario expires Scratch's activation at 10 s
+    calls = [
+        globus.get(f"/operation/endpoint/{SCRATCH}/ls", params={"path": "/~/"}),
+        globus.get(f"/operation/endpoint/{SCRATCH}/stat", params={"path": "/~/"}),
+        globus.post(f"/operation/endpoint/{SCRATCH}/mkdir", {"DATA_TYPE": "mkdir", "path": "/~/new"}),
+        globus.post(
+            f"/operation/endpoint/{SCRATCH}/rename",
+            {"DATA_TYPE": "rename", "old_path": "/~/a", "new_path": "/~/b"},
+        ),
+    ]
+    for response in calls:
+        globus.error(response, 409, "NoCredException")
+    assert globus.ls("/~/", endpoint=LAB), "an activated endpoint still answers"
+    globus.advance(30)  # activated again at 40 s
+    assert globus.ls("/") == []
+
+
+UNKNOWN = "00000000-0000-4000-8000-0000000000ff"
+
+
+@pytest.mark.parametrize(
+    ("event", "problem"),
+    [
+        (
+            f"{{at: 5, service: globus, action: expire_activation, args: {{endpoint: {UNKNOWN}}}}}",
+            f"timeline.0.args.endpoint: unknown endpoint '{UNKNOWN}'",
+        ),
+        (
+            "{at: 5, service: globus, action: activate_endpoint, args: {}}",
+            "timeline.0.args.endpoint: required",
+        ),
+        ("{at: 5, service: globus, action: expire_token, args: {}}", "timeline.0.args.token: required"),
+    ],
+)
+def test_timeline_actions_with_bad_arguments_are_refused_when_the_scenario_loads(event, problem):
+    text = f"version: 1\nextends: default\ntimeline:\n  - {event}\n"
+    with pytest.raises(ScenarioError) as caught:
+        create_app(scenario_text=text)
+    assert f"<scenario>:4: {problem}" in str(caught.value)

@@ -95,6 +95,23 @@ def test_task_wait_exits_1_on_a_failed_task(globus: Globus):
     assert as_json(globus("task", "show", task_id, "-F", "json"))["fatal_error"]["code"] == "FILE_NOT_FOUND"
 
 
+def test_without_recursive_the_service_detects_a_directory_and_a_file(
+    globus: Globus, emulator_server: LiveEmulator
+):
+    directory = as_json(
+        globus("transfer", f"{LAB}:/~/experiments/run-001/", f"{SCRATCH}:/~/auto/", "-F", "json")
+    )["task_id"]
+    single = as_json(
+        globus(
+            "transfer", f"{LAB}:/~/experiments/run-002/reads.fastq", f"{SCRATCH}:/~/one.fastq", "-F", "json"
+        )
+    )["task_id"]
+    for task_id in (directory, single):
+        globus("task", "wait", task_id, "--polling-interval", "1", "--timeout", "60")
+    assert globus("ls", f"{SCRATCH}:/~/auto/").output.split() == ["notes/", "reads.fastq", "summary.csv"]
+    assert "one.fastq" in globus("ls", f"{SCRATCH}:/~/").output.split()
+
+
 def test_ls_shows_copied_files_and_mkdir_and_delete_work(globus: Globus, emulator_server: LiveEmulator):
     transfer(globus)
     emulator_server.control.advance(30)

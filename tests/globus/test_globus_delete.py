@@ -169,7 +169,8 @@ def test_the_second_to_last_component_must_be_a_directory(globus: Globus):
 
 def test_a_symlink_item_is_deleted_not_followed(globus: Globus):
     done = globus.finish(globus.delete("/~/experiments/latest"))
-    assert (done["status"], done["files"]) == ("SUCCEEDED", 1), "no recursive needed: it is a link"
+    outcome = (done["status"], done["files"], done["symlinks"])
+    assert outcome == ("SUCCEEDED", 0, 1), "no recursive needed: it is a link"
     assert "latest" not in globus.ls("/~/experiments/", endpoint=LAB)
     assert globus.ls("/~/experiments/run-002/", endpoint=LAB) == ["reads.fastq"]
 
@@ -193,6 +194,21 @@ services:
 @pytest.mark.emulator(scenario_text=LINKS)
 def test_symlinks_met_in_a_recursive_delete_are_deleted_not_followed(globus: Globus):
     done = globus.finish(globus.delete("/doomed/", recursive=True))
-    assert (done["status"], done["files"], done["directories"]) == ("SUCCEEDED", 2, 1)
+    assert (done["status"], done["files"], done["symlinks"], done["directories"]) == ("SUCCEEDED", 1, 1, 1)
     assert globus.ls("/", endpoint=LAB) == ["kept"]
     assert globus.ls("/kept/", endpoint=LAB) == ["b.txt"]
+
+
+@pytest.mark.parametrize("path", ["/", "/home/.."])
+def test_a_recursive_delete_of_the_collection_root_is_refused(globus: Globus, path):
+    document = {
+        "DATA_TYPE": "delete",
+        "submission_id": globus.ok(globus.get("/submission_id"))["value"],
+        "endpoint": LAB,
+        "recursive": True,
+        "DATA": [{"DATA_TYPE": "delete_item", "path": path}],
+    }
+    body = globus.error(globus.post("/delete", document), 400, "ClientError.BadRequest")
+    assert "DATA[0].path" in body["message"]
+    assert globus.ok(globus.get("/task_list"))["total"] == 0
+    assert "home" in globus.ls("/", endpoint=LAB)

@@ -352,3 +352,63 @@ def test_no_query_makes_the_emulator_answer_5xx(globus: Globus, target, params, 
     response = globus.get(target, params={**params, "path": path})
     assert response.status_code < 500, response.text
     assert response.headers["content-type"] == "application/json"
+
+
+ODD_ENTRIES = """
+extends: default
+services:
+  globus:
+    endpoints:
+      - id: aaaaaaaa-0000-4000-8000-000000000001
+        display_name: Lab
+        owner: researcher@example.org
+        tree:
+          entries:
+            - {path: d/empty.txt, size: 0}
+            - {path: d/big.txt, size: 50}
+            - {path: d/broken, type: symlink, target: /nowhere}
+            - {path: d/.hidden, size: 1}
+"""
+
+
+@pytest.mark.emulator(scenario_text=ODD_ENTRIES)
+def test_ls_orders_by_size_with_empty_files_and_invalid_symlinks(globus: Globus):
+    ordered = ls_body(globus, path="/d/", orderby="size")["DATA"]
+    sizes = [e["size"] for e in ordered]
+    assert sizes == sorted(sizes) and {e["name"] for e in ordered} >= {"empty.txt", "broken"}
+    assert globus.ls("/d/", endpoint=LAB, orderby="size DESC")[0] == "big.txt"
+
+
+@pytest.mark.parametrize(
+    "value", ["last_modified:0001-01-01T00:00:00+01:00,", "last_modified:,9999-12-31T23:59:59-05:00"]
+)
+def test_an_ls_time_filter_outside_the_representable_range_is_400(globus: Globus, value):
+    response = globus.get(f"/operation/endpoint/{LAB}/ls", params={"path": "/~/", "filter": value})
+    globus.error(response, 400, "ClientError.BadRequest")
+
+
+@pytest.mark.emulator(scenario_text=ODD_ENTRIES)
+@pytest.mark.parametrize(("value", "hidden"), [("0", False), ("1", True), ("false", False), ("no", False)])
+def test_show_hidden_reads_like_a_boolean(globus: Globus, value, hidden):
+    assert (".hidden" in globus.ls("/d/", endpoint=LAB, show_hidden=value)) == hidden
+
+
+def test_show_hidden_that_is_no_boolean_is_400(globus: Globus):
+    response = globus.get(f"/operation/endpoint/{LAB}/ls", params={"show_hidden": "perhaps"})
+    globus.error(response, 400, "ClientError.BadRequest")
+
+
+@pytest.mark.parametrize("path", ["/~/bad\x00name", "/~/tab\there", "/~/bell\x07"])
+def test_mkdir_and_rename_refuse_control_characters_like_transfer_paths(globus: Globus, path):
+    mkdir = globus.post(f"/operation/endpoint/{SCRATCH}/mkdir", {"DATA_TYPE": "mkdir", "path": path})
+    assert "control character" in globus.error(mkdir, 400, "ClientError.BadRequest")["message"]
+    rename = {"DATA_TYPE": "rename", "old_path": "/~/previous", "new_path": path}
+    globus.error(globus.post(f"/operation/endpoint/{SCRATCH}/rename", rename), 400, "ClientError.BadRequest")
+    assert "previous" in globus.ls("/~/", endpoint=SCRATCH)
+
+
+def test_stat_of_the_root_is_named_slash(globus: Globus):
+    body = globus.ok(globus.get(f"/operation/endpoint/{LAB}/stat", params={"path": "/"}))
+    assert (body["name"], body["type"]) == ("/", "dir")
+    guest = globus.ok(globus.get(f"/operation/endpoint/{SHARED}/stat", params={"path": "/"}))
+    assert guest["name"] == "/"

@@ -43,6 +43,24 @@ def test_resubmitting_a_used_submission_id_is_a_duplicate_that_creates_nothing(g
     assert tasks["DATA"][0]["label"] == "first"
 
 
+def test_submission_ids_are_per_identity(globus: Globus):
+    document = globus.transfer_document()
+    mine = globus.ok(globus.post("/transfer", document), 202)
+    shared = {**document, "source_endpoint": SHARED, "destination_endpoint": SHARED}
+    shared["DATA"] = [item("/public/README.md", "/copy.md")]
+    theirs = globus.ok(globus.post("/transfer", shared, token=COLLEAGUE_TOKEN), 202)
+    assert theirs["code"] == "Accepted" and theirs["task_id"] != mine["task_id"]
+    assert globus.ok(globus.get(f"/task/{theirs['task_id']}", token=COLLEAGUE_TOKEN))["status"] == "ACTIVE"
+    again = globus.ok(globus.post("/transfer", shared, token=COLLEAGUE_TOKEN), 200)
+    assert (again["code"], again["task_id"]) == ("Duplicate", theirs["task_id"])
+
+
+def test_a_non_boolean_recursive_names_its_item(globus: Globus):
+    document = globus.transfer_document({**item("/~/a", "/~/b"), "recursive": "yes"})
+    body = globus.error(globus.post("/transfer", document), 400, "ClientError.BadRequest")
+    assert "'DATA[0].recursive'" in body["message"]
+
+
 def test_a_delete_reusing_a_transfer_submission_id_is_a_duplicate_of_the_transfer(globus: Globus):
     document = globus.transfer_document()
     first = globus.ok(globus.post("/transfer", document), 202)
@@ -80,6 +98,8 @@ BAD_TRANSFERS = [
     ({"label": 7}, "ClientError.BadRequest"),
     ({"deadline": "tomorrow"}, "ClientError.BadRequest"),
     ({"deadline": "2000-01-01T00:00:00+00:00"}, "ClientError.BadRequest"),
+    ({"deadline": "9999-12-31T23:59:59-05:00"}, "ClientError.BadRequest"),
+    ({"deadline": "0001-01-01T00:00:00+01:00"}, "ClientError.BadRequest"),
     ({"sync_level": 4}, "ClientError.BadRequest"),
     ({"sync_level": -1}, "ClientError.BadRequest"),
     ({"sync_level": "3"}, "ClientError.BadRequest"),
@@ -143,6 +163,8 @@ BAD_DELETES = [
     ({"label": "x" * 129}, "ClientError.BadRequest"),
     ({"label": "new\nline"}, "ClientError.BadRequest"),
     ({"deadline": "2000-01-01 00:00:00+00:00"}, "ClientError.BadRequest"),
+    ({"deadline": "9999-12-31T23:59:59-05:00"}, "ClientError.BadRequest"),
+    ({"deadline": "0001-01-01T00:00:00+01:00"}, "ClientError.BadRequest"),
     ({"submission_id": "abc"}, "ClientError.BadRequest"),
 ]
 

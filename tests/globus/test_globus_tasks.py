@@ -325,6 +325,8 @@ def test_update_changes_the_label_and_the_deadline_while_running(globus: Globus)
         {"label": "bad;label"},
         {"deadline": "soon"},
         {"deadline": "2001-01-01T00:00:00Z"},
+        {"deadline": "9999-12-31T23:59:59-05:00"},
+        {"deadline": "0001-01-01T00:00:00+01:00"},
         {"DATA_TYPE": "x"},
     ],
 )
@@ -407,6 +409,13 @@ def test_a_missing_source_fails_and_kind_mismatches_fail(globus: Globus):
     as_file = globus.transfer(item("/~/experiments/run-001", "/~/z"))
     codes = [globus.finish(t)["fatal_error"]["code"] for t in (missing, as_dir, as_file)]
     assert codes == ["FILE_NOT_FOUND", "NOT_A_DIRECTORY", "IS_A_DIRECTORY"]
+
+
+def test_a_missing_file_or_delete_path_is_not_counted_as_a_file(globus: Globus):
+    transfer = globus.finish(globus.transfer(item("/~/nothing.txt", "/~/n.txt")))
+    delete = globus.finish(globus.delete("/~/nothing.txt"))
+    for document in (transfer, delete):
+        assert (document["fatal_error"]["code"], document["files"]) == ("FILE_NOT_FOUND", 0)
 
 
 def test_remove_hides_a_completed_task_and_refuses_an_active_one(globus: Globus):
@@ -493,6 +502,28 @@ def test_skipped_errors_use_marker_paging(globus: Globus):
     paths = [row["source_path"] for row in first["DATA"] + second["DATA"]]
     assert paths == [f"/~/big/part-{i:03d}.dat" for i in range(6)]
     assert document["files_transferred"] == 14
+
+
+FLEXIBLE = f"""
+extends: {SLOW}
+services:
+  globus:
+    behaviour: {{default_deadline: 10}}
+"""
+
+
+@pytest.mark.emulator(scenario_text=FLEXIBLE)
+def test_without_a_client_deadline_a_task_runs_past_the_deadline_it_shows(globus: Globus):
+    task_id = globus.transfer(BIG)
+    shown = globus.task(task_id)["deadline"]
+    globus.advance(15)
+    assert globus.task(task_id)["status"] == "ACTIVE", "still making progress after the shown deadline"
+    document = globus.finish(task_id, step=1)
+    assert (document["status"], document["files_transferred"], document["deadline"]) == (
+        "SUCCEEDED",
+        20,
+        shown,
+    )
 
 
 @pytest.mark.emulator(scenario="globus-deadline")

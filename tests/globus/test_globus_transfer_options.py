@@ -127,6 +127,12 @@ def test_copy_follows_valid_links_and_an_invalid_one_fails_the_task(globus: Glob
 
 
 @pytest.mark.emulator(scenario_text=SYMLINKS)
+def test_kept_symlinks_count_as_symlinks_not_files(globus: Globus):
+    done = globus.finish(globus.transfer(item("/d/", "/kept/"), recursive_symlinks="keep"))
+    assert (done["status"], done["files"], done["symlinks"], done["directories"]) == ("SUCCEEDED", 1, 2, 1)
+
+
+@pytest.mark.emulator(scenario_text=SYMLINKS)
 def test_a_symlink_item_duplicates_the_link_itself(globus: Globus):
     body = globus.transfer_document(
         DATA=[
@@ -323,8 +329,8 @@ def test_a_source_directory_that_cannot_be_listed_fails_or_is_skipped(globus: Gl
     )
     assert globus.ls("/~/b/") == ["reads.fastq", "summary.csv"]
     rows = globus.ok(globus.get(f"/task/{task_id}/skipped_errors"))["DATA"]
-    assert [(r["error_code"], r["source_path"]) for r in rows] == [
-        ("PERMISSION_DENIED", "/~/experiments/run-001/notes")
+    assert [(r["error_code"], r["source_path"], r["is_directory"]) for r in rows] == [
+        ("PERMISSION_DENIED", "/~/experiments/run-001/notes", True)
     ]
 
 

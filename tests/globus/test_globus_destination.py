@@ -1,0 +1,104 @@
+"""What a transfer does at the destination: type conflicts fail the task, items without `recursive`
+are copied as what their source is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from globus_helpers import SCRATCH, Globus, globus, item
+
+__all__ = ["globus"]
+CONFLICTS = """
+extends: default
+services:
+  globus:
+    endpoints:
+      - id: aaaaaaaa-0000-4000-8000-000000000001
+        display_name: Lab
+        owner: researcher@example.org
+        tree:
+          entries:
+            - {path: src/reads.fastq, size: 100}
+            - {path: src/summary.csv, size: 20}
+            - {path: src/notes/readme.txt, size: 10}
+      - id: bbbbbbbb-0000-4000-8000-000000000002
+        display_name: Scratch
+        owner: researcher@example.org
+        tree:
+          entries:
+            - {path: dst/notes, size: 9}
+            - {path: dst/reads.fastq/keep.txt, size: 5}
+            - {path: plain.txt, size: 11}
+            - {path: folder/inside.txt, size: 3}
+"""
+
+
+def stat(globus: Globus, path: str) -> dict[str, Any]:
+    return dict(globus.ok(globus.get(f"/operation/endpoint/{SCRATCH}/stat", params={"path": path})))
+
+
+def auto(source: str, destination: str) -> dict[str, Any]:
+    """A transfer item without `recursive`, as globus-cli sends it without --recursive."""
+    return {"DATA_TYPE": "transfer_item", "source_path": source, "destination_path": destination}
+
+
+def failed_with(globus: Globus, task_id: str, code: str) -> None:
+    document = globus.finish(task_id)
+    assert (document["status"], document["fatal_error"]["code"]) == ("FAILED", code)
+    assert globus.events(task_id)[0]["code"] == code
+    assert globus.ok(globus.get(f"/task/{task_id}/successful_transfers"))["DATA"] == []
+
+
+@pytest.mark.emulator(scenario_text=CONFLICTS)
+def test_a_file_onto_a_directory_fails_with_is_a_directory_and_keeps_the_directory(globus: Globus):
+    failed_with(globus, globus.transfer(item("/src/summary.csv", "/folder")), "IS_A_DIRECTORY")
+    assert stat(globus, "/folder")["type"] == "dir"
+    assert globus.ls("/folder/") == ["inside.txt"]
+
+
+@pytest.mark.emulator(scenario_text=CONFLICTS)
+def test_a_directory_onto_a_file_fails_with_not_a_directory_and_keeps_the_file(globus: Globus):
+    failed_with(globus, globus.transfer(item("/src/", "/plain.txt/")), "NOT_A_DIRECTORY")
+    assert (stat(globus, "/plain.txt")["type"], stat(globus, "/plain.txt")["size"]) == ("file", 11)
+
+
+@pytest.mark.emulator(scenario_text=CONFLICTS)
+def test_a_file_below_a_file_fails_with_not_a_directory(globus: Globus):
+    task_id = globus.transfer(item("/src/summary.csv", "/plain.txt/summary.csv"))
+    failed_with(globus, task_id, "NOT_A_DIRECTORY")
+    assert stat(globus, "/plain.txt")["type"] == "file"
+
+
+@pytest.mark.emulator(scenario_text=CONFLICTS)
+def test_conflicts_inside_a_recursive_copy_fail_it_even_with_skip_source_errors(globus: Globus):
+    task_id = globus.transfer(item("/src/", "/dst/"), skip_source_errors=True)
+    document = globus.finish(task_id)
+    assert document["status"] == "FAILED"
+    assert document["fatal_error"]["code"] in ("IS_A_DIRECTORY", "NOT_A_DIRECTORY")
+    assert stat(globus, "/dst/notes")["type"] == "file", "the file the notes directory would replace"
+    assert stat(globus, "/dst/reads.fastq")["type"] == "dir", "the directory a file would replace"
+    assert globus.ls("/dst/reads.fastq/") == ["keep.txt"]
+    rows = globus.ok(globus.get(f"/task/{task_id}/successful_transfers"))["DATA"]
+    assert all(not r["destination_path"].endswith(("reads.fastq", "readme.txt")) for r in rows)
+
+
+def test_an_item_without_recursive_copies_a_directory_recursively(globus: Globus):
+    with_slash = globus.transfer(auto("/~/experiments/run-001/", "/~/auto/"))
+    without = globus.transfer(auto("/~/experiments/run-001", "/~/auto-2"))
+    for task_id, destination in ((with_slash, "/~/auto/"), (without, "/~/auto-2/")):
+        document = globus.finish(task_id)
+        assert (document["status"], document["files_transferred"]) == ("SUCCEEDED", 3)
+        assert globus.ls(destination) == ["notes", "reads.fastq", "summary.csv"]
+
+
+def test_an_item_without_recursive_copies_a_file_as_a_file(globus: Globus):
+    task_id = globus.transfer(auto("/~/experiments/run-001/summary.csv", "/~/one.csv"))
+    assert globus.finish(task_id)["status"] == "SUCCEEDED"
+    assert (stat(globus, "/~/one.csv")["type"], stat(globus, "/~/one.csv")["size"]) == ("file", 2048)
+
+
+def test_an_explicit_recursive_false_still_refuses_a_trailing_slash(globus: Globus):
+    document = globus.transfer_document(item("/~/experiments/run-001/", "/~/x/", recursive=False))
+    body = globus.error(globus.post("/transfer", document), 400, "ClientError.BadRequest")
+    assert "DATA[0].source_path" in body["message"]
