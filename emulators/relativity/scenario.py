@@ -16,7 +16,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -124,3 +126,16 @@ class RelativitySection(_Spec):
             if parse_sas_url(job.sourcePath).account not in self.azure:
                 raise ValueError(f"job {job.transferJobID} reads from an undeclared Azure account")
         return self
+
+    def timeline_problems(self, action: str, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The timeline actions' arguments: `account` is declared here, `token` is given."""
+        if action == "rotate_account_key":
+            account = args.get("account")
+            if not isinstance(account, str) or account not in self.azure:
+                known = ", ".join(sorted(self.azure)) or "none"
+                return [("account", f"unknown Azure account {account!r}; declared: {known}")]
+            if "key" in args and not isinstance(args["key"], str):
+                return [("key", "must be a string: the new account key")]
+        if action == "expire_token" and (not isinstance(args.get("token"), str) or not args["token"]):
+            return [("token", "required: the bearer token that stops working")]
+        return []

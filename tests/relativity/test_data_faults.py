@@ -7,6 +7,9 @@ from datetime import timedelta
 import pytest
 from conftest import Relativity
 
+from emulators.app import create_app
+from emulators.core.scenario import ScenarioError
+
 
 def _report(relativity: Relativity, job_id: str) -> dict[str, tuple[str, str]]:
     while relativity.qc(job_id).status_code == 404:
@@ -157,3 +160,25 @@ def test_the_qc_url_is_short_lived_and_signature_checked(relativity: Relativity)
     assert expired.status_code == 403
     fresh = relativity.qc(job_id).json()["sasUrl"]
     assert relativity.client.get(fresh.split("emulator.test", 1)[1]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("event", "problem"),
+    [
+        (
+            "{at: 5, service: relativity, action: rotate_account_key, args: {account: nobody}}",
+            "timeline.0.args.account: unknown Azure account 'nobody'; declared: devstoreaccount1",
+        ),
+        (
+            "{at: 5, service: relativity, action: rotate_account_key, "
+            "args: {account: devstoreaccount1, key: 7}}",
+            "timeline.0.args.key: must be a string",
+        ),
+        ("{at: 5, service: relativity, action: expire_token, args: {}}", "timeline.0.args.token: required"),
+    ],
+)
+def test_timeline_actions_with_bad_arguments_are_refused_when_the_scenario_loads(event: str, problem: str):
+    text = f"version: 1\nextends: default\ntimeline:\n  - {event}\n"
+    with pytest.raises(ScenarioError) as caught:
+        create_app(scenario_text=text)
+    assert f"<scenario>:4: {problem}" in str(caught.value)
