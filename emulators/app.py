@@ -45,7 +45,10 @@ def default_scenario_path() -> Path:
 def load_scenario_files(paths: Sequence[str | Path], services: Sequence[Service] = SERVICES) -> Scenario:
     """Validate and layer scenario files for these services (raises ScenarioError)."""
     return load_files(
-        paths, {s.name: s.section for s in services}, {s.name: list(s.actions) for s in services}
+        paths,
+        {s.name: s.section for s in services},
+        {s.name: list(s.actions) for s in services},
+        default_scenario_path().parent,  # so `extends: default` finds the bundled scenarios
     )
 
 

@@ -69,10 +69,14 @@ class Host:
         return load_scenario(sources, self.sections, self.actions, self.library)
 
     def load(self, scenario: Scenario) -> None:
-        """Replace the scenario and start a World from it."""
-        self.scenario = scenario
-        self.start = self._start_of(scenario)
-        self.world = self._build()
+        """Replace the scenario and start a World from it; if that fails, nothing changes."""
+        previous = self.scenario, self.start
+        self.scenario, self.start = scenario, self._start_of(scenario)
+        try:
+            self.world = self._build()
+        except Exception:
+            self.scenario, self.start = previous
+            raise
 
     def reset(self) -> None:
         """Back to the scenario's initial state: state, clock, fault rules and journal together."""

@@ -12,15 +12,25 @@ whatever services the app was assembled with, and the JSON Schema comes from tha
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 
 from emulators.core.errors import Problem, ScenarioError
 from emulators.core.faults import FaultRule
@@ -33,18 +43,46 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float):
+        raise ValueError("a time is a date and time, not a number")  # pydantic would read epoch seconds
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    """A time without an offset is read as UTC, as YAML reads `2026-06-01 00:00:00`."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+Instant = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_as_utc)]
+EARLIEST_START, LATEST_START = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+# Seconds after the clock's start: finite, and small enough that the instant stays a datetime.
+Offset = Annotated[float, Field(ge=0, le=10**10, allow_inf_nan=False)]
+
+
 class ClockSpec(_Spec):
     """Where virtual time starts and how it moves (the command line may override mode and speed)."""
 
-    start: datetime | None = Field(default=None, description="default: the wall-clock time at load")
+    start: Instant | None = Field(
+        default=None, description="default: the wall-clock time at load; without an offset, UTC"
+    )
     mode: Literal["real", "manual"] = "real"
     speed: float = Field(default=1.0, gt=0, le=1_000_000)
+
+    @field_validator("start")
+    @classmethod
+    def _before_year_9000(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not datetime(1970, 1, 1, tzinfo=UTC) <= value < datetime(
+            9000, 1, 1, tzinfo=UTC
+        ):
+            raise ValueError("the clock must start between 1970 and 9000, so it has room to run")
+        return value
 
 
 class TimelineEvent(_Spec):
     """A scripted change at an instant: `at` seconds after the clock's start, or an absolute time."""
 
-    at: float | datetime
+    at: Offset | Instant
     service: str
     action: str
     args: dict[str, Any] = Field(default_factory=dict)
@@ -175,9 +213,13 @@ def _expand(
         problems.append(Problem(name, 1, "", "a scenario must be a mapping"))
         return []
     bases = data.get("extends") or []
+    bases = [bases] if isinstance(bases, str) else bases
     documents: list[_Document] = []
-    for base in [bases] if isinstance(bases, str) else bases:
-        line = lines.get(("extends",), 1)
+    line = lines.get(("extends",), 1)
+    if not isinstance(bases, list) or not all(isinstance(base, str) for base in bases):
+        problems.append(Problem(name, line, "extends", "must be a scenario name or a list of names"))
+        return [(name, data, lines)]
+    for base in bases:
         path = _resolve(str(base), name, library)
         if path is None or str(path) in seen or str(path) == name:
             reason = "extends itself" if path is not None else f"cannot find scenario {base!r}"
@@ -203,6 +245,8 @@ def _parse(name: str, text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.load(text, Loader=yaml.SafeLoader)
+    except RecursionError as exc:
+        raise ScenarioError([Problem(name, 0, "", "nested too deeply")]) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -212,12 +256,26 @@ def _parse(name: str, text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]
     lines: dict[tuple[str | int, ...], int] = {}
     duplicates: list[Problem] = []
     if node is not None:
-        _locate(
-            node, (), lines, lambda key, line: duplicates.append(Problem(name, line, key, "duplicate key"))
-        )
+        try:
+            _locate(
+                node,
+                (),
+                lines,
+                lambda key, line: duplicates.append(Problem(name, line, key, "duplicate key")),
+                itertools.count(),
+            )
+        except _TooLarge as exc:
+            raise ScenarioError([Problem(name, 0, "", str(exc))]) from exc
     if duplicates:
         raise ScenarioError(duplicates)
     return data, lines
+
+
+MAX_VALUES = 1_000_000  # values a document may expand to; aliases can make a small file huge
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def _locate(
@@ -225,7 +283,10 @@ def _locate(
     path: tuple[str | int, ...],
     lines: dict[tuple[str | int, ...], int],
     duplicate: Callable[[str, int], None],
+    counted: Iterator[int],
 ) -> None:
+    if next(counted) >= MAX_VALUES:
+        raise _TooLarge(f"the document expands to more than {MAX_VALUES:,} values (through YAML aliases?)")
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen = set()
@@ -235,11 +296,11 @@ def _locate(
                 # YAML loaders keep the last value silently; a scenario author means one of them.
                 duplicate(".".join(map(str, child)), key.start_mark.line + 1)
             seen.add(child)
-            _locate(value, child, lines, duplicate)
+            _locate(value, child, lines, duplicate, counted)
             lines[child] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _locate(item, (*path, i), lines, duplicate)
+            _locate(item, (*path, i), lines, duplicate, counted)
 
 
 def _forget(
@@ -278,7 +339,9 @@ def _problems(
         # Past the deepest key present in the file, only a missing key is worth naming; the rest are
         # the validator's own labels (e.g. the branches of a union).
         key = loc[: n + 1] if err["type"] == "missing" and n < len(loc) else loc[:n]
-        message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        message = (
+            "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+        )
         problem = Problem(file, line, ".".join(map(str, key)), message)
         problems.setdefault((file, line, problem.key), problem)
     return list(problems.values())

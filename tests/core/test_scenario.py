@@ -242,3 +242,51 @@ def test_a_duplicate_key_is_a_problem_not_a_silent_override():
     with pytest.raises(ScenarioError) as caught:
         load_scenario([("dup.yaml", "version: 1\nseed: 1\nseed: 2\n")], {})
     assert [str(p) for p in caught.value.problems] == ["dup.yaml:3: seed: duplicate key"]
+
+
+def test_a_time_without_an_offset_is_read_as_utc() -> None:
+    text = (
+        "version: 1\nclock: {start: 2026-06-01T00:00:00}\n"
+        "timeline:\n  - {at: '2026-06-02 00:00:00', service: box, action: shrink}\n"
+    )
+    model = load_scenario([("t.yaml", text)], SECTIONS, ACTIONS).model
+    assert model.clock.start == datetime(2026, 6, 1, tzinfo=UTC)
+    assert model.timeline[0].at == datetime(2026, 6, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("at", [".nan", ".inf", "1e300", "-5"])
+def test_a_timeline_offset_must_be_a_finite_number_of_seconds_ahead(at: str) -> None:
+    text = f"version: 1\ntimeline:\n  - {{at: {at}, service: box, action: shrink}}\n"
+    assert any(p.startswith("t.yaml:3: timeline.0.at") for p in problems(("t.yaml", text)))
+
+
+@pytest.mark.parametrize("start", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_the_clock_must_start_where_it_has_room_to_run(start: str) -> None:
+    text = f"version: 1\nclock:\n  start: {start}\n"
+    assert problems(("t.yaml", text)) == [
+        "t.yaml:3: clock.start: the clock must start between 1970 and 9000, so it has room to run"
+    ]
+
+
+@pytest.mark.parametrize("extends", ["5", "true", "[default, 3]", "{a: b}"])
+def test_extends_must_name_scenarios(extends: str) -> None:
+    text = f"version: 1\nextends: {extends}\n"
+    assert problems(("t.yaml", text)) == ["t.yaml:2: extends: must be a scenario name or a list of names"]
+
+
+def test_a_document_nested_too_deeply_is_a_problem() -> None:
+    text = "version: 1\nx: " + "[" * 5000 + "]" * 5000 + "\n"
+    assert problems(("t.yaml", text)) == ["t.yaml:0: (top): nested too deeply"]
+
+
+def test_aliases_that_expand_a_small_file_beyond_reason_are_refused() -> None:
+    lines = ["version: 1", "a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    (problem,) = problems(("bomb.yaml", "\n".join(lines) + "\n"))
+    assert problem.startswith("bomb.yaml:0: (top): the document expands to more than 1,000,000 values")
+
+
+def test_a_few_aliases_are_fine() -> None:
+    text = "version: 1\nservices:\n  box: {name: &n first, tags: [*n, *n]}\n"
+    box = load_scenario([("t.yaml", text)], SECTIONS, ACTIONS).section("box")
+    assert isinstance(box, Box) and box.tags == ["first", "first"]
