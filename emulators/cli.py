@@ -1,44 +1,94 @@
 """The `transfer-emulators` command.
 
 transfer-emulators serve [--host H] [--port P] [--scenario FILE ...] [--clock real|manual]
-                         [--speed F] [--seed N] [--control-token T]
+                         [--speed F] [--seed N] [--control-token T] [--log-level LEVEL]
 transfer-emulators validate FILE ...
 transfer-emulators schema            print the scenario JSON Schema
+
+Exit status: 0 on success, 1 when a scenario file is invalid or the server cannot listen, and 2
+(argparse's convention) for a bad command line. Each is reported on stderr without a traceback:
+command-line errors by argparse, scenario problems as `file:line: key.path: message` (`file: message`
+when there is no line), and a server that cannot listen on one line naming the address.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import errno
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
+from uvicorn.config import LOG_LEVELS
 
 from emulators.app import SERVICES, create_app, default_scenario_path, load_scenario_files
-from emulators.core.errors import ScenarioError
+from emulators.core.errors import Problem, ScenarioError
 from emulators.core.host import Host
 from emulators.core.scenario import schema_text
 from emulators.server import bind, make_config
 
 __all__ = ["main"]
 
+EXIT_STATUS = (
+    "exit status: 0 on success, 1 when a scenario file is invalid or the server cannot listen, "
+    "2 for a bad command line"
+)
+MAX_PORT = 65535
+MAX_SPEED = 1_000_000  # the bound a scenario's clock.speed has
+
+
+def _port(text: str) -> int:
+    """A TCP port number (an argparse type)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"must be 0 to {MAX_PORT} (0 picks a free port), not {port}")
+    return port
+
+
+def _speed(text: str) -> float:
+    """A real-clock speed factor: finite and above 0, as in a scenario (an argparse type)."""
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < speed <= MAX_SPEED:  # NaN fails every comparison, so it lands here too
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most {MAX_SPEED:,}, not {text}")
+    return speed
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="transfer-emulators", description="Stateful transfer-service emulators."
+        prog="transfer-emulators", description="Stateful transfer-service emulators.", epilog=EXIT_STATUS
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve every emulator on one port")
+    serve = commands.add_parser("serve", help="serve every emulator on one port", epilog=EXIT_STATUS)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8700, help="0 picks a free port")
+    serve.add_argument("--port", type=_port, default=8700, help="0 to 65535; 0 picks a free port")
     serve.add_argument("--scenario", nargs="+", metavar="FILE", help="scenario files, later ones override")
     serve.add_argument("--clock", choices=["real", "manual"], help="default: the scenario's")
-    serve.add_argument("--speed", type=float, help="real-clock speed factor")
-    serve.add_argument("--seed", type=int, help="default: the scenario's")
-    serve.add_argument("--control-token", help="allow remote control-API calls bearing this token")
-    serve.add_argument("--log-level", default="warning")
-    validate = commands.add_parser("validate", help="check scenario files")
+    serve.add_argument(
+        "--speed",
+        type=_speed,
+        metavar="FACTOR",
+        help=f"real-clock speed factor, above 0 and at most {MAX_SPEED:,}; default: the scenario's",
+    )
+    serve.add_argument("--seed", type=int, metavar="N", help="default: the scenario's")
+    serve.add_argument(
+        "--control-token", metavar="T", help="allow remote control-API calls bearing this token"
+    )
+    serve.add_argument(
+        "--log-level",
+        type=str.lower,
+        choices=list(LOG_LEVELS),
+        default="warning",
+        metavar="LEVEL",
+        help=f"the server's log level: {', '.join(LOG_LEVELS)} (default: warning)",
+    )
+    validate = commands.add_parser("validate", help="check scenario files", epilog=EXIT_STATUS)
     validate.add_argument("files", nargs="+", metavar="FILE")
     commands.add_parser("schema", help="print the scenario JSON Schema")
     return parser
@@ -55,31 +105,65 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _validate(files: list[str]) -> int:
-    problems = []
-    for path in files:
-        try:
-            load_scenario_files([path])
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-    for problem in problems:
-        print(problem, file=sys.stderr)
+    # Each file on its own, so a bad file hides nothing in the others.
+    problems = [problem for path in files for problem in _check(path)]
+    _report(problems)
     if not problems:
         print(f"{len(files)} scenario file(s) valid")
     return 1 if problems else 0
 
 
+def _check(path: str) -> list[Problem]:
+    """Every problem with one scenario file."""
+    if unreadable := _unreadable([path]):
+        return unreadable
+    try:
+        load_scenario_files([path])
+    except ScenarioError as exc:
+        return exc.problems
+    return []
+
+
+def _unreadable(files: list[str]) -> list[Problem]:
+    """Files that cannot be read as UTF-8 text, each with the reason in words (line 0: none)."""
+    problems = []
+    for path in files:
+        try:
+            Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            reason = f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+            problems.append(Problem(path, 0, "", f"cannot read the file: {reason}"))
+        except OSError as exc:
+            problems.append(Problem(path, 0, "", f"cannot read the file: {exc.strerror or exc}"))
+    return problems
+
+
+def _report(problems: list[Problem]) -> None:
+    """Print each problem as `file:line: key.path: message`, or `file: message` without a line."""
+    for problem in problems:
+        where = f"{problem.file}:{problem.line}: {problem.key or '(top)'}" if problem.line else problem.file
+        print(f"{where}: {problem.message}", file=sys.stderr)
+
+
 def _serve(args: argparse.Namespace) -> int:
     files = args.scenario or [str(default_scenario_path())]
+    if problems := _unreadable(files):
+        _report(problems)
+        return 1
     try:
         app = create_app(
             files, clock=args.clock, speed=args.speed, seed=args.seed, control_token=args.control_token
         )
     except ScenarioError as exc:
-        print(exc, file=sys.stderr)
+        _report(exc.problems)
         return 1
-    sock = bind(args.host, args.port)
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(f"transfer-emulators serve: error: {_bind_failure(args.host, args.port, exc)}", file=sys.stderr)
+        return 1
     host, port = sock.getsockname()[:2]
-    base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    base = f"http://{_address(host, port)}"
     _announce(base, app.state.host, files)
     server = uvicorn.Server(make_config(app, host, port, args.log_level))
     try:
@@ -89,6 +173,20 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         sock.close()
     return 0
+
+
+def _address(host: str, port: int) -> str:
+    return f"{host if ':' not in host else f'[{host}]'}:{port}"
+
+
+def _bind_failure(host: str, port: int, exc: OSError) -> str:
+    """Why the server cannot listen, in one line that names the address."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on {_address(host, port)}: the address is already in use "
+            "(stop what holds it, or pick another --port; --port 0 picks a free one)"
+        )
+    return f"cannot listen on {_address(host, port)}: {exc.strerror or exc}"
 
 
 def _announce(base: str, host: Host, files: list[str]) -> None:
@@ -104,12 +202,6 @@ def _announce(base: str, host: Host, files: list[str]) -> None:
         for line in service.describe(world.store_named(service.name), base):
             print(f"    {line}")
     sys.stdout.flush()
-
-
-def _shown(path: str) -> str:
-    """A path relative to the working directory when it lies below it."""
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 import yaml
 from jsonschema import Draft202012Validator
+from uvicorn.config import Config
 
 from emulators.app import SERVICES, default_scenario_path
 from emulators.cli import main
@@ -80,9 +83,42 @@ def test_validate_reports_yaml_errors_and_unreadable_files(
 
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2
-    assert all(PROBLEM_LINE.match(line) for line in lines)
+    assert PROBLEM_LINE.match(lines[0])
     assert lines[0].startswith(f"{broken}:") and ": (top): not valid YAML" in lines[0]
-    assert lines[1].startswith(f"{missing}:0: (top): cannot read the file")
+    assert lines[1].startswith(f"{missing}: cannot read the file: ")
+
+
+def test_validate_checks_every_file_and_reports_unreadable_ones_without_a_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    missing = tmp_path / "missing.yaml"
+    folder = tmp_path / "folder.yaml"
+    folder.mkdir()
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"version: 1\nclock: {start: caf\xe9}\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_SCENARIO, encoding="utf-8")
+    files = [BUNDLED[0], missing, folder, BUNDLED[-1], latin, empty, bad]
+
+    assert main(["validate", *map(str, files)]) == 1
+
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 7  # four unreadable or empty files, three problems in bad.yaml
+    assert lines[0].startswith(f"{missing}: cannot read the file: ")
+    assert lines[1].startswith(f"{folder}: cannot read the file: ")
+    assert lines[2] == f"{latin}: cannot read the file: not UTF-8 text (byte 0xe9 at offset 29)"
+    assert lines[3] == f"{empty}:1: (top): a scenario must be a mapping"
+    assert all(PROBLEM_LINE.match(line) for line in lines[3:])
+    assert all(line.startswith(f"{bad}:") for line in lines[4:])
+
+
+def test_validate_counts_several_valid_files(capsys: pytest.CaptureFixture[str]):
+    assert main(["validate", *map(str, BUNDLED)]) == 0
+    assert capsys.readouterr() == (f"{len(BUNDLED)} scenario file(s) valid\n", "")
 
 
 def test_schema_is_a_draft_2020_12_schema_that_accepts_the_default_scenario(
@@ -144,3 +180,103 @@ def test_serve_prints_its_real_port_answers_and_stops_cleanly_on_sigint():
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+PORT_ERROR = "argument --port: must be 0 to 65535 (0 picks a free port), not "
+SPEED_ERROR = "argument --speed: must be above 0 and at most 1,000,000, not "
+USAGE_ERRORS = {
+    "port-too-high": (["--port", "99999"], PORT_ERROR + "99999"),
+    "port-negative": (["--port", "-1"], PORT_ERROR + "-1"),
+    "port-not-a-number": (["--port", "http"], "argument --port: not a port number: 'http'"),
+    "log-level": (["--log-level", "bogus"], "argument --log-level: invalid choice: 'bogus'"),
+    "speed-nan": (["--speed", "nan"], SPEED_ERROR + "nan"),
+    "speed-inf": (["--speed", "inf"], SPEED_ERROR + "inf"),
+    "speed-huge": (["--speed", "1e308"], SPEED_ERROR + "1e308"),
+    "speed-zero": (["--speed", "0"], SPEED_ERROR + "0"),
+    "speed-negative": (["--speed", "-10"], SPEED_ERROR + "-10"),
+    "speed-not-a-number": (["--speed", "fast"], "argument --speed: not a number: 'fast'"),
+}
+
+
+@pytest.mark.parametrize(("args", "message"), USAGE_ERRORS.values(), ids=USAGE_ERRORS.keys())
+def test_serve_rejects_a_bad_option_as_a_usage_error(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+):
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--clock", "real", *args])
+
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("usage: transfer-emulators serve ")
+    assert err.splitlines()[-1].startswith(f"transfer-emulators serve: error: {message}")
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[Config]:
+    """The configs `serve` hands to uvicorn, whose `run` returns at once instead of serving."""
+    configs: list[Config] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: configs.append(self.config))
+    return configs
+
+
+@pytest.mark.parametrize("speed", ["0.001", "2.5", "1000000"])
+def test_serve_gives_a_valid_speed_and_log_level_to_the_clock_and_server(
+    speed: str, served: list[Config], capsys: pytest.CaptureFixture[str]
+):
+    argv = ["serve", "--port", "0", "--clock", "real", "--speed", speed, "--log-level", "INFO"]
+
+    assert main(argv) == 0
+
+    [config] = served
+    assert config.app.state.host.world.clock.speed == float(speed)
+    assert config.log_level == "info"
+    assert capsys.readouterr().out.startswith("transfer-emulators listening on http://127.0.0.1:")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows lets a second socket share a port")
+def test_serve_on_a_port_in_use_names_the_address_and_exits_1(
+    served: list[Config], capsys: pytest.CaptureFixture[str]
+):
+    with socket.create_server(("127.0.0.1", 0)) as holder:
+        port = holder.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 1
+
+    assert served == []
+    assert capsys.readouterr() == (
+        "",
+        f"transfer-emulators serve: error: cannot listen on 127.0.0.1:{port}: the address is already in "
+        "use (stop what holds it, or pick another --port; --port 0 picks a free one)\n",
+    )
+
+
+def test_serve_on_a_host_that_does_not_resolve_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, served: list[Config], capsys: pytest.CaptureFixture[str]
+):
+    def bind(host: str, port: int) -> socket.socket:  # no DNS in tests: fail as getaddrinfo does
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr("emulators.cli.bind", bind)
+
+    assert main(["serve", "--host", "no.such.host.invalid"]) == 1
+
+    assert served == []
+    assert capsys.readouterr() == (
+        "",
+        "transfer-emulators serve: error: cannot listen on no.such.host.invalid:8700: "
+        "Name or service not known\n",
+    )
+
+
+def test_serve_reports_an_unreadable_scenario_without_a_line(
+    tmp_path: Path, served: list[Config], capsys: pytest.CaptureFixture[str]
+):
+    missing = tmp_path / "missing.yaml"
+
+    assert main(["serve", "--port", "0", "--scenario", str(default_scenario_path()), str(missing)]) == 1
+
+    assert served == []
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"{missing}: cannot read the file: ")
+    assert len(err.splitlines()) == 1
