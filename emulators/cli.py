@@ -25,7 +25,7 @@ from uvicorn.config import LOG_LEVELS
 from emulators.app import SERVICES, create_app, default_scenario_path, load_scenario_files
 from emulators.core.errors import Problem, ScenarioError
 from emulators.core.host import Host
-from emulators.core.scenario import schema_text
+from emulators.core.scenario import MAX_SPEED, schema_text
 from emulators.server import bind, make_config
 
 __all__ = ["main"]
@@ -35,7 +35,6 @@ EXIT_STATUS = (
     "2 for a bad command line"
 )
 MAX_PORT = 65535
-MAX_SPEED = 1_000_000  # the bound a scenario's clock.speed has
 
 
 def _port(text: str) -> int:

@@ -18,7 +18,7 @@ from starlette.routing import Mount
 
 from emulators.core.clock import ClockMode, wall_now
 from emulators.core.faults import FaultAction
-from emulators.core.scenario import Scenario, load_scenario
+from emulators.core.scenario import MAX_SPEED, Scenario, load_scenario
 from emulators.core.service import Service
 from emulators.core.world import World
 
@@ -39,6 +39,8 @@ class Host:
         self.services = list(services)
         self.library = library
         self._by_name = {s.name: s for s in self.services}
+        if speed is not None and not 0 < speed <= MAX_SPEED:
+            raise ValueError(f"speed must be above 0 and at most {MAX_SPEED:,}, not {speed}")
         self.clock_mode = clock_mode
         self.speed = speed
         self.seed = seed
@@ -114,7 +116,7 @@ class Host:
             self.services,
             start=self.start,
             clock_mode=self.clock_mode or model.clock.mode,
-            speed=self.speed or model.clock.speed,
+            speed=self.speed if self.speed is not None else model.clock.speed,
             seed=self.seed if self.seed is not None else model.seed,
         )
 

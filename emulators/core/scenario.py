@@ -60,6 +60,9 @@ EARLIEST_START, LATEST_START = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 
 Offset = Annotated[float, Field(ge=0, le=10**10, allow_inf_nan=False)]
 
 
+MAX_SPEED = 1_000_000  # fastest real-clock speed factor
+
+
 class ClockSpec(_Spec):
     """Where virtual time starts and how it moves (the command line may override mode and speed)."""
 
@@ -67,7 +70,7 @@ class ClockSpec(_Spec):
         default=None, description="default: the wall-clock time at load; without an offset, UTC"
     )
     mode: Literal["real", "manual"] = "real"
-    speed: float = Field(default=1.0, gt=0, le=1_000_000)
+    speed: float = Field(default=1.0, gt=0, le=MAX_SPEED, allow_inf_nan=False)
 
     @field_validator("start")
     @classmethod

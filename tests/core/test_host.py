@@ -65,3 +65,13 @@ def test_validate_refuses_what_the_loader_refuses(tmp_path: Path) -> None:
     bad.write_text("version: 1\nextends: 5\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="extends: must be a scenario name"):
         load_scenario_files([bad])
+
+
+@pytest.mark.parametrize("speed", [0, -1, float("nan"), float("inf"), 2e6])
+def test_a_speed_outside_the_range_is_refused(speed: float) -> None:
+    with pytest.raises(ValueError, match="speed must be above 0"):
+        create_app(speed=speed)
+
+
+def test_a_speed_given_in_code_wins_over_the_scenarios() -> None:
+    assert create_app(speed=60).host.world.clock.speed == 60
