@@ -4,7 +4,8 @@ Two modes:
 - `ManualClock` stands still until told to move (`advance`, `set`); tests use it.
 - `RealClock` follows the wall clock from a start time, optionally sped up by a factor.
 
-Both count from a start instant fixed when the scenario is loaded, so a reset returns to it.
+Both count from a start instant fixed when the scenario is loaded, so a reset returns to it. Neither
+moves backwards or past the year 9999 (such a move is a ValueError; a real clock stops at the end).
 Nothing outside this module reads the wall clock (ruff's banned-api rule enforces it).
 """
 
@@ -15,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 ClockMode = Literal["real", "manual"]
+END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+ADVANCE_LIMIT = "advance must be a finite number of seconds >= 0 that keeps the clock before the year 10000"
 
 
 def wall_now() -> datetime:
@@ -46,9 +49,7 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds: float) -> datetime:
-        if seconds < 0:
-            raise ValueError("the clock cannot go backwards")
-        self._now += timedelta(seconds=seconds)
+        self._now = _later(self._now, seconds)
         return self._now
 
     def set(self, when: datetime) -> datetime:
@@ -71,16 +72,28 @@ class RealClock:
 
     def now(self) -> datetime:
         elapsed = (time.monotonic() - self._origin) * self.speed + self._jump
-        return self._start + timedelta(seconds=elapsed)
+        try:
+            return self._start + timedelta(seconds=elapsed)
+        except OverflowError:
+            return END_OF_TIME  # set close to the end of what a datetime holds, it stops there
 
     def advance(self, seconds: float) -> datetime:
-        if seconds < 0:
-            raise ValueError("the clock cannot go backwards")
+        later = _later(self.now(), seconds)
         self._jump += seconds
-        return self.now()
+        return later
 
     def set(self, when: datetime) -> datetime:
         return self.advance((when - self.now()).total_seconds())
+
+
+def _later(now: datetime, seconds: float) -> datetime:
+    """`now` plus `seconds`, or ValueError if that goes backwards or past what a datetime holds."""
+    if seconds < 0:
+        raise ValueError("the clock cannot go backwards")
+    try:
+        return now + timedelta(seconds=seconds)
+    except (OverflowError, ValueError) as exc:  # too far, infinite or NaN
+        raise ValueError(ADVANCE_LIMIT) from exc
 
 
 def make_clock(mode: ClockMode, start: datetime, speed: float = 1.0) -> Clock:

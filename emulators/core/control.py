@@ -10,7 +10,7 @@ scenario errors):
     GET    /clock              now, mode, speed
     POST   /clock              {"advance": seconds} or {"set": iso-time}; returns once due events ran
     GET    /faults             rules in force
-    POST   /faults             add a rule (201)
+    POST   /faults             add a rule (201; 409 if its id is in use)
     DELETE /faults             remove every rule
     DELETE /faults/{id}        remove one rule
     GET    /requests           the journal; filters service, method, path (prefix), status, limit
@@ -26,10 +26,10 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -38,7 +38,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulators.core.errors import ControlError, ScenarioError
-from emulators.core.faults import FaultRule
+from emulators.core.faults import NEVER_OPENS, FaultRule
 from emulators.core.host import Host
 from emulators.core.http import allowed_methods
 
@@ -47,19 +47,29 @@ MAX_SCENARIO_BYTES = 16 * 2**20
 
 
 class ClockChange(BaseModel):
-    """Body of `POST /clock`: exactly one of advance (seconds) and set (an instant)."""
+    """Body of `POST /clock`: exactly one of advance (seconds) and set (an instant; without an
+    offset, UTC, as in scenarios and fault rule windows)."""
 
     model_config = ConfigDict(extra="forbid")
-    advance: float | None = None
+    advance: float | None = Field(default=None, allow_inf_nan=False)
     set: datetime | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ClockChange:
         if (self.advance is None) == (self.set is None):
             raise ValueError("give exactly one of 'advance' and 'set'")
-        if self.set is not None and self.set.tzinfo is None:
-            raise ValueError("'set' needs a timezone, e.g. 2026-01-01T00:00:00Z")
+        if self.set is not None:
+            self.set = _utc(self.set)
         return self
+
+
+def _utc(when: datetime) -> datetime:
+    if when.tzinfo is None:
+        return when.replace(tzinfo=UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("'set' must be a time between the years 1 and 9999 in UTC") from exc
 
 
 def _host(request: Request) -> Host:
@@ -137,7 +147,7 @@ async def change_clock(request: Request) -> Response:
     try:
         change = ClockChange.model_validate(await _json(request))
     except ValidationError as exc:
-        raise ControlError(400, _first_error(exc)) from exc
+        raise ControlError(400, _problems(exc)) from exc
     world = host.world
     world.catch_up()
     try:
@@ -160,10 +170,15 @@ async def add_fault(request: Request) -> Response:
     try:
         rule = FaultRule.model_validate(await _json(request))
     except ValidationError as exc:
-        raise ControlError(400, _first_error(exc)) from exc
+        raise ControlError(400, _problems(exc)) from exc
+    faults = host.world.faults
     if rule.service is not None and rule.service not in {s.name for s in host.services}:
         raise ControlError(400, f"unknown service {rule.service!r}")
-    return JSONResponse(host.world.faults.add(rule).as_dict(), status_code=201)
+    if rule.window is not None and not faults.opens(rule.window):
+        raise ControlError(400, f"window: {NEVER_OPENS}")
+    if rule.id in faults:
+        raise ControlError(409, f"a fault rule with id {rule.id!r} is in force; remove it first")
+    return JSONResponse(faults.add(rule).as_dict(), status_code=201)
 
 
 async def clear_faults(request: Request) -> Response:
@@ -195,10 +210,14 @@ async def clear_requests(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(map(str, err["loc"]))
-    return f"{where}: {err['msg']}" if where else err["msg"]
+def _problems(exc: ValidationError) -> str:
+    """Every problem pydantic found, as `key.path: message` joined by `; `."""
+    return "; ".join(_problem(err["loc"], err["msg"]) for err in exc.errors())
+
+
+def _problem(loc: tuple[int | str, ...], message: str) -> str:
+    where = ".".join(map(str, loc))
+    return f"{where}: {message}" if where else message
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -246,8 +265,9 @@ class require_trusted_client:  # a pipeline step, named as a verb
     def _allowed(self, scope: Any) -> bool:
         if self.token is not None:
             headers = dict(scope["headers"])
-            given = headers.get(b"authorization", b"").decode("latin-1")
-            return hmac.compare_digest(given, f"Bearer {self.token}")
+            # Bytes, not str: compare_digest refuses a str that is not ASCII.
+            given: bytes = headers.get(b"authorization", b"")
+            return hmac.compare_digest(given, f"Bearer {self.token}".encode())
         client = scope.get("client")
         host = client[0] if client else ""
         if host in self.trusted:

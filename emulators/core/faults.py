@@ -2,10 +2,13 @@
 
 A `FaultRule` matches on service, method, path glob, headers, a time window and a trigger (the nth
 matching call, the first N, or a seeded probability); the first rule that fires wins. Its action
-answers with a status and a body in the matched service's own error format (the service renders it),
-optionally with `Retry-After`; waits a fixed or random time first; or drops the connection without
-a response. `apply_faults` is the ASGI middleware; it puts the rule's id in the `emulator.fault` scope
-key for the journal.
+answers with a status and a body in the matched service's own error format (the service renders it;
+no body for 204, 304 or a HEAD request), optionally with `Retry-After`; waits a fixed or random time
+first; or drops the connection without a response. `apply_faults` is the ASGI middleware; it puts
+the rule's id in the `emulator.fault` scope key for the journal.
+
+Rules are checked when they are made, so a rule in force never breaks a request it matches: its
+window's bounds are finite and ordered, its status and headers can be sent over HTTP.
 
 Rules come from the scenario (`faults:`) or the control API, and live in the World, so a reset
 restores the scenario's rules and clears their counters.
@@ -15,33 +18,60 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 from starlette.requests import Request
 
 from emulators.core.ids import stable_fraction
-from emulators.core.types import FAULT_KEY, SERVICE_KEY, ASGIApp, Receive, Scope, Send
+from emulators.core.types import FAULT_KEY, SERVICE_KEY, ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
 
 TRANSPORT_KEY = "emulator.transport"  # the connection's transport, put in scope by our server
+BODILESS_STATUSES = frozenset({204, 304})  # HTTP forbids a body in these answers
+# RFC 9110 section 5.6.2 (a name is a token) and 5.5 (a value is Latin-1 text with no control
+# character but a tab inside, and no whitespace around it).
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"(?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?")
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})  # the server frames the body
+NEVER_OPENS = "the window's end must be after its start, or the rule can never fire"
+MAX_OFFSET = 10**10  # seconds (about 317 years): the instant stays a datetime from any clock start
 
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _valid_headers(headers: dict[str, str]) -> dict[str, str]:
+    for name, value in headers.items():
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValueError(f"header name {name!r} is not an HTTP token")
+        if name.lower() in _FRAMING_HEADERS:
+            raise ValueError(f"header {name!r} is set by the server")
+        if not _HEADER_VALUE.fullmatch(value):
+            raise ValueError(
+                f"the value of header {name!r} must be Latin-1 text without control characters or "
+                "whitespace around it"
+            )
+    return headers
+
+
 class FaultAction(_Spec):
     """What a fired rule does."""
 
-    status: int | None = Field(default=None, ge=100, le=599)
+    status: int | None = Field(
+        default=None, ge=200, le=599, description="answer with this status (204 and 304 have no body)"
+    )
     message: str | None = Field(default=None, description="error message in the service's format")
     body: Any = Field(default=None, description="a literal body (JSON) instead of the service's error")
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: Annotated[dict[str, str], AfterValidator(_valid_headers)] = Field(
+        default_factory=dict, description="extra response headers (HTTP tokens and Latin-1 values)"
+    )
     retry_after: int | None = Field(default=None, ge=0)
     delay: float = Field(default=0, ge=0, le=600, description="seconds to wait first")
     delay_max: float | None = Field(default=None, ge=0, le=600, description="wait a seeded random time")
@@ -56,11 +86,40 @@ class FaultAction(_Spec):
         return self
 
 
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _bound_kind(value: object) -> str:
+    # A number is an offset, never epoch seconds (which pydantic would read into a datetime).
+    return "seconds" if isinstance(value, int | float) else "time"
+
+
+# Seconds after the clock's start (finite, and small enough that the instant stays a datetime), or
+# an absolute time (one without an offset is read as UTC, as scenario times are).
+_Bound = Annotated[
+    Annotated[float, Field(ge=-MAX_OFFSET, le=MAX_OFFSET, allow_inf_nan=False), Tag("seconds")]
+    | Annotated[datetime, AfterValidator(_as_utc), Tag("time")],
+    Discriminator(_bound_kind),
+]
+_WINDOW_BOUND = "seconds after the clock's start (|s| <= 1e10), or a time (without an offset, UTC)"
+
+
 class TimeWindow(_Spec):
     """Instants (absolute, or seconds after the clock's start) between which a rule may fire."""
 
-    start: datetime | float | None = None
-    end: datetime | float | None = None
+    start: _Bound | None = Field(default=None, description=f"opens at: {_WINDOW_BOUND}")
+    end: _Bound | None = Field(default=None, description=f"closes at, after start: {_WINDOW_BOUND}")
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> TimeWindow:
+        start, end = self.start, self.end
+        # A time and an offset are compared once the clock's start is known (`FaultRules.opens`).
+        if isinstance(start, float) and isinstance(end, float) and end <= start:
+            raise ValueError(NEVER_OPENS)
+        if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
+            raise ValueError(NEVER_OPENS)
+        return self
 
 
 class FaultRule(_Spec):
@@ -112,10 +171,30 @@ class FaultRules:
     _counter: int = 0
 
     def add(self, rule: FaultRule) -> ActiveRule:
-        self._counter += 1
-        active = ActiveRule(rule.id or f"fault-{self._counter}", rule)
+        """Add a rule at the end; without an id it gets the next `fault-N` not in use.
+
+        A rule whose id is in use replaces that rule (the control API refuses such a rule first).
+        """
+        active = ActiveRule(rule.id or self._next_id(), rule)
         self.rules = [r for r in self.rules if r.id != active.id] + [active]
         return active
+
+    def _next_id(self) -> str:
+        while True:
+            self._counter += 1
+            if f"fault-{self._counter}" not in self:
+                return f"fault-{self._counter}"
+
+    def __contains__(self, rule_id: object) -> bool:
+        return any(r.id == rule_id for r in self.rules)
+
+    def opens(self, window: TimeWindow) -> bool:
+        """Whether the window's end comes after its start, with offsets counted from the clock's start."""
+        return (
+            window.start is None
+            or window.end is None
+            or self._instant(window.start) < self._instant(window.end)
+        )
 
     def remove(self, rule_id: str) -> bool:
         kept = [r for r in self.rules if r.id != rule_id]
@@ -163,14 +242,14 @@ class FaultRules:
         return rule.window is None or self._in_window(rule.window, now)
 
     def _in_window(self, window: TimeWindow, now: datetime) -> bool:
-        def instant(value: datetime | float) -> datetime:
-            if isinstance(value, datetime):
-                return value
-            return self.clock_start + timedelta(seconds=value)
-
-        if window.start is not None and now < instant(window.start):
+        if window.start is not None and now < self._instant(window.start):
             return False
-        return window.end is None or now < instant(window.end)
+        return window.end is None or now < self._instant(window.end)
+
+    def _instant(self, value: datetime | float) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        return self.clock_start + timedelta(seconds=value)
 
     def _triggers(self, active: ActiveRule) -> bool:
         rule, n = active.rule, active.matched
@@ -224,7 +303,21 @@ class apply_faults:  # a pipeline step, named as a verb like the other steps
             await self.app(scope, receive, send)
             return
         response = self.host.render_fault(service, action, Request(scope))
+        if action.status in BODILESS_STATUSES or scope["method"] == "HEAD":
+            send = _without_body(send)
         await response(scope, receive, send)
+
+
+def _without_body(send: Send) -> Send:
+    """`send` for an answer that must have no body: the rendered headers, then an empty body."""
+
+    async def send_headers_only(message: Message) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+        elif not message.get("more_body", False):
+            await send({"type": "http.response.body", "body": b""})
+
+    return send_headers_only
 
 
 async def _drop(scope: Scope) -> None:

@@ -2,8 +2,10 @@
 
 `Journal` is a ring buffer (oldest entries drop out) of `JournalEntry`s. `record_request` is the ASGI
 middleware that fills it; it sits outside the fault rules so it can note which rule fired (the
-`emulator.fault` scope key). Secrets never leave the journal: credentials in headers, query strings
-and form or JSON bodies are masked whenever an entry is read.
+`emulator.fault` scope key). A request that announces a body has its excerpt read before the service
+runs (and handed on unchanged), so it is kept even when the service answers without reading it.
+Secrets never leave the journal: credentials in headers, query strings and form or JSON bodies are
+masked whenever an entry is read.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ if TYPE_CHECKING:
     from emulators.core.host import Host
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"})
-# Any field whose name ends in one of these words (client_secret, id_token, sig, ...).
-_SECRET_FIELDS = r"(\w*(?:secret|password|token|sig))"
-_FORM_SECRET = re.compile(rf"""(?i)(\b{_SECRET_FIELDS}=)[^&\s"]*""")
+# Any field whose name ends in one of these words (client_secret, client-secret, id_token, sig, ...).
+_SECRET_FIELDS = r"([\w-]*(?:secret|password|token|sig))"
+# A form field, also URL-encoded inside another value (`...%3Fsv%3D1%26sig%3Dabc`): its value runs
+# to the next `&`, `%26`, space or quote.
+_FORM_SECRET = re.compile(rf"""(?i)(\b{_SECRET_FIELDS}(?:=|%3D))(?:(?!%26)[^&\s"])*""")
 _JSON_SECRET = re.compile(rf'(?i)("{_SECRET_FIELDS}"\s*:\s*")(?:[^"\\]|\\.)*')
 MASK = "***"
 
@@ -186,15 +190,7 @@ class record_request:  # a pipeline step, named as a verb like the other steps
             await self.app(scope, receive, send)
             return
         entry = journal.open(world.clock.now(), _service(scope, self.host), scope)
-        limit = journal.spec.body_excerpt
         started = time.perf_counter()
-
-        async def receive_and_keep() -> Message:
-            message = await receive()
-            kept = len(entry.raw_body)
-            if message["type"] == "http.request" and kept < limit:
-                entry.raw_body += message.get("body", b"")[: limit - kept]
-            return message
 
         async def send_and_note(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -202,7 +198,42 @@ class record_request:  # a pipeline step, named as a verb like the other steps
             await send(message)
 
         try:
-            await self.app(scope, receive_and_keep, send_and_note)
+            if journal.spec.body_excerpt and _announces_body(scope):
+                receive = await _read_excerpt(receive, entry, journal.spec.body_excerpt)
+            await self.app(scope, receive, send_and_note)
         finally:
             entry.seconds = time.perf_counter() - started
             entry.fault = scope.get(FAULT_KEY)
+
+
+def _announces_body(scope: Scope) -> bool:
+    """Whether the request says a body follows (a GET without one takes no extra step)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return bool(value.strip(b" 0"))  # a length of zero announces no body
+        if name == b"transfer-encoding":
+            return True
+    return False
+
+
+async def _read_excerpt(receive: Receive, entry: JournalEntry, limit: int) -> Receive:
+    """Read the body's first messages into the entry before the app runs, and a `receive` that
+    hands the app those same messages, then the rest.
+
+    The excerpt is read first because a service may answer without reading the body (a request
+    without credentials, say), and that is the request someone wants to see.
+    """
+    read: deque[Message] = deque()
+    while len(entry.raw_body) < limit:
+        message = await receive()
+        read.append(message)
+        if message["type"] != "http.request":
+            break
+        entry.raw_body += message.get("body", b"")[: limit - len(entry.raw_body)]
+        if not message.get("more_body", False):
+            break
+
+    async def receive_again() -> Message:
+        return read.popleft() if read else await receive()
+
+    return receive_again

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulators.core import clock as clock_module
-from emulators.core.clock import ManualClock, RealClock, make_clock, wall_now
+from emulators.core.clock import END_OF_TIME, ManualClock, RealClock, make_clock, wall_now
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -56,6 +56,31 @@ def test_manual_clock_is_the_sum_of_its_steps(steps: list[float]) -> None:
         assert now >= previous
         previous = now
     assert abs((clock.now() - START).total_seconds() - sum(steps)) < 1e-3
+
+
+@pytest.mark.parametrize("seconds", [1e12, 1e300, float("inf"), float("nan")])
+def test_a_clock_refuses_to_move_past_the_year_9999_and_stays(seconds: float) -> None:
+    for clock in (ManualClock(START), RealClock(START, speed=0)):
+        with pytest.raises(ValueError, match="before the year 10000"):
+            clock.advance(seconds)
+        assert clock.now() == START
+
+
+def test_a_clock_set_to_its_last_second_cannot_advance_further() -> None:
+    last = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    clock = ManualClock(START)
+    clock.set(last)
+    with pytest.raises(ValueError, match="before the year 10000"):
+        clock.advance(1)
+    assert clock.advance(0.5) == last + timedelta(seconds=0.5)
+
+
+def test_a_real_clock_that_runs_into_the_year_10000_stops_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks = iter([0.0, 0.0, 0.0, 2.0])
+    monkeypatch.setattr(clock_module, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
+    clock = RealClock(START)
+    clock.set(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+    assert clock.now() == END_OF_TIME
 
 
 def test_real_clock_runs_forward_from_its_start() -> None:

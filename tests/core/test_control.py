@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
@@ -14,6 +14,7 @@ from azure.storage.blob import generate_container_sas
 from emulators.app import SERVICES, create_app
 from emulators.relativity.scenario import DEV_ACCOUNT_KEY
 from emulators.testing import ControlClient, ControlClientError, Emulator
+from emulators.testing.plugin import LiveEmulator
 from emulators.testing.transport import InProcessTransport
 
 JOB_ID = "6f1c3c52-8a4f-4a0e-9d51-3a2b1c0d9e01"
@@ -134,17 +135,49 @@ def test_clock_advance_applies_due_events(emulator: Emulator):
         ({"advance": 5, "set": "2040-01-01T00:00:00Z"}, "exactly one"),
         ({}, "exactly one"),
         ({"advance": -1}, "backwards"),
-        ({"set": "2040-01-01T00:00:00"}, "timezone"),
         ({"set": "2000-01-01T00:00:00Z"}, "backwards"),
+        ({"set": "9999-12-31T23:59:59-05:00"}, "between the years 1 and 9999"),
         ({"advance": 5, "speed": 2}, "speed"),
         ([5], ""),
     ],
-    ids=["both", "neither", "negative", "naive", "backwards", "unknown-key", "not-an-object"],
+    ids=["both", "neither", "negative", "backwards", "past-9999-in-utc", "unknown-key", "not-an-object"],
 )
 def test_clock_change_refuses_bad_bodies(emulator: Emulator, body: Any, says: str):
     before = emulator.control.now()
     assert says in error_of(emulator.client.post("/_emulator/clock", json=body), 400)
     assert emulator.control.now() == before
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'{"advance": Infinity}', "advance: Input should be a finite number"),
+        (b'{"advance": NaN}', "advance: Input should be a finite number"),
+        (b'{"advance": 1e300}', "keeps the clock before the year 10000"),
+        (b'{"advance": 1e12}', "keeps the clock before the year 10000"),
+    ],
+    ids=["infinite", "nan", "huge", "past-9999"],
+)
+def test_clock_advance_refuses_what_no_clock_can_reach(emulator: Emulator, body: bytes, says: str):
+    before = emulator.control.now()
+    assert says in error_of(emulator.client.post("/_emulator/clock", content=body), 400)
+    assert emulator.control.now() == before
+    assert get_job(emulator).status_code == 404
+
+
+def test_clock_set_to_the_last_second_then_advance_is_refused_and_the_clock_stays(emulator: Emulator):
+    last = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert emulator.control.set_time(last) == last
+    response = emulator.client.post("/_emulator/clock", json={"advance": 1})
+    assert "before the year 10000" in error_of(response, 400)
+    assert emulator.control.now() == last
+    assert get_job(emulator).status_code == 404
+
+
+def test_clock_set_without_an_offset_is_read_as_utc(emulator: Emulator):
+    response = emulator.client.post("/_emulator/clock", json={"set": "2040-01-01T00:00:00"})
+    assert response.status_code == 200, response.text
+    assert emulator.control.now() == datetime(2040, 1, 1, tzinfo=UTC)
 
 
 def test_clock_change_refuses_a_body_that_is_not_json(emulator: Emulator):
@@ -337,6 +370,50 @@ def test_fault_rules_can_be_removed_one_by_one_or_all_together(emulator: Emulato
     assert get_job(emulator).status_code == 404
 
 
+def test_a_rule_with_an_id_in_use_is_refused_and_automatic_ids_skip_it(emulator: Emulator):
+    mine = {"id": "fault-2", "path": "/mine", "action": {"status": 500}}
+    emulator.control.add_fault(mine)
+    assert [emulator.control.add_fault(GET_JOB_RULE)["id"] for _ in range(2)] == ["fault-1", "fault-3"]
+    again = emulator.client.post("/_emulator/faults", json={**mine, "path": "/other"})
+    assert "fault-2" in error_of(again, 409)
+    assert [(r["id"], r.get("path")) for r in emulator.control.faults()] == [
+        ("fault-2", "/mine"),
+        ("fault-1", GET_JOB_RULE["path"]),
+        ("fault-3", GET_JOB_RULE["path"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'{"window": {"end": 1e300}, "action": {"status": 503}}', "window.end"),
+        (b'{"window": {"start": NaN}, "action": {"status": 503}}', "window.start"),
+        (b'{"window": {"start": 20, "end": 10}, "action": {"status": 503}}', "end must be after"),
+        (b'{"window": {"start": 60, "end": "1970-01-01T00:00:30Z"}, "action": {"status": 503}}', "end must"),
+        (b'{"action": {"status": 101}}', "action.status"),
+        (b'{"action": {"status": 503, "headers": {"X-A": "a\\r\\nX-B: b"}}}', "header 'X-A'"),
+        (b'{"action": {"status": 503, "headers": {"X-A": "\\u20ac"}}}', "Latin-1"),
+    ],
+    ids=["huge-end", "nan-start", "end-first", "end-first-mixed", "informational", "crlf", "euro"],
+)
+def test_a_rule_that_would_break_requests_is_refused_and_nothing_breaks(
+    emulator: Emulator, body: bytes, says: str
+):
+    response = emulator.client.post("/_emulator/faults", content=body)
+    assert says in error_of(response, 400)
+    assert emulator.client.get("/_emulator/faults").json() == []
+    assert get_job(emulator).status_code == 404
+
+
+def test_a_bodiless_fault_answer_keeps_the_connection_usable_over_a_socket(emulator_server: LiveEmulator):
+    emulator_server.control.add_fault({"service": "relativity", "first": 1, "action": {"status": 204}})
+    with httpx.Client(base_url=emulator_server.url) as http:
+        first = http.get(f"{JOBS}/{JOB_ID}", headers=AUTH)
+        second = http.get(f"{JOBS}/{JOB_ID}", headers=AUTH)
+    assert (first.status_code, first.content) == (204, b"")
+    assert second.status_code == 404
+
+
 def test_a_rule_for_an_unknown_service_is_refused(emulator: Emulator):
     rule = {"service": "dropbox", "action": {"status": 500}}
     response = emulator.client.post("/_emulator/faults", json=rule)
@@ -351,9 +428,10 @@ def test_a_rule_for_an_unknown_service_is_refused(emulator: Emulator):
         {"action": {}},
         {"nth": 1, "first": 1, "action": {"status": 500}},
         {"action": {"status": 700}},
+        {"action": {"status": 199}},
         {"action": {"status": 500}, "colour": "red"},
     ],
-    ids=["no-action", "action-does-nothing", "two-triggers", "bad-status", "unknown-key"],
+    ids=["no-action", "action-does-nothing", "two-triggers", "bad-status", "informational", "unknown-key"],
 )
 def test_a_malformed_rule_is_refused(emulator: Emulator, rule: dict[str, Any]):
     error_of(emulator.client.post("/_emulator/faults", json=rule), 400)
@@ -465,6 +543,22 @@ def test_trusted_clients_may_call_the_control_api_from_elsewhere():
     app = create_app(clock="manual", trusted_clients=frozenset({"203.0.113.9"}))
     assert call_from(app, "203.0.113.9", "/_emulator/health").status_code == 200
     assert call_from(app, "203.0.113.10", "/_emulator/health").status_code == 403
+
+
+@pytest.mark.parametrize("given", ["Bearer t\u00e9".encode("latin-1"), "Bearer t\u00e9".encode(), b"\xff"])
+def test_a_control_token_that_is_not_ascii_is_a_401(given: bytes):
+    app = create_app(clock="manual", control_token="t")
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://emulator.test") as http:
+        response = http.get("/_emulator/health", headers={"Authorization": given})
+    assert error_of(response, 401) == "a control token is required"
+
+
+def test_a_control_token_that_is_not_ascii_itself_is_compared_as_utf_8():
+    app = create_app(clock="manual", control_token="t\u00e9")
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://emulator.test") as http:
+        right = http.get("/_emulator/health", headers={"Authorization": "Bearer t\u00e9".encode()})
+        wrong = http.get("/_emulator/health", headers={"Authorization": b"Bearer t"})
+    assert (right.status_code, wrong.status_code) == (200, 401)
 
 
 def test_a_control_token_is_demanded_from_every_client():

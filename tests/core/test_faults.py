@@ -19,14 +19,17 @@ from starlette.routing import Route
 
 from emulators.core import faults as faults_module
 from emulators.core.clock import ManualClock
+from emulators.core.errors import ScenarioError
 from emulators.core.faults import (
     TRANSPORT_KEY,
     ConnectionDropped,
     FaultAction,
     FaultRule,
     FaultRules,
+    TimeWindow,
     apply_faults,
 )
+from emulators.core.scenario import load_scenario
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
 FAIL = {"status": 503}
@@ -69,6 +72,112 @@ def test_an_action_must_do_something() -> None:
 def test_delay_max_must_not_be_below_delay() -> None:
     with pytest.raises(ValidationError, match="delay_max"):
         FaultAction(delay=5, delay_max=2)
+
+
+@pytest.mark.parametrize("status", [100, 101, 199, 600])
+def test_an_action_status_must_be_one_http_can_answer_with(status: int) -> None:
+    with pytest.raises(ValidationError, match="status"):
+        FaultAction(status=status)
+    assert FaultAction(status=200).status == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("X-Bad", "a\r\nSet-Cookie: x=1"),
+        ("X-Bad", "a\nb"),
+        ("X-Bad", "a\x00b"),
+        ("X-Bad", "\u20ac"),
+        ("X-Bad", " padded"),
+        ("X Bad", "v"),
+        ("X-Bad:", "v"),
+        ("", "v"),
+        ("X-B\u00e4d", "v"),
+        ("Content-Length", "9"),
+        ("transfer-encoding", "chunked"),
+    ],
+    ids=[
+        "crlf",
+        "lf",
+        "nul",
+        "not-latin-1",
+        "leading-space",
+        "space-in-name",
+        "colon-in-name",
+        "empty-name",
+        "latin-1-name",
+        "content-length",
+        "transfer-encoding",
+    ],
+)
+def test_action_headers_must_be_valid_http_header_text(name: str, value: str) -> None:
+    with pytest.raises(ValidationError, match="header"):
+        FaultAction(status=503, headers={name: value})
+
+
+def test_action_headers_may_be_latin_1_tokens_with_inner_tabs_or_empty() -> None:
+    headers = {"X-Cafe": "caf\u00e9 au\tlait", "X-Empty": "", "WWW-Authenticate": 'Bearer realm="x"'}
+    assert FaultAction(status=503, headers=headers).headers == headers
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        {"end": 1e300},
+        {"start": -1e300},
+        {"start": float("nan")},
+        {"end": float("inf")},
+        {"start": 10**10 + 1},
+        {"start": 20, "end": 10},
+        {"start": 10, "end": 10},
+        {"start": "2030-01-02T00:00:00Z", "end": "2030-01-01T00:00:00Z"},
+        {"start": "2030-01-01T01:00:00+01:00", "end": "2030-01-01T00:00:00Z"},
+        {"start": "tomorrow"},
+    ],
+    ids=[
+        "huge",
+        "huge-negative",
+        "nan",
+        "infinite",
+        "past-the-limit",
+        "end-before-start",
+        "empty",
+        "times-reversed",
+        "same-instant-other-offset",
+        "not-a-time",
+    ],
+)
+def test_a_window_that_cannot_be_a_time_or_can_never_open_is_refused(window: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="window"):
+        rule(window=window)
+
+
+def test_a_window_offset_may_go_up_to_the_limit_and_still_fires() -> None:
+    fr = rules({"id": "r", "window": {"start": -(10**10), "end": 10**10}})
+    assert fires(fr) == "r"
+
+
+def test_a_window_time_without_an_offset_is_read_as_utc() -> None:
+    fr = rules({"id": "r", "window": {"start": "2030-01-02T00:00:00"}})
+    assert fr.rules[0].rule.window is not None
+    assert fr.rules[0].rule.window.start == datetime(2030, 1, 2, tzinfo=UTC)
+    assert fires(fr, now=START) is None
+    assert fires(fr, now=START + timedelta(days=1)) == "r"
+
+
+def test_a_window_mixing_a_time_and_an_offset_is_checked_against_the_clock_start() -> None:
+    fr = FaultRules(0, START)
+    assert fr.opens(TimeWindow(start=60, end=START + timedelta(minutes=2)))
+    assert not fr.opens(TimeWindow(start=60, end=START + timedelta(minutes=1)))
+    assert not fr.opens(TimeWindow(start=START + timedelta(minutes=1), end=30))
+    assert fr.opens(TimeWindow(start=60)) and fr.opens(TimeWindow(end=START))
+
+
+def test_a_bad_window_in_a_scenario_is_reported_at_its_line() -> None:
+    text = "version: 1\nfaults:\n- action: {status: 503}\n  window:\n    start: 10\n    end: 1.0e+300\n"
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario([("f.yaml", text)], {})
+    assert [(p.file, p.line, p.key) for p in raised.value.problems] == [("f.yaml", 6, "faults.0.window.end")]
 
 
 def test_a_rule_has_at_most_one_trigger() -> None:
@@ -201,6 +310,16 @@ def test_rules_get_ids_and_a_rule_with_a_known_id_replaces_it() -> None:
     assert [(r.id, r.rule.path) for r in fr.rules] == [("fault-1", None), ("named", "/b")]
 
 
+def test_automatic_ids_skip_the_ids_in_use() -> None:
+    fr = FaultRules(0, START)
+    mine = fr.add(rule(id="fault-2", path="/mine"))
+    first, second = fr.add(rule()), fr.add(rule())
+    assert (first.id, second.id) == ("fault-1", "fault-3")
+    assert [r.id for r in fr.rules] == ["fault-2", "fault-1", "fault-3"]
+    assert fr.rules[0] is mine
+    assert "fault-2" in fr and "fault-4" not in fr
+
+
 def test_rules_can_be_removed_and_cleared() -> None:
     fr = rules({"id": "a"}, {"id": "b"})
     assert fr.remove("a")
@@ -318,6 +437,14 @@ def test_a_matching_rule_answers_in_the_services_format() -> None:
     assert response.headers["retry-after"] == "7"
     assert call(host, "GET", "/other").status_code == 200
     assert (host.world.faults.rules[0].matched, host.world.faults.rules[0].fired) == (1, 1)
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 204), ("POST", 304), ("HEAD", 503)])
+def test_an_answer_that_may_have_no_body_sends_the_headers_only(method: str, status: int) -> None:
+    host = FakeHost({"id": "r", "action": {"status": status, "message": "busy", "retry_after": 3}})
+    response = call(host, method, "/svc/items")
+    assert (response.status_code, response.content) == (status, b"")
+    assert response.headers["retry-after"] == "3"
 
 
 def test_the_middleware_passes_method_headers_and_the_clock_to_the_rules() -> None:

@@ -154,6 +154,12 @@ def test_repeated_headers_are_joined() -> None:
         ('{"password": "a\\"b\\\\", "user": "u"}', '{"password": "***", "user": "u"}'),
         ('{"url": "https://a/b?sv=1&sig=xyz"}', '{"url": "https://a/b?sv=1&sig=***"}'),
         ('{"tokens": 3, "name": "token"}', '{"tokens": 3, "name": "token"}'),
+        ('{"client-secret": "s3", "x-api-token":"t"}', '{"client-secret": "***", "x-api-token":"***"}'),
+        ("client-secret=s3&x=1", "client-secret=***&x=1"),
+        ("u=https%3A%2F%2Fa%3Fsig%3Dab%2Bc%253D%26se%3D2", "u=https%3A%2F%2Fa%3Fsig%3D***%26se%3D2"),
+        ("src=https%3A%2F%2Fa%2Fb%3Fsig%3dabc", "src=https%3A%2F%2Fa%2Fb%3Fsig%3d***"),
+        ('{"url": "https%3A%2F%2Fa%3Fsig%3Dxyz"}', '{"url": "https%3A%2F%2Fa%3Fsig%3D***"}'),
+        ("design%3D1%26signature%3Dx", "design%3D1%26signature%3Dx"),
     ],
 )
 def test_secrets_in_bodies_and_query_strings_are_masked(text: str, expected: str) -> None:
@@ -224,6 +230,103 @@ def test_the_excerpt_spans_a_body_sent_in_chunks() -> None:
 
     post(host, "/svc/token", content=chunks())
     assert next(iter(host.world.journal)).body == "0123456789"
+
+
+async def refuse_unread(request: Request) -> Response:
+    return PlainTextResponse("no credentials", status_code=401)
+
+
+async def echo(request: Request) -> Response:
+    return Response(await request.body())
+
+
+def serve(host: FakeHost, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    routes = [
+        Route("/svc/refuse", refuse_unread, methods=["POST"]),
+        Route("/svc/echo", echo, methods=["POST"]),
+    ]
+    app = record_request(Starlette(routes=routes), host)  # type: ignore[arg-type]  # a stand-in for Host
+
+    async def send() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as c:
+            return await c.request(method, url, **kwargs)
+
+    return asyncio.run(send())
+
+
+async def four_chunks() -> AsyncIterator[bytes]:
+    for chunk in (b"0123", b"4567", b"89ab", b"cdef"):
+        yield chunk
+
+
+@pytest.mark.parametrize(
+    ("content", "excerpt"),
+    [(b"client_id=c&client_secret=s3", "client_id=c&client_secret=***"), (four_chunks, "0123456789")],
+    ids=["with-a-length", "chunked"],
+)
+def test_the_excerpt_is_kept_when_the_service_answers_without_reading_the_body(
+    content: Any, excerpt: str
+) -> None:
+    host = FakeHost(JournalSpec(body_excerpt=10 if callable(content) else 1000))
+    response = serve(host, "POST", "/svc/refuse", content=content() if callable(content) else content)
+    assert response.status_code == 401
+    (recorded,) = host.world.journal
+    assert (recorded.body, recorded.status) == (excerpt, 401)
+
+
+@pytest.mark.parametrize("excerpt", [0, 1, 6, 10, 1000])
+def test_the_service_reads_the_same_body_after_the_excerpt_was_taken(excerpt: int) -> None:
+    host = FakeHost(JournalSpec(body_excerpt=excerpt))
+    assert serve(host, "POST", "/svc/echo", content=four_chunks()).content == b"0123456789abcdef"
+    assert serve(host, "POST", "/svc/echo", content=b"0123456789").content == b"0123456789"
+    assert [e.body for e in host.world.journal] == ["0123456789abcdef"[:excerpt], "0123456789"[:excerpt]]
+
+
+def test_a_request_without_a_body_reaches_the_service_before_anything_is_read() -> None:
+    events: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        events.append("app")
+        await receive()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> dict[str, Any]:
+        events.append("receive")
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        pass
+
+    host = FakeHost(JournalSpec())
+    for headers in ([], [(b"content-length", b"0")]):
+        scope = {"type": "http", "method": "GET", "path": "/svc/jobs/1", "headers": headers}
+        asyncio.run(record_request(app, host)(scope, receive, send))  # type: ignore[arg-type]  # a stand-in for Host
+    assert events == ["app", "receive", "app", "receive"]
+    assert [e.status for e in host.world.journal] == [204, 204]
+
+
+def test_a_disconnect_met_while_reading_the_excerpt_reaches_the_service() -> None:
+    messages = [
+        {"type": "http.request", "body": b"0123", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.extend([(await receive())["type"], (await receive())["type"]])
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: Any) -> None:
+        pass
+
+    host = FakeHost(JournalSpec())
+    scope = {"type": "http", "method": "POST", "path": "/svc/a", "headers": [(b"content-length", b"8")]}
+    asyncio.run(record_request(app, host)(scope, receive, send))  # type: ignore[arg-type]  # a stand-in for Host
+    assert seen == ["http.request", "http.disconnect"]
+    assert [(e.body, e.status) for e in host.world.journal] == [("0123", None)]
 
 
 def test_the_middleware_records_unknown_paths_without_a_service() -> None:
