@@ -179,6 +179,7 @@ def load_scenario(
     except ValidationError as exc:
         raise ScenarioError(_problems(exc.errors(), where, first)) from exc
     problems = _check_timeline(model, sections, actions or {}, where, first)
+    problems += _check_fault_ids(model, where, first)
     if problems:
         raise ScenarioError(problems)
     return Scenario(model)
@@ -378,6 +379,19 @@ def _check_timeline(
                 for name, message in section.timeline_problems(event.action, event.args):
                     file, line = where.get(("timeline", i, "args", name), args)
                     problems.append(Problem(file, line, f"timeline.{i}.args.{name}", message))
+    return problems
+
+
+def _check_fault_ids(
+    model: CoreScenario, where: Mapping[tuple[str | int, ...], Location], default: str
+) -> list[Problem]:
+    """Fault rule ids are unique: a later rule must not silently replace an earlier one."""
+    problems, seen = [], set()
+    for i, rule in enumerate(model.faults):
+        if rule.id is not None and rule.id in seen:
+            file, line = where.get(("faults", i, "id"), (default, 0))
+            problems.append(Problem(file, line, f"faults.{i}.id", f"the id {rule.id!r} is already used"))
+        seen.add(rule.id)
     return problems
 
 

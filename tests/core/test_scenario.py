@@ -290,3 +290,13 @@ def test_a_few_aliases_are_fine() -> None:
     text = "version: 1\nservices:\n  box: {name: &n first, tags: [*n, *n]}\n"
     box = load_scenario([("t.yaml", text)], SECTIONS, ACTIONS).section("box")
     assert isinstance(box, Box) and box.tags == ["first", "first"]
+
+
+def test_fault_rule_ids_are_unique() -> None:
+    text = (
+        "version: 1\nfaults:\n"
+        "  - {id: slow, action: {status: 503}}\n"
+        "  - {action: {status: 500}}\n"
+        "  - {id: slow, action: {status: 429}}\n"
+    )
+    assert problems(("t.yaml", text)) == ["t.yaml:5: faults.2.id: the id 'slow' is already used"]
