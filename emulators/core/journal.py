@@ -3,7 +3,8 @@
 `Journal` is a ring buffer (oldest entries drop out) of `JournalEntry`s. `record_request` is the ASGI
 middleware that fills it; it sits outside the fault rules so it can note which rule fired (the
 `emulator.fault` scope key). A request that announces a body has its excerpt read before the service
-runs (and handed on unchanged), so it is kept even when the service answers without reading it.
+runs (and handed on unchanged), so it is kept even when the service answers without reading it; the
+body of a GET, HEAD or OPTIONS request is not kept.
 Secrets never leave the journal: credentials in headers, query strings and form or JSON bodies are
 masked whenever an entry is read.
 """
@@ -198,12 +199,16 @@ class record_request:  # a pipeline step, named as a verb like the other steps
             await send(message)
 
         try:
-            if journal.spec.body_excerpt and _announces_body(scope):
+            if scope["method"] not in _WITHOUT_BODY and journal.spec.body_excerpt and _announces_body(scope):
                 receive = await _read_excerpt(receive, entry, journal.spec.body_excerpt)
             await self.app(scope, receive, send_and_note)
         finally:
             entry.seconds = time.perf_counter() - started
             entry.fault = scope.get(FAULT_KEY)
+
+
+# These APIs give a body no meaning on these methods, and status reads are the hot path: not kept.
+_WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _announces_body(scope: Scope) -> bool:

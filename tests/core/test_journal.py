@@ -345,3 +345,16 @@ def test_a_journal_of_size_zero_records_nothing() -> None:
     host = FakeHost(JournalSpec(size=0))
     assert post(host, "/svc/token", data={"a": "b"}).status_code == 401
     assert len(host.world.journal) == 0
+
+
+def test_the_body_of_a_get_is_not_kept() -> None:
+    host = FakeHost(JournalSpec())
+    app = record_request(PlainTextResponse("ok"), host)  # type: ignore[arg-type]  # a stand-in for Host
+
+    async def send() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as c:
+            return await c.request("GET", "/svc/x", content=b"ignored")
+
+    assert asyncio.run(send()).status_code == 200
+    (recorded,) = host.world.journal
+    assert (recorded.method, recorded.body, recorded.status) == ("GET", "", 200)
