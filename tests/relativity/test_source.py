@@ -149,6 +149,18 @@ def test_a_folder_that_exists_is_copied(relativity: Relativity):
     assert final["transferStatus"] == "Completed" and final["enumerationStatistics"]["totalFiles"] > 0
 
 
+ON_ADLS = pytest.mark.emulator(
+    scenario_text="""
+version: 1
+extends: default
+services:
+  relativity:
+    azure:
+      devstoreaccount1: {hierarchical_namespace: true}
+"""
+)
+
+
 def _directory_sas_url(relativity: Relativity) -> str:
     """An ADLS directory SAS (sr=d) for small/custodian1, made by azure-storage-blob."""
     sas = generate_blob_sas(
@@ -169,16 +181,7 @@ def test_a_directory_sas_needs_a_hierarchical_namespace(relativity: Relativity):
     assert relativity.status(job_id)["enumerationStatistics"]["error"].startswith("ER_00002")
 
 
-@pytest.mark.emulator(
-    scenario_text="""
-version: 1
-extends: default
-services:
-  relativity:
-    azure:
-      devstoreaccount1: {hierarchical_namespace: true}
-"""
-)
+@ON_ADLS
 def test_a_directory_sas_works_on_an_adls_account(relativity: Relativity):
     job_id = relativity.create(source=_directory_sas_url(relativity))
     final = relativity.run_until_final(job_id)
@@ -186,16 +189,7 @@ def test_a_directory_sas_works_on_an_adls_account(relativity: Relativity):
     assert final["enumerationStatistics"]["totalFiles"] == 3
 
 
-@pytest.mark.emulator(
-    scenario_text="""
-version: 1
-extends: default
-services:
-  relativity:
-    azure:
-      devstoreaccount1: {hierarchical_namespace: true}
-"""
-)
+@ON_ADLS
 def test_a_directory_sas_with_the_wrong_depth_fails_enumeration_with_er_00001(relativity: Relativity):
     url = _directory_sas_url(relativity)
     assert "sdd=1" in url

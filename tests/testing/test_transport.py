@@ -80,20 +80,25 @@ def test_a_long_answer_streams_and_the_app_waits_for_the_reader(seen: list[Any])
     assert len(seen) == 100
 
 
-def test_closing_an_answer_early_stops_the_app() -> None:
-    stopped = threading.Event()
+def endless_ticks(stopped: threading.Event) -> Any:
+    """An app that streams `tick` lines until it is stopped, and says when it has stopped."""
 
-    async def endless() -> AsyncIterator[bytes]:
+    async def ticks() -> AsyncIterator[bytes]:
         while True:
             yield b"tick\n"
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await StreamingResponse(endless())(scope, receive, send)
+            await StreamingResponse(ticks())(scope, receive, send)
         finally:
             stopped.set()
 
-    with client_for(app) as client:
+    return app
+
+
+def test_closing_an_answer_early_stops_the_app() -> None:
+    stopped = threading.Event()
+    with client_for(endless_ticks(stopped)) as client:
         with client.stream("GET", "/events") as response:
             parts = response.iter_raw()
             assert [next(parts), next(parts)] == [b"tick\n", b"tick\n"]
@@ -102,18 +107,7 @@ def test_closing_an_answer_early_stops_the_app() -> None:
 
 def test_closing_the_client_stops_answers_nobody_finished_reading() -> None:
     stopped = threading.Event()
-
-    async def endless() -> AsyncIterator[bytes]:
-        while True:
-            yield b"tick\n"
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await StreamingResponse(endless())(scope, receive, send)
-        finally:
-            stopped.set()
-
-    client = client_for(app)
+    client = client_for(endless_ticks(stopped))
     response = client.send(client.build_request("GET", "/events"), stream=True)
     assert response.status_code == 200
     client.close()
