@@ -306,6 +306,7 @@ CLOSED = {
     "TaskLink",
     "ErrorDocument",
     "Task",
+    "TaskFields",
     "FatalError",
     "TaskList",
     "EventList",
@@ -856,6 +857,7 @@ def test_task_list_pages_filters_and_orders(emulator: Emulator) -> None:
     assert everything["total"] == everything["length"] == 3
     assert [t["task_id"] for t in everything["DATA"]] == submitted[::-1]
     for task in everything["DATA"]:
+        assert not schema_errors(component("Task"), task), "without `fields`, full task documents"
         check_task_rules(task)
 
     page = conforms(
@@ -867,6 +869,22 @@ def test_task_list_pages_filters_and_orders(emulator: Emulator) -> None:
     deletes = conforms(api(emulator, "get", TASK_LIST, params={"filter": "type:DELETE"}), "get", TASK_LIST)
     assert [t["task_id"] for t in deletes["DATA"]] == [submitted[1]]
     assert deletes["total"] == 1
+
+
+def test_task_list_fields_keeps_only_the_fields_named(emulator: Emulator) -> None:
+    """Reference, 5.1 and 5.4: `fields` (common query param) cuts each task document down to the fields
+    named; `globus task cancel --all` lists `type:TRANSFER,DELETE/status:ACTIVE,INACTIVE` that way."""
+    running = submit(emulator, TRANSFER, transfer_document(new_submission_id(emulator)))["task_id"]
+    params = {
+        "limit": 1000,
+        "orderby": "request_time DESC",
+        "filter": "type:TRANSFER,DELETE/status:ACTIVE,INACTIVE",
+        "fields": "task_id,status",
+    }
+    body = conforms(api(emulator, "get", TASK_LIST, params=params), "get", TASK_LIST)
+    assert body["total"] == body["length"] == 1
+    (task,) = body["DATA"]
+    assert {k: v for k, v in task.items() if k != "DATA_TYPE"} == {"task_id": running, "status": "ACTIVE"}
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from emulators.core.errors import Problem, ScenarioError
-from emulators.core.faults import FaultRule
+from emulators.core.faults import NEVER_OPENS, FaultRule, FaultRules
 from emulators.core.journal import JournalSpec
 
 Location = tuple[str, int]
@@ -180,6 +180,7 @@ def load_scenario(
         raise ScenarioError(_problems(exc.errors(), where, first)) from exc
     problems = _check_timeline(model, sections, actions or {}, where, first)
     problems += _check_fault_ids(model, where, first)
+    problems += _check_fault_windows(model, where, first)
     if problems:
         raise ScenarioError(problems)
     return Scenario(model)
@@ -392,6 +393,36 @@ def _check_fault_ids(
             file, line = where.get(("faults", i, "id"), (default, 0))
             problems.append(Problem(file, line, f"faults.{i}.id", f"the id {rule.id!r} is already used"))
         seen.add(rule.id)
+    return problems
+
+
+_MIXED_BOUNDS = (
+    "without clock.start the clock starts when the scenario loads, so a time and seconds after the "
+    "start cannot be compared: write both bounds as times or both as seconds"
+)
+
+
+def _check_fault_windows(
+    model: CoreScenario, where: Mapping[tuple[str | int, ...], Location], default: str
+) -> list[Problem]:
+    """A window with one bound a time and the other seconds after the start must open.
+
+    The model compares bounds written the same way; a mixed pair is compared from `clock.start`, and
+    refused without one (a wall-clock start would make the answer depend on when the scenario loads).
+    """
+    problems = []
+    start = model.clock.start
+    for i, rule in enumerate(model.faults):
+        window = rule.window
+        if window is None or window.start is None or window.end is None:
+            continue
+        if isinstance(window.start, datetime) == isinstance(window.end, datetime):
+            continue
+        if start is not None and FaultRules(model.seed, start).opens(window):
+            continue
+        file, line = where.get(("faults", i, "window"), (default, 0))
+        message = NEVER_OPENS if start is not None else _MIXED_BOUNDS
+        problems.append(Problem(file, line, f"faults.{i}.window", message))
     return problems
 
 

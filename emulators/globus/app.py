@@ -23,7 +23,8 @@ Known deviations from the real service (the docs are silent; these are our choic
   `ServerError.InternalError`; `request_id` is a seeded hex string.
 - Legacy activation needs no credentials: `autoactivate` and `activate` always succeed. An endpoint
   whose activation expires (timeline `expire_activation`, or `deactivate`) pauses its tasks
-  (INACTIVE, nice_status NO_CREDENTIALS) until it is activated again.
+  (INACTIVE, nice_status NO_CREDENTIALS) until it is activated again. A task without a client
+  deadline (flexible) expires at the first instant from its shown deadline on at which it is INACTIVE.
 - `endpoint_search` ranks every hit 1.0 and sorts by display name; no pause rules are ever in force.
 - Maintenance windows answer every Transfer API operation with 503 `ServiceUnavailable` (before the
   token is checked); the Auth token endpoint and unknown paths are not affected.

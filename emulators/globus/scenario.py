@@ -104,7 +104,9 @@ class Behaviour(_Spec):
     page_size: int = Field(default=1000, ge=1, le=100_000, description="successful_transfers page size")
     token_lifetime: float = Field(default=172800, gt=0, description="seconds an issued token lives")
     default_deadline: float = Field(
-        default=86400, gt=0, description="seconds; the deadline shown without a client one (it never expires)"
+        default=86400,
+        gt=0,
+        description="seconds; the deadline shown without a client one (it expires only an INACTIVE task)",
     )
     cancel_delay: float = Field(
         default=1, ge=0, description="seconds a cancel of a running task takes (CancelAccepted); 0: at once"

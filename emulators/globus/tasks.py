@@ -11,8 +11,9 @@ Lifecycle (task document `status` / `nice_status`):
     ACTIVE / <code>      retrying a step after a transient error (is_ok false, one subtask retrying)
     INACTIVE             an endpoint's activation expired (nice_status NO_CREDENTIALS)
     SUCCEEDED            every step done (skipped errors allowed)
-    FAILED               fatal_error: CANCELED (cancel), EXPIRED (a client deadline passed), or the code of a
-                         fatal file error (FILE_NOT_FOUND, PERMISSION_DENIED, ...)
+    FAILED               fatal_error: CANCELED (cancel), EXPIRED (a client deadline passed, or the shown
+                         deadline of a task without one passed while it was INACTIVE), or the code of
+                         a fatal file error (FILE_NOT_FOUND, PERMISSION_DENIED, ...)
 A cancel of a task with work in flight (started, not INACTIVE) is accepted and takes effect
 `behaviour.cancel_delay` seconds later (`CancelAccepted`); a queued or INACTIVE task is canceled
 during the call (`Canceled`). The events are computed in `events.py`.
@@ -52,7 +53,7 @@ class Task:
     label: str | None
     request_time: datetime
     deadline: datetime
-    flexible: bool  # no client deadline: shown as request_time + 24 h, never expires (doc 2.2)
+    flexible: bool  # no client deadline: shown as request_time + 24 h, expires only while INACTIVE (doc 2.2)
     source: Collection
     destination: Collection | None
     options: dict[str, Any]
@@ -92,13 +93,29 @@ class Task:
         position = min(self.plan.fatal)
         return self.step_time(position), self.plan.fatal[position]
 
+    @property
+    def expiry(self) -> datetime | None:
+        """When the deadline expires the task, if it does.
+
+        A client deadline expires it when it passes. Without one the deadline is flexible (doc 2.2):
+        the task runs on past the deadline it shows as long as it makes progress, and expires at the
+        first instant from that deadline on at which it is INACTIVE.
+        """
+        if not self.flexible:
+            return self.deadline
+        for start, end, _ in self.transfer.pauses:  # in time order
+            if end is None or end > self.deadline:
+                return max(start, self.deadline)
+        return None
+
     def stop(self) -> tuple[datetime, str] | None:
         """The earliest of cancel, deadline and fatal error that comes before the natural end."""
         candidates = []
         if self.canceled_at is not None:
             candidates.append((self.canceled_at, "CANCELED"))
-        if not self.flexible:
-            candidates.append((self.deadline, "EXPIRED"))
+        expiry = self.expiry
+        if expiry is not None:
+            candidates.append((expiry, "EXPIRED"))
         if self.fatal is not None:
             candidates.append(self.fatal)
         if not candidates:
@@ -107,7 +124,7 @@ class Task:
         return first if first[0] < self.transfer.natural_end or first[1] != "EXPIRED" else None
 
     def apply_stops(self) -> None:
-        """Tell the engine when the task stops (called again after a cancel or a deadline change)."""
+        """Tell the engine when the task stops (called again after a cancel, a pause or a deadline change)."""
         stop = self.stop()
         if stop is None:
             self.transfer.stop = None

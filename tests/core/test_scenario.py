@@ -300,3 +300,38 @@ def test_fault_rule_ids_are_unique() -> None:
         "  - {id: slow, action: {status: 429}}\n"
     )
     assert problems(("t.yaml", text)) == ["t.yaml:5: faults.2.id: the id 'slow' is already used"]
+
+
+def window_rule(window: str, clock: str = "") -> str:
+    return f"version: 1\n{clock}faults:\n  - action: {{status: 503}}\n    window: {window}\n"
+
+
+@pytest.mark.parametrize(
+    "window",
+    ["{start: 60, end: 2030-01-01T00:00:30Z}", "{start: 2030-01-01T00:01:00Z, end: 30}"],
+)
+def test_a_window_mixing_a_time_and_seconds_must_end_after_it_starts_from_clock_start(window: str) -> None:
+    text = window_rule(window, clock="clock: {start: 2030-01-01T00:00:00Z}\n")
+    assert problems(("t.yaml", text)) == [
+        "t.yaml:5: faults.0.window: the window's end must be after its start, or the rule can never fire"
+    ]
+
+
+def test_a_window_mixing_a_time_and_seconds_that_opens_from_clock_start_loads() -> None:
+    clock = "clock: {start: 2030-01-01T00:00:00Z}\n"
+    text = window_rule("{start: 60, end: 2030-01-01T00:02:00Z}", clock=clock)
+    assert load_scenario([("t.yaml", text)], SECTIONS, ACTIONS).model.faults[0].window is not None
+
+
+def test_a_window_mixing_a_time_and_seconds_is_refused_without_clock_start() -> None:
+    text = window_rule("{start: 60, end: 2999-01-01T00:00:00Z}")
+    assert problems(("t.yaml", text)) == [
+        "t.yaml:4: faults.0.window: without clock.start the clock starts when the scenario loads, so a "
+        "time and seconds after the start cannot be compared: write both bounds as times or both as "
+        "seconds"
+    ]
+
+
+def test_a_window_with_one_bound_or_bounds_written_the_same_way_needs_no_clock_start() -> None:
+    for window in ["{start: 60}", "{end: 2999-01-01T00:00:00Z}", "{start: 10, end: 20}"]:
+        load_scenario([("t.yaml", window_rule(window))], SECTIONS, ACTIONS)

@@ -50,6 +50,52 @@ def test_a_deadline_passing_while_inactive_expires_the_task(globus: Globus):
     assert document["completion_time"] == "2030-01-01T00:00:30+00:00"
 
 
+def flexible(default_deadline: int) -> str:
+    """The credential-expiry scenario (INACTIVE from 10 s to 40 s) with a shorter shown deadline."""
+    return f"""
+extends: {EXPIRY}
+services:
+  globus:
+    behaviour: {{default_deadline: {default_deadline}}}
+"""
+
+
+@pytest.mark.emulator(scenario_text=flexible(20))
+def test_without_a_client_deadline_the_shown_deadline_passing_while_inactive_expires_the_task(globus: Globus):
+    task_id = globus.transfer(BIG)
+    globus.advance(19)
+    assert globus.task(task_id)["status"] == "INACTIVE"
+    globus.advance(1)
+    document = globus.task(task_id)
+    assert (document["status"], document["fatal_error"]["code"]) == ("FAILED", "EXPIRED")
+    assert (document["completion_time"], document["deadline"]) == ("2030-01-01T00:00:20+00:00",) * 2
+    assert document["subtasks_expired"] > 0
+    event = globus.events(task_id)[0]
+    assert (event["code"], event["is_error"], event["time"]) == ("EXPIRED", True, "2030-01-01T00:00:20+00:00")
+
+
+@pytest.mark.emulator(scenario_text=flexible(8))
+def test_without_a_client_deadline_going_inactive_after_the_shown_deadline_expires_the_task(globus: Globus):
+    task_id = globus.transfer(BIG)
+    globus.advance(9)
+    assert globus.task(task_id)["status"] == "ACTIVE", "still making progress after the shown deadline"
+    globus.advance(1)
+    document = globus.task(task_id)
+    assert (document["status"], document["fatal_error"]["code"]) == ("FAILED", "EXPIRED")
+    assert document["completion_time"] == "2030-01-01T00:00:10+00:00"
+
+
+@pytest.mark.emulator(scenario_text=flexible(45))
+def test_without_a_client_deadline_a_task_active_again_before_the_shown_deadline_finishes(globus: Globus):
+    task_id = globus.transfer(BIG)
+    globus.advance(30)
+    assert globus.task(task_id)["status"] == "INACTIVE"
+    globus.advance(20)
+    assert globus.task(task_id)["status"] == "ACTIVE", "active again at 40 s, past the shown deadline at 45 s"
+    done = globus.finish(task_id, step=1)
+    assert (done["status"], done["completion_time"]) == ("SUCCEEDED", "2030-01-01T00:00:55+00:00")
+
+
 @pytest.mark.emulator(scenario=EXPIRY)
 def test_submitting_to_an_endpoint_whose_activation_expired_is_409(globus: Globus):
     globus.advance(15)
