@@ -24,7 +24,7 @@ from emulators.core.control import control_app
 from emulators.core.faults import apply_faults
 from emulators.core.host import Host
 from emulators.core.journal import record_request
-from emulators.core.scenario import Scenario, load_files, load_scenario
+from emulators.core.scenario import Scenario, load_files
 from emulators.core.service import Service
 from emulators.core.types import SERVICE_KEY, ASGIApp, Receive, Scope, Send
 from emulators.globus.app import SERVICE as GLOBUS
@@ -42,13 +42,17 @@ def default_scenario_path() -> Path:
     return Path(str(resources.files("emulators.scenarios").joinpath("default.yaml")))
 
 
-def load_scenario_files(paths: Sequence[str | Path], services: Sequence[Service] = SERVICES) -> Scenario:
-    """Validate and layer scenario files for these services (raises ScenarioError)."""
+def load_scenario_files(
+    paths: Sequence[str | Path], services: Sequence[Service] = SERVICES, text: str | None = None
+) -> Scenario:
+    """Validate and layer scenario files for these services, then `text` over them if given (raises
+    ScenarioError). `extends:` finds paths relative to each file, and the bundled scenarios by name."""
     return load_files(
         paths,
         {s.name: s.section for s in services},
         {s.name: list(s.actions) for s in services},
-        default_scenario_path().parent,  # so `extends: default` finds the bundled scenarios
+        default_scenario_path().parent,
+        text,
     )
 
 
@@ -62,17 +66,13 @@ def create_app(
     control_token: str | None = None,
     trusted_clients: frozenset[str] = frozenset(),
     services: Sequence[Service] = SERVICES,
+    scenario: Scenario | None = None,
 ) -> EmulatorApp:
-    """The emulator app. Scenario: the files given, else `scenario_text`, else the bundled default."""
-    if scenario_text is not None and not scenario_files:
-        scenario = load_scenario(
-            [("<scenario>", scenario_text)],
-            {s.name: s.section for s in services},
-            {s.name: list(s.actions) for s in services},
-            default_scenario_path().parent,
-        )
-    else:
-        scenario = load_scenario_files(scenario_files or [default_scenario_path()], services)
+    """The emulator app. Scenario: `scenario` if given (already validated); else the files given,
+    with `scenario_text` layered over them; either alone; or, with neither, the bundled default."""
+    if scenario is None:
+        files = scenario_files or ([default_scenario_path()] if scenario_text is None else [])
+        scenario = load_scenario_files(files, services, scenario_text)
     host = Host(
         services, scenario, clock_mode=clock, speed=speed, seed=seed, library=default_scenario_path().parent
     )

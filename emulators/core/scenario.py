@@ -191,14 +191,18 @@ def load_files(
     sections: Mapping[str, type[BaseModel]],
     actions: Mapping[str, Iterable[str]] | None = None,
     library: Path | None = None,
+    text: str | None = None,
 ) -> Scenario:
-    """`load_scenario` on files; an unreadable file is a problem like any other."""
+    """`load_scenario` on files, then on `text` (named `<scenario>`) over them if given; an
+    unreadable file is a problem like any other."""
     sources = []
     for path in paths:
         try:
             sources.append((str(path), Path(path).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
             raise ScenarioError([Problem(str(path), 0, "", f"cannot read the file: {exc}")]) from exc
+    if text is not None:
+        sources.append(("<scenario>", text))
     return load_scenario(sources, sections, actions, library)
 
 

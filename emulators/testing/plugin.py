@@ -8,7 +8,8 @@ Fixtures:
   `emulator_server.url` is its base URL.
 
 Options come from `@pytest.mark.emulator(scenario=..., clock=..., seed=..., scenario_text=...)`;
-`scenario` is a bundled scenario's name (e.g. "default") or a file path, or a list of them (layered).
+`scenario` is a bundled scenario's name (e.g. "default") or a file path, or a list of them (layered);
+`scenario_text` is layered over it. Both fixtures build the scenario the same way, in this process.
 On teardown the plugin fails the test if the journal holds a 500 that no fault rule caused: a 500 is
 the emulator's own failure, while other 5xx (a Globus `ExternalError` 502, say) are documented answers.
 """
@@ -18,18 +19,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from emulators.app import EmulatorApp, create_app, default_scenario_path
-from emulators.core.clock import ClockMode
-from emulators.core.host import Host
-from emulators.core.world import World
-from emulators.server import ThreadedServer
 from emulators.testing.client import ControlClient
-from emulators.testing.transport import InProcessTransport
+
+if TYPE_CHECKING:  # the app is imported when a fixture is used, not when pytest starts
+    from emulators.app import EmulatorApp
+    from emulators.core.host import Host
+    from emulators.core.scenario import Scenario
+    from emulators.core.world import World
+    from emulators.server import ThreadedServer
 
 IN_PROCESS_BASE_URL = "http://emulator.test"
 UNEXPECTED = 500  # the status of an emulator failure; other 5xx can be documented answers
@@ -43,8 +45,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+MARKER_OPTIONS = ("scenario", "scenario_text", "clock", "seed")
+CLOCKS = ("manual", "real")
+
+
 def scenario_files(scenario: str | Path | list[str | Path] | None) -> list[Path]:
-    """Bundled scenario names or paths, as paths."""
+    """Bundled scenario names or paths, as paths; an unknown name fails the test with the known ones."""
+    from emulators.app import default_scenario_path
+
     if scenario is None:
         return [default_scenario_path()]
     items = scenario if isinstance(scenario, list) else [scenario]
@@ -54,8 +62,27 @@ def scenario_files(scenario: str | Path | list[str | Path] | None) -> list[Path]
         path = Path(item)
         if not path.suffix and (bundled / f"{item}.yaml").exists():
             path = bundled / f"{item}.yaml"
+        elif not path.exists():
+            known = ", ".join(sorted(p.stem for p in bundled.glob("*.yaml")))
+            pytest.fail(
+                f"emulator: no scenario {item!r}: not a file, nor a bundled one ({known})", pytrace=False
+            )
         paths.append(path)
     return paths
+
+
+def build_scenario(scenario: Any = None, scenario_text: str | None = None) -> Scenario:
+    """The marker's scenario: the files (or bundled names), with `scenario_text` layered over them;
+    either alone; or the default. An invalid one fails the test with its problems, not a traceback."""
+    from emulators.app import load_scenario_files
+    from emulators.core.errors import ScenarioError
+
+    files = [] if scenario is None and scenario_text is not None else scenario_files(scenario)
+    try:
+        return load_scenario_files(files, text=scenario_text)
+    except ScenarioError as exc:
+        problems = str(exc)
+    pytest.fail(f"emulator: invalid scenario\n{problems}", pytrace=False)  # outside: no chained traceback
 
 
 @dataclass
@@ -80,27 +107,33 @@ class Emulator:
 
 
 def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The `emulator` markers' options, the closest marker winning; checked like arguments."""
     options: dict[str, Any] = {}
     for marker in reversed(list(request.node.iter_markers("emulator"))):
+        if marker.args:
+            pytest.fail("emulator marker: options are keywords, e.g. scenario='default'", pytrace=False)
         options.update(marker.kwargs)
+    return _checked(options)
+
+
+def _checked(options: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(options) - set(MARKER_OPTIONS))
+    if unknown:
+        pytest.fail(f"emulator: unknown option(s) {unknown}; known: {list(MARKER_OPTIONS)}", pytrace=False)
+    if options.get("clock", "manual") not in CLOCKS:
+        pytest.fail(f"emulator: clock must be one of {list(CLOCKS)}, not {options['clock']!r}", pytrace=False)
+    seed = options.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        pytest.fail(f"emulator: seed must be an integer, not {seed!r}", pytrace=False)
     return options
 
 
 def _build(
-    scenario: Any = None,
-    scenario_text: str | None = None,
-    clock: ClockMode = "manual",
-    seed: int | None = None,
-    **app_options: Any,
+    scenario: Any = None, scenario_text: str | None = None, clock: str = "manual", seed: int | None = None
 ) -> EmulatorApp:
-    files = None if scenario_text is not None and scenario is None else scenario_files(scenario)
-    return create_app(
-        files,
-        scenario_text=scenario_text,
-        clock=clock,
-        seed=seed,
-        **app_options,
-    )
+    from emulators.app import create_app
+
+    return create_app(scenario=build_scenario(scenario, scenario_text), clock=clock, seed=seed)  # type: ignore[arg-type]  # checked
 
 
 @pytest.fixture
@@ -109,7 +142,9 @@ def emulator_factory() -> Iterator[Callable[..., Emulator]]:
     made: list[Emulator] = []
 
     def make(**options: Any) -> Emulator:
-        app = _build(**options)
+        from emulators.testing.transport import InProcessTransport
+
+        app = _build(**_checked(options))
         client = httpx.Client(transport=InProcessTransport(app), base_url=IN_PROCESS_BASE_URL)
         emulator = Emulator(app, client, ControlClient(client))
         made.append(emulator)
@@ -134,6 +169,7 @@ class LiveEmulator:
 
     server: ThreadedServer
     control: ControlClient
+    host: Host  # the server's, in this process: the fixture loads each test's scenario into it
 
     @property
     def url(self) -> str:
@@ -142,9 +178,13 @@ class LiveEmulator:
 
 @pytest.fixture(scope="session")
 def _emulator_server_session() -> Iterator[LiveEmulator]:
-    server = ThreadedServer(create_app(clock="manual")).start()
+    from emulators.app import create_app
+    from emulators.server import ThreadedServer
+
+    app = create_app(clock="manual")
+    server = ThreadedServer(app).start()
     with httpx.Client(base_url=server.url) as http:
-        yield LiveEmulator(server, ControlClient(http))
+        yield LiveEmulator(server, ControlClient(http), app.host)
     server.stop()
 
 
@@ -152,16 +192,16 @@ def _emulator_server_session() -> Iterator[LiveEmulator]:
 def emulator_server(
     request: pytest.FixtureRequest, _emulator_server_session: LiveEmulator
 ) -> Iterator[LiveEmulator]:
-    """The session's live emulator, loaded with the marker's scenario (or reset) for this test."""
+    """The session's live emulator, loaded with the marker's scenario, clock and seed for this test.
+
+    The scenario is loaded in this process, between requests, the way `emulator` builds one: files
+    keep their names, so `extends:` relative to them works, and several files layer.
+    """
     options = _options(request)
     live = _emulator_server_session
-    if "scenario_text" in options:
-        live.control.load_scenario(options["scenario_text"])
-    else:
-        text = "\n".join(p.read_text(encoding="utf-8") for p in scenario_files(options.get("scenario")))
-        if len(scenario_files(options.get("scenario"))) > 1:
-            raise pytest.UsageError("emulator_server takes one scenario file")
-        live.control.load_scenario(text)
+    scenario = build_scenario(options.get("scenario"), options.get("scenario_text"))
+    live.host.clock_mode, live.host.seed = options.get("clock", "manual"), options.get("seed")
+    live.host.load(scenario)
     try:
         yield live
         errors = [e for e in live.control.requests(status=UNEXPECTED) if e["fault"] is None]

@@ -243,3 +243,75 @@ def test_an_unexpected_500_over_the_socket_fails_at_teardown(emulator_server, mo
     result.stdout.fnmatch_lines(
         ["*ERROR at teardown of test_an_unexpected_500_over_the_socket_fails_at_teardown*"]
     )
+
+
+def test_scenario_text_layers_over_a_scenario_file_in_both_fixtures(run, pytester: pytest.Pytester):
+    pytester.makefile(".yaml", base="version: 1\nextends: default\nname: base\nseed: 5\n")
+    pytester.makefile(".yaml", child="version: 1\nextends: base.yaml\nname: child\n")
+    result = run(
+        """
+        import pytest
+
+        pytestmark = pytest.mark.emulator(scenario="child.yaml", scenario_text="version: 1\\nname: over\\n")
+
+        def test_in_process(emulator):
+            health = emulator.control.health()
+            assert (health["scenario"], health["seed"]) == ("over", 5)
+
+        def test_on_a_socket(emulator_server):
+            health = emulator_server.control.health()
+            assert (health["scenario"], health["seed"]) == ("over", 5)
+
+        @pytest.mark.emulator(scenario_text=None)
+        def test_a_file_extending_a_relative_file_on_a_socket(emulator_server):
+            assert emulator_server.control.health()["scenario"] == "child"
+        """
+    )
+    result.assert_outcomes(passed=3)
+
+
+def test_emulator_server_takes_the_markers_seed_and_clock(run):
+    result = run(
+        """
+        import pytest
+
+        @pytest.mark.emulator(seed=42, clock="real")
+        def test_options(emulator_server):
+            health = emulator_server.control.health()
+            assert (health["seed"], health["clock"]["mode"]) == (42, "real")
+
+        def test_defaults_again(emulator_server):
+            health = emulator_server.control.health()
+            assert (health["seed"], health["clock"]["mode"]) == (1, "manual")
+        """
+    )
+    result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(
+    ("marker", "message"),
+    [
+        ('"relativity-stages"', "emulator marker: options are keywords*"),
+        ('scenaro="default"', "emulator: unknown option(s) *scenaro*"),
+        ('clock="realtime"', "emulator: clock must be one of *, not 'realtime'"),
+        ('seed="abc"', "emulator: seed must be an integer, not 'abc'"),
+        (
+            'scenario="relativity-stagez"',
+            "emulator: no scenario 'relativity-stagez': not a file, nor a bundled*",
+        ),
+        ('scenario_text="version: 1\\nseed: x\\n"', "*<scenario>:2: seed: *"),
+    ],
+)
+def test_a_bad_marker_fails_the_test_with_a_message_not_a_traceback(run, marker: str, message: str):
+    result = run(
+        f"""
+        import pytest
+
+        @pytest.mark.emulator({marker})
+        def test_it(emulator):
+            pass
+        """
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*{message}*"])
+    result.stdout.no_fnmatch_line("*Traceback*")
