@@ -12,7 +12,7 @@ Known deviations from the real service (the public doc is silent; these are our 
 - `sourceFullPath` is the SAS URL without its query, so the signature is never echoed.
 - QC reports are served by the emulator itself (path-style blob URLs), not by Azure.
 - A SAS's allowed IP range (`sip`) is not checked: the service's own address is unknown here. SAS
-  versions before 2018-11-09 (an older string-to-sign) are refused as bad signatures (ER_00001).
+  versions before 2015-04-05 are refused as bad signatures (ER_00001).
 - Jobs belong to the instance, not to a user: any accepted token reads or cancels any job.
 - `tags` values must be strings (a null value is a 400).
 """

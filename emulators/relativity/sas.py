@@ -197,15 +197,19 @@ def string_to_sign(sas: SasUrl) -> str:
         raise SasError("The SAS has neither 'sr' nor 'ss'/'srt', so it is no service or account SAS.")
     if sas.resource not in ("c", "d", "b"):
         raise SasError(f"SAS resource type sr={sas.resource!r} is not supported; use c, d or b.")
-    if version < "2018-11-09":
-        raise SasError(f"SAS version {version} is older than the supported 2018-11-09.")
+    if version < "2015-04-05":
+        raise SasError(f"SAS version {version} is older than the supported 2015-04-05.")
+    if sas.resource == "d" and version < "2020-02-10":
+        raise SasError(f"A directory SAS (sr=d) needs version 2020-02-10 or later, not {version}.")
     canonical = f"/blob/{sas.account}/{sas.container}"
     if sas.resource != "c":
         if not sas.path:
             raise SasError(f"A SAS with sr={sas.resource} needs a blob or directory path in the URL.")
         canonical += "/" + sas.path
     fields = [sas.permissions, p.get("st", ""), p.get("se", ""), canonical, p.get("si", ""), p.get("sip", "")]
-    fields += [p.get("spr", ""), version, sas.resource, ""]  # "" is the snapshot time, unused for c/d/b
+    fields += [p.get("spr", ""), version]
+    if version >= "2018-11-09":  # the signed resource and snapshot time ("": unused for c/d/b) join
+        fields += [sas.resource, ""]
     if version >= "2020-12-06":
         fields.append(p.get("ses", ""))
     fields += [p.get(k, "") for k in ("rscc", "rscd", "rsce", "rscl", "rsct")]

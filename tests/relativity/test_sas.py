@@ -186,12 +186,29 @@ def test_pre_2020_12_06_service_sas_has_no_encryption_scope_line():
     assert verify_signature(sas, KEY)
 
 
+@pytest.mark.parametrize("version", ["2015-04-05", "2017-07-29", "2018-03-28"])
+def test_a_service_sas_before_2018_11_09_signs_no_resource_or_snapshot_lines(version: str):
+    # As older SDKs (the .NET WindowsAzure.Storage 9.x, say) still sign them, built by hand from the
+    # documented layout: permissions, start, expiry, resource, identifier, IP, protocol, version,
+    # then the five response headers.
+    text = "\n".join(["rl", "", "2030-01-02T00:00:00Z", f"/blob/{ACCOUNT}/src", "", "", "", version])
+    text += "\n" * 5
+    query = f"se=2030-01-02T00%3A00%3A00Z&sp=rl&sv={version}&sr=c"
+    sas = parse_sas_url(f"{BLOB_HOST}/src?{query}&sig={sign_by_hand(text)}")
+    assert string_to_sign(sas) == text
+    assert verify_signature(sas, KEY)
+    assert not verify_signature(
+        parse_sas_url(f"{BLOB_HOST}/src?{query.replace('rl', 'r')}&sig={sign_by_hand(text)}"), KEY
+    )
+
+
 @pytest.mark.parametrize(
     "query",
     [
         "sr=bs&sv=2025-11-05",
         "sr=b&skoid=oid&sv=2025-11-05",
-        "sr=b&sv=2017-07-29",
+        "sr=b&sv=2014-02-14",
+        "sr=d&sdd=1&sv=2019-12-12",
         "ss=b&srt=o&sv=2014-02-14",
         "sv=2025-11-05",
     ],

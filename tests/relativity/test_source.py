@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from azure.storage.blob import (
@@ -212,3 +216,16 @@ def test_an_https_only_sas_is_refused_over_plain_http(relativity: Relativity):
     relativity.advance(10)
     assert relativity.status(over_http)["enumerationStatistics"]["error"].startswith("ER_00002")
     assert relativity.status(over_https)["enumerationStatistics"]["error"] is None
+
+
+def test_a_sas_signed_the_pre_2018_way_is_accepted(relativity: Relativity):
+    """Older SDKs still sign version 2018-03-28 without the signed-resource and snapshot lines."""
+    expiry = (relativity.now() + timedelta(days=8)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = "\n".join(["rl", "", expiry, f"/blob/{DEV_ACCOUNT}/small", "", "", "", "2018-03-28"]) + "\n" * 5
+    digest = hmac.new(base64.b64decode(DEV_ACCOUNT_KEY), text.encode(), hashlib.sha256).digest()
+    query = urlencode(
+        {"sv": "2018-03-28", "sr": "c", "sp": "rl", "se": expiry, "sig": base64.b64encode(digest)}
+    )
+    job_id = relativity.create(source=f"https://{DEV_ACCOUNT}.blob.core.windows.net/small?{query}")
+    final = relativity.run_until_final(job_id)
+    assert (final["transferStatus"], final["enumerationStatistics"]["error"]) == ("Completed", None)
