@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,24 @@ LAB = "aaaaaaaa-0000-4000-8000-000000000001"
 SCRATCH = "bbbbbbbb-0000-4000-8000-000000000002"
 SHARED = "cccccccc-0000-4000-8000-000000000003"
 API = "/v0.10"
+
+
+def with_trees(lab: str, scratch: str | None = None) -> str:
+    """A scenario (extending default) whose Lab collection, and Scratch when given, hold exactly
+    these entries: YAML flow mappings, one per line, as under `tree: entries:`."""
+
+    def endpoint(endpoint_id: str, name: str, entries: str) -> str:
+        text = f"      - id: {endpoint_id}\n        display_name: {name}\n"
+        text += "        owner: researcher@example.org\n"
+        if entries.strip():
+            lines = textwrap.indent(textwrap.dedent(entries).strip() + "\n", " " * 12)
+            text += "        tree:\n          entries:\n" + lines
+        return text
+
+    endpoints = endpoint(LAB, "Lab", lab) + (
+        endpoint(SCRATCH, "Scratch", scratch) if scratch is not None else ""
+    )
+    return "extends: default\nservices:\n  globus:\n    endpoints:\n" + endpoints
 
 
 def item(source: str, destination: str, recursive: bool | None = None) -> dict[str, Any]:

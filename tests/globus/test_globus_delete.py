@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from globus_helpers import LAB, Globus, globus
+from globus_helpers import LAB, Globus, globus, with_trees
 
 from emulators.globus.deletion import glob_pattern
 
@@ -175,20 +175,13 @@ def test_a_symlink_item_is_deleted_not_followed(globus: Globus):
     assert globus.ls("/~/experiments/run-002/", endpoint=LAB) == ["reads.fastq"]
 
 
-LINKS = """
-extends: default
-services:
-  globus:
-    endpoints:
-      - id: aaaaaaaa-0000-4000-8000-000000000001
-        display_name: Lab Storage
-        owner: researcher@example.org
-        tree:
-          entries:
-            - {path: doomed/a.txt, size: 1}
-            - {path: doomed/out, type: symlink, target: /kept}
-            - {path: kept/b.txt, size: 1}
-"""
+LINKS = with_trees(
+    lab="""
+    - {path: doomed/a.txt, size: 1}
+    - {path: doomed/out, type: symlink, target: /kept}
+    - {path: kept/b.txt, size: 1}
+""",
+)
 
 
 @pytest.mark.emulator(scenario_text=LINKS)

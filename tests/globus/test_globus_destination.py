@@ -6,32 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from globus_helpers import SCRATCH, Globus, globus, item
+from globus_helpers import SCRATCH, Globus, globus, item, with_trees
 
 __all__ = ["globus"]
-CONFLICTS = """
-extends: default
-services:
-  globus:
-    endpoints:
-      - id: aaaaaaaa-0000-4000-8000-000000000001
-        display_name: Lab
-        owner: researcher@example.org
-        tree:
-          entries:
-            - {path: src/reads.fastq, size: 100}
-            - {path: src/summary.csv, size: 20}
-            - {path: src/notes/readme.txt, size: 10}
-      - id: bbbbbbbb-0000-4000-8000-000000000002
-        display_name: Scratch
-        owner: researcher@example.org
-        tree:
-          entries:
-            - {path: dst/notes, size: 9}
-            - {path: dst/reads.fastq/keep.txt, size: 5}
-            - {path: plain.txt, size: 11}
-            - {path: folder/inside.txt, size: 3}
-"""
+CONFLICTS = with_trees(
+    lab="""
+    - {path: src/reads.fastq, size: 100}
+    - {path: src/summary.csv, size: 20}
+    - {path: src/notes/readme.txt, size: 10}
+""",
+    scratch="""
+    - {path: dst/notes, size: 9}
+    - {path: dst/reads.fastq/keep.txt, size: 5}
+    - {path: plain.txt, size: 11}
+    - {path: folder/inside.txt, size: 3}
+""",
+)
 
 
 def stat(globus: Globus, path: str) -> dict[str, Any]:

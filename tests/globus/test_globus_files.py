@@ -7,7 +7,7 @@ import json
 import uuid
 
 import pytest
-from globus_helpers import LAB, SCRATCH, SHARED, Globus, globus
+from globus_helpers import LAB, SCRATCH, SHARED, Globus, globus, with_trees
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
@@ -354,21 +354,14 @@ def test_no_query_makes_the_emulator_answer_5xx(globus: Globus, target, params, 
     assert response.headers["content-type"] == "application/json"
 
 
-ODD_ENTRIES = """
-extends: default
-services:
-  globus:
-    endpoints:
-      - id: aaaaaaaa-0000-4000-8000-000000000001
-        display_name: Lab
-        owner: researcher@example.org
-        tree:
-          entries:
-            - {path: d/empty.txt, size: 0}
-            - {path: d/big.txt, size: 50}
-            - {path: d/broken, type: symlink, target: /nowhere}
-            - {path: d/.hidden, size: 1}
-"""
+ODD_ENTRIES = with_trees(
+    lab="""
+    - {path: d/empty.txt, size: 0}
+    - {path: d/big.txt, size: 50}
+    - {path: d/broken, type: symlink, target: /nowhere}
+    - {path: d/.hidden, size: 1}
+""",
+)
 
 
 @pytest.mark.emulator(scenario_text=ODD_ENTRIES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from globus_helpers import LAB, SCRATCH, Globus, globus, item
+from globus_helpers import LAB, SCRATCH, Globus, globus, item, with_trees
 
 __all__ = ["globus"]
 SYNC = "globus-sync-levels"
@@ -96,25 +96,16 @@ def test_recursive_symlinks_ignore_keep_and_copy(globus: Globus):
     assert globus.ls("/~/copy/latest/") == ["reads.fastq"]
 
 
-SYMLINKS = """
-extends: default
-services:
-  globus:
-    endpoints:
-      - id: aaaaaaaa-0000-4000-8000-000000000001
-        display_name: Lab
-        owner: researcher@example.org
-        tree:
-          entries:
-            - {path: d/real.txt, size: 7}
-            - {path: d/good, type: symlink, target: real.txt}
-            - {path: d/broken, type: symlink, target: /nowhere}
-            - {path: e/real.txt, size: 7}
-            - {path: e/good, type: symlink, target: /e/real.txt}
-      - id: bbbbbbbb-0000-4000-8000-000000000002
-        display_name: Scratch
-        owner: researcher@example.org
-"""
+SYMLINKS = with_trees(
+    lab="""
+    - {path: d/real.txt, size: 7}
+    - {path: d/good, type: symlink, target: real.txt}
+    - {path: d/broken, type: symlink, target: /nowhere}
+    - {path: e/real.txt, size: 7}
+    - {path: e/good, type: symlink, target: /e/real.txt}
+""",
+    scratch="",
+)
 
 
 @pytest.mark.emulator(scenario_text=SYMLINKS)
@@ -179,34 +170,24 @@ def test_a_second_task_can_copy_what_the_first_one_copied(globus: Globus):
     assert globus.ls("/~/returned/", endpoint=LAB) == ["notes", "reads.fastq", "summary.csv"]
 
 
-MIRROR = """
-extends: default
-services:
-  globus:
-    endpoints:
-      - id: aaaaaaaa-0000-4000-8000-000000000001
-        display_name: Lab
-        owner: researcher@example.org
-        tree:
-          entries:
-            - {path: src/keep.txt, size: 3}
-            - {path: src/sub/inner.txt, size: 3}
-            - {path: src/empty, type: dir}
-            - {path: src/link, type: symlink, target: keep.txt}
-      - id: bbbbbbbb-0000-4000-8000-000000000002
-        display_name: Scratch
-        owner: researcher@example.org
-        tree:
-          entries:
-            - {path: dst/keep.txt, size: 3}
-            - {path: dst/sub/gone.txt, size: 3}
-            - {path: dst/stale/old.txt, size: 3}
-            - {path: dst/stale/deeper/x.txt, size: 3}
-            - {path: dst/emptydir, type: dir}
-            - {path: dst/empty, type: dir}
-            - {path: dst/link, type: symlink, target: keep.txt}
-            - {path: dst/other-link, type: symlink, target: keep.txt}
-"""
+MIRROR = with_trees(
+    lab="""
+    - {path: src/keep.txt, size: 3}
+    - {path: src/sub/inner.txt, size: 3}
+    - {path: src/empty, type: dir}
+    - {path: src/link, type: symlink, target: keep.txt}
+""",
+    scratch="""
+    - {path: dst/keep.txt, size: 3}
+    - {path: dst/sub/gone.txt, size: 3}
+    - {path: dst/stale/old.txt, size: 3}
+    - {path: dst/stale/deeper/x.txt, size: 3}
+    - {path: dst/emptydir, type: dir}
+    - {path: dst/empty, type: dir}
+    - {path: dst/link, type: symlink, target: keep.txt}
+    - {path: dst/other-link, type: symlink, target: keep.txt}
+""",
+)
 
 
 @pytest.mark.emulator(scenario_text=MIRROR)
