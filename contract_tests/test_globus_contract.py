@@ -82,6 +82,11 @@ def error_of(response: httpx.Response, method: str, path: str, status: int) -> d
     return body
 
 
+def refused(emulator: Emulator, path: str, document: dict[str, Any], status: int) -> dict[str, Any]:
+    """POST `document` to `path`: the conforming error document with the expected status."""
+    return error_of(api(emulator, "post", path, json=document), "post", path, status)
+
+
 # --- scenarios -----------------------------------------------------------------------------------
 
 START = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -572,7 +577,7 @@ def test_transfer_refuses_a_bad_document(
     document = transfer_document(new_submission_id(emulator))
     mutate(document)
     assert schema_errors(component("TransferDocument"), document), "the spec accepts this document"
-    error = error_of(api(emulator, "post", TRANSFER, json=document), "post", TRANSFER, 400)
+    error = refused(emulator, TRANSFER, document, 400)
     assert error["code"] in codes, error
     assert error["resource"] == "/transfer"
     assert task_count(emulator) == 0, "a refused document must queue nothing"
@@ -600,7 +605,7 @@ def test_delete_refuses_a_bad_document(
     document = delete_document(new_submission_id(emulator))
     mutate(document)
     assert schema_errors(component("DeleteDocument"), document), "the spec accepts this document"
-    error = error_of(api(emulator, "post", DELETE, json=document), "post", DELETE, 400)
+    error = refused(emulator, DELETE, document, 400)
     assert error["code"] in codes, error
     assert error["resource"] == "/delete"
     assert task_count(emulator) == 0
@@ -613,7 +618,7 @@ def test_delete_without_items_is_a_bad_request(emulator: Emulator) -> None:
     document = delete_document(new_submission_id(emulator))
     document["DATA"] = []
     assert not schema_errors(component("DeleteDocument"), document)
-    error = error_of(api(emulator, "post", DELETE, json=document), "post", DELETE, 400)
+    error = refused(emulator, DELETE, document, 400)
     assert error["code"].startswith("ClientError.BadRequest"), error
     assert task_count(emulator) == 0
 
@@ -632,11 +637,11 @@ def test_unknown_endpoint_is_endpoint_not_found(emulator: Emulator) -> None:
     """Reference, 8 ([real] capture): 404 `EndpointNotFound` "No such endpoint '<id>'" with resource
     `/transfer`; doc 3.3 gives delete the same codes."""
     document = transfer_document(new_submission_id(emulator), destination=UNKNOWN_ID)
-    error = error_of(api(emulator, "post", TRANSFER, json=document), "post", TRANSFER, 404)
+    error = refused(emulator, TRANSFER, document, 404)
     assert (error["code"], error["resource"]) == ("EndpointNotFound", "/transfer")
     assert error["message"] == f"No such endpoint '{UNKNOWN_ID}'"
     document = delete_document(new_submission_id(emulator), endpoint=UNKNOWN_ID)
-    error = error_of(api(emulator, "post", DELETE, json=document), "post", DELETE, 404)
+    error = refused(emulator, DELETE, document, 404)
     assert (error["code"], error["resource"]) == ("EndpointNotFound", "/delete")
     assert task_count(emulator) == 0
 
@@ -706,10 +711,10 @@ def test_an_expired_activation_is_no_cred_exception(emulator: Emulator) -> None:
     assert inactive["completion_time"] is None
 
     document = transfer_document(new_submission_id(emulator))
-    error = error_of(api(emulator, "post", TRANSFER, json=document), "post", TRANSFER, 409)
+    error = refused(emulator, TRANSFER, document, 409)
     assert error["code"] == "NoCredException"
     document = delete_document(new_submission_id(emulator), "/~/previous/result.h5", endpoint=SCRATCH)
-    error = error_of(api(emulator, "post", DELETE, json=document), "post", DELETE, 409)
+    error = refused(emulator, DELETE, document, 409)
     assert error["code"] == "NoCredException"
     assert task_count(emulator) == 1
 
@@ -724,10 +729,10 @@ def test_a_guest_collection_whose_host_was_deleted_is_conflict(emulator: Emulato
         source=SCRATCH,
         destination=SHARED,
     )
-    error = error_of(api(emulator, "post", TRANSFER, json=document), "post", TRANSFER, 409)
+    error = refused(emulator, TRANSFER, document, 409)
     assert error["code"] == "Conflict"
     document = delete_document(new_submission_id(emulator), "/public/README.md", endpoint=SHARED)
-    error = error_of(api(emulator, "post", DELETE, json=document), "post", DELETE, 409)
+    error = refused(emulator, DELETE, document, 409)
     assert error["code"] == "Conflict"
     assert task_count(emulator) == 0
 
