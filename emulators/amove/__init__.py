@@ -1,0 +1,1 @@
+"""The Amove cloud-to-cloud transfer emulator (under construction; see the Amove issue)."""

@@ -1,0 +1,1 @@
+"""The Onedata Oneprovider transfers emulator (under construction; see the Onedata issue)."""
