@@ -86,8 +86,11 @@ class EmulatorApp:
         /_emulator/...   control API: outside the journal and the fault rules, so a fault can never
                          block its own removal
         a service prefix record_request → apply_faults → that service's sub-app (the journal sits
-                         outside the faults so it notes which rule fired)
+                         outside the faults so it notes which rule fired); HTTP and WebSocket alike
         anything else    the same steps around a plain 404
+
+    A request that left effects behind (a callback to send, a push) starts a settle once it has been
+    answered, so they go out without waiting for a clock change.
 
     A plain dispatcher rather than nested Starlette mounts: status reads are the hot path, and each
     Starlette layer (router, mount, error middleware) costs about as much as the read itself. Each
@@ -122,9 +125,16 @@ class EmulatorApp:
                     # Found once; the journal and the fault rules read the service from the scope.
                     scope[SERVICE_KEY] = service
                     _mount(scope, prefix)
-                    await pipeline(scope, receive, send)
+                    try:
+                        await pipeline(scope, receive, send)
+                    finally:
+                        if self.host.world.has_effects:
+                            self.host.kick()
                     return
             scope[SERVICE_KEY] = None
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1000})  # no such endpoint: refused
+                return
             await self._not_found(scope, receive, send)
 
     @contextlib.asynccontextmanager
@@ -132,7 +142,8 @@ class EmulatorApp:
         # Everything built so far (modules, the scenario, the first World) lives as long as the
         # server: keep it out of the garbage collector's full passes, which request load triggers.
         gc.freeze()
-        # With a real clock, catch up regularly so timed events (and pushes) happen on time.
+        # With a real clock, settle regularly so timers fire, callbacks go out and pushes reach
+        # subscribers within one tick of when they are due.
         ticker = asyncio.create_task(_tick(self.host))
         try:
             yield
@@ -160,4 +171,4 @@ async def _tick(host: Host) -> None:
     while True:
         await asyncio.sleep(TICK_SECONDS)
         if host.world.clock.mode == "real":
-            host.world.catch_up()
+            await host.settle()

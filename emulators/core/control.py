@@ -8,7 +8,9 @@ scenario errors):
     POST   /scenario           load YAML text (body); invalid -> 400 and the old scenario stays
     GET    /state              every service's state, summarised
     GET    /clock              now, mode, speed
-    POST   /clock              {"advance": seconds} or {"set": iso-time}; returns once due events ran
+    POST   /clock              {"advance": seconds} or {"set": iso-time}; returns once everything due
+                               up to the new time has happened: timers ran, callbacks were
+                               delivered (or failed and were journaled), pushes were sent
     GET    /faults             rules in force
     POST   /faults             add a rule (201; 409 if its id is in use)
     DELETE /faults             remove every rule
@@ -106,6 +108,7 @@ async def health(request: Request) -> Response:
 async def reset(request: Request) -> Response:
     host = _host(request)
     host.reset()
+    await host.settle()  # what the scenario has due at its start
     return JSONResponse({"reset": True, "clock": _clock(host)})
 
 
@@ -119,6 +122,7 @@ async def load_scenario(request: Request) -> Response:
     except UnicodeDecodeError as exc:
         raise ControlError(400, "the scenario is not UTF-8 text") from exc
     host.load(scenario)
+    await host.settle()
     return JSONResponse({"loaded": scenario.model.name, "clock": _clock(host)})
 
 
@@ -149,7 +153,7 @@ async def change_clock(request: Request) -> Response:
     except ValidationError as exc:
         raise ControlError(400, _problems(exc)) from exc
     world = host.world
-    world.catch_up()
+    await host.settle()
     try:
         if change.advance is not None:
             world.clock.advance(change.advance)
@@ -157,7 +161,7 @@ async def change_clock(request: Request) -> Response:
             world.clock.set(change.set)
     except ValueError as exc:
         raise ControlError(400, str(exc)) from exc
-    world.catch_up()
+    await host.settle()
     return JSONResponse(_clock(host))
 
 

@@ -21,7 +21,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 from starlette.requests import Request
@@ -76,11 +76,20 @@ class FaultAction(_Spec):
     delay: float = Field(default=0, ge=0, le=600, description="seconds to wait first")
     delay_max: float | None = Field(default=None, ge=0, le=600, description="wait a seeded random time")
     drop: bool = Field(default=False, description="close the connection without a response")
+    close_after: int | None = Field(
+        default=None, ge=0, description="WebSocket: close the connection after the server sent N messages"
+    )
+    message_delay: float | None = Field(
+        default=None, ge=0, le=600, description="WebSocket: seconds each message from the server waits"
+    )
 
     @model_validator(mode="after")
     def _does_something(self) -> FaultAction:
-        if self.status is None and not self.drop and not self.delay and self.delay_max is None:
-            raise ValueError("an action needs a status, a delay or drop")
+        effects = (self.status is not None, self.drop, self.delay, self.delay_max is not None)
+        if not any((*effects, self.close_after is not None, self.message_delay)):
+            raise ValueError(
+                "an action needs a status, a delay or drop (on a WebSocket: or close_after, message_delay)"
+            )
         if self.delay_max is not None and self.delay_max < self.delay:
             raise ValueError("delay_max must not be below delay")
         return self
@@ -126,6 +135,9 @@ class FaultRule(_Spec):
     """One HTTP fault rule."""
 
     id: str | None = None
+    direction: Literal["inbound", "outbound"] | None = Field(
+        default=None, description="inbound (the default): requests to the emulator; outbound: its callbacks"
+    )
     service: str | None = None
     method: str | list[str] | None = None
     path: str | None = Field(default=None, description="glob over the request path, e.g. /a/*/b")
@@ -206,11 +218,19 @@ class FaultRules:
         self.rules = []
 
     def match(
-        self, service: str | None, method: str, path: str, headers: dict[str, str], now: datetime
+        self,
+        service: str | None,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        now: datetime,
+        direction: str = "inbound",
     ) -> ActiveRule | None:
         """The first rule that fires for this request (counting the call against every matching rule)."""
         winner = None
         for active in self.rules:
+            if (active.rule.direction or "inbound") != direction:
+                continue
             if not self._matches(active.rule, service, method, path, headers, now):
                 continue
             active.matched += 1
@@ -281,13 +301,14 @@ class apply_faults:  # a pipeline step, named as a verb like the other steps
         self.host = host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.host.world.faults.rules:
+        if scope["type"] not in _FAULTABLE or not self.host.world.faults.rules:
             await self.app(scope, receive, send)
             return
         world = self.host.world
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         service = scope[SERVICE_KEY] if SERVICE_KEY in scope else self.host.service_for(scope["path"])
-        active = world.faults.match(service, scope["method"], scope["path"], headers, world.clock.now())
+        method = scope.get("method", "GET")  # a WebSocket handshake is a GET
+        active = world.faults.match(service, method, scope["path"], headers, world.clock.now())
         if active is None:
             await self.app(scope, receive, send)
             return
@@ -296,6 +317,9 @@ class apply_faults:  # a pipeline step, named as a verb like the other steps
         wait = world.faults.delay(active)
         if wait:
             await asyncio.sleep(wait)
+        if scope["type"] == "websocket":
+            await _websocket_fault(self.app, self.host, service, action, scope, receive, send)
+            return
         if action.drop:
             await _drop(scope)
             return
@@ -306,6 +330,52 @@ class apply_faults:  # a pipeline step, named as a verb like the other steps
         if action.status in BODILESS_STATUSES or scope["method"] == "HEAD":
             send = _without_body(send)
         await response(scope, receive, send)
+
+
+_FAULTABLE = frozenset({"http", "websocket"})
+_DENIAL = "websocket.http.response"  # the ASGI extension that lets a handshake be refused with a status
+_GOING_AWAY = 1001
+
+
+async def _websocket_fault(
+    app: ASGIApp,
+    host: Host,
+    service: str | None,
+    action: FaultAction,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    """A fired rule on a WebSocket: refuse the handshake (status, or drop: closed unanswered), or let
+    it through with its server messages delayed and the connection closed after `close_after`."""
+    if action.drop or (action.status is not None and _DENIAL not in scope.get("extensions", {})):
+        await send({"type": "websocket.close", "code": 1000})  # before accept: the client gets 403
+        return
+    if action.status is not None:
+        response = host.render_fault(service, action, Request({**scope, "type": "http", "method": "GET"}))
+        start = {"type": "websocket.http.response.start", "status": action.status}
+        await send({**start, "headers": response.raw_headers})
+        await send({"type": "websocket.http.response.body", "body": response.body})
+        return
+    sent = 0
+    closed = False
+
+    async def send_faulty(message: Message) -> None:
+        # Once the rule has closed the connection, the app learns it from `receive` (a disconnect);
+        # what it still sends goes nowhere, as on a socket the peer has closed.
+        nonlocal sent, closed
+        if closed:
+            return
+        if message["type"] == "websocket.send":
+            if action.close_after is not None and sent >= action.close_after:
+                closed = True
+                message = {"type": "websocket.close", "code": _GOING_AWAY, "reason": "fault rule"}
+            elif action.message_delay:
+                await asyncio.sleep(action.message_delay)
+            sent += 1
+        await send(message)
+
+    await app(scope, receive, send_faulty)
 
 
 def _without_body(send: Send) -> Send:

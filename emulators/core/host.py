@@ -3,21 +3,30 @@
 The Host is made once per app. It knows the services, the loaded scenario and the settings given on
 the command line (which win over the scenario's), and swaps in a new World on reset or when a new
 scenario is loaded. Middleware and routes reach the current World through it, never through a global.
+
+The Host also settles the World (`settle`): it catches up, then delivers every effect due — outgoing
+requests and pushes to subscribers — in due-time order, and returns only then. The control API
+settles after every clock change, the real-clock ticker on every tick, and a request that left
+effects behind starts a settle once it has been answered (`kick`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import asyncio
+from collections.abc import Hashable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
 
 from emulators.core.clock import ClockMode, wall_now
 from emulators.core.faults import FaultAction
+from emulators.core.outbox import TIMEOUT, OutgoingRequest, deliver
 from emulators.core.scenario import MAX_SPEED, Scenario, load_scenario
 from emulators.core.service import Service
 from emulators.core.world import World
@@ -53,6 +62,8 @@ class Host:
                     prefixes.append((route.path, service.name))
         self._prefixes = sorted(prefixes, key=lambda p: -len(p[0]))
         self.ready = False
+        self._settling = asyncio.Lock()
+        self._kicked: asyncio.Task[None] | None = None
         self.scenario = scenario
         self.start = self._start_of(scenario)
         self.world = self._build()
@@ -83,6 +94,42 @@ class Host:
     def reset(self) -> None:
         """Back to the scenario's initial state: state, clock, fault rules and journal together."""
         self.world = self._build()
+
+    async def settle(self) -> None:
+        """Catch the World up, then deliver every effect due, in due-time order (an outgoing request
+        whose service retries it comes back as a timer, delivered in this settle if it is due too)."""
+        async with self._settling:
+            world = self.world
+            http: httpx.AsyncClient | None = None
+            try:
+                while True:
+                    world.catch_up()
+                    if not world.has_effects:
+                        return
+                    for due, effect in world.take_effects():
+                        if isinstance(effect, OutgoingRequest):
+                            if http is None:
+                                http = httpx.AsyncClient(timeout=TIMEOUT, trust_env=False)
+                            await self._send(world, effect, due, http)
+                        else:
+                            await _push(world, *effect)
+            finally:
+                if http is not None:
+                    await http.aclose()
+
+    async def _send(
+        self, world: World, request: OutgoingRequest, due: datetime, http: httpx.AsyncClient
+    ) -> None:
+        delivery = await deliver(request, due, world.journal, world.faults, http)
+        later = request.retry(delivery) if request.retry is not None and not delivery.ok else None
+        if later is not None:
+            again = replace(request, attempt=request.attempt + 1)
+            world.schedule(due + timedelta(seconds=later), lambda at: world.post(again, at))
+
+    def kick(self) -> None:
+        """Settle soon, on the running event loop, unless a settle is already on its way."""
+        if self._kicked is None or self._kicked.done():
+            self._kicked = asyncio.get_running_loop().create_task(self.settle())
 
     def service_for(self, path: str) -> str | None:
         """The service that owns `path`, if any."""
@@ -119,6 +166,14 @@ class Host:
             speed=self.speed if self.speed is not None else model.clock.speed,
             seed=self.seed if self.seed is not None else model.seed,
         )
+
+
+async def _push(world: World, topic: Hashable, message: object) -> None:
+    for subscription in world.subscribers.of(topic):
+        try:
+            await subscription.subscriber.deliver(message)
+        except Exception:  # a connection that cannot take a message is gone; the others go on
+            subscription.cancel()
 
 
 def world_of(request: Request) -> World:

@@ -2,7 +2,10 @@
 
 `Journal` is a ring buffer (oldest entries drop out) of `JournalEntry`s. `record_request` is the ASGI
 middleware that fills it; it sits outside the fault rules so it can note which rule fired (the
-`emulator.fault` scope key). A request that announces a body has its excerpt read before the service
+`emulator.fault` scope key). It records WebSocket connections too: the handshake (101 when accepted,
+else the status the client got) and a bounded excerpt of the messages each way. The outbox records
+the requests the emulator itself sends (callbacks, webhooks) as `outbound` entries, with the target
+URL and the status or error. A request that announces a body has its excerpt read before the service
 runs (and handed on unchanged), so it is kept even when the service answers without reading it; the
 body of a GET, HEAD or OPTIONS request is not kept.
 Secrets never leave the journal: credentials in headers, query strings and form or JSON bodies are
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,6 +70,10 @@ class JournalEntry:
     status: int | None = None
     fault: str | None = None
     seconds: float = 0.0
+    direction: str = "inbound"  # or "outbound": a request the emulator sent
+    url: str | None = None  # the target of an outbound request
+    error: str | None = None  # why an outbound request got no answer
+    raw_sent: bytes = b""  # WebSocket: the messages the server sent, one per line
 
     @property
     def time(self) -> str:
@@ -85,6 +93,10 @@ class JournalEntry:
         return mask_body(self.raw_body.decode("utf-8", errors="replace"))
 
     @property
+    def sent(self) -> str:
+        return mask_body(self.raw_sent.decode("utf-8", errors="replace"))
+
+    @property
     def duration_ms(self) -> float:
         return round(self.seconds * 1000, 3)
 
@@ -101,6 +113,10 @@ class JournalEntry:
             "status": self.status,
             "fault": self.fault,
             "duration_ms": self.duration_ms,
+            "direction": self.direction,
+            "url": self.url,
+            "error": self.error,
+            "sent": self.sent,
         }
 
 
@@ -136,12 +152,33 @@ class Journal:
             next(self._ids),
             at,
             service,
-            scope["method"],
+            scope.get("method", "GET"),  # a WebSocket handshake is a GET
             scope["path"],
             scope.get("query_string", b""),
             b"\r\n".join(map(b": ".join, scope["headers"])),
         )
         self._entries.append(entry)
+        return entry
+
+    def outbound(
+        self, at: datetime, service: str | None, method: str, url: str, headers: bytes, body: bytes
+    ) -> JournalEntry:
+        """A new entry for a request the emulator sends; the caller fills in the answer or error."""
+        parts = urlsplit(url)
+        entry = JournalEntry(
+            next(self._ids),
+            at,
+            service,
+            method,
+            parts.path or "/",
+            parts.query.encode("latin-1", "replace"),
+            headers,
+            body[: self.spec.body_excerpt],
+            direction="outbound",
+            url=url,
+        )
+        if self.spec.size:
+            self._entries.append(entry)
         return entry
 
     def __iter__(self) -> Iterator[JournalEntry]:
@@ -186,11 +223,14 @@ class record_request:  # a pipeline step, named as a verb like the other steps
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         world = self.host.world
         journal = world.journal
-        if scope["type"] != "http" or not journal.spec.size:
+        if scope["type"] not in _RECORDED or not journal.spec.size:
             # `journal: {size: 0}` turns the journal off, and with it all of its cost.
             await self.app(scope, receive, send)
             return
         entry = journal.open(world.clock.now(), _service(scope, self.host), scope)
+        if scope["type"] == "websocket":
+            await _record_websocket(self.app, scope, receive, send, entry, journal.spec.body_excerpt)
+            return
         started = time.perf_counter()
 
         async def send_and_note(message: Message) -> None:
@@ -205,6 +245,48 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         finally:
             entry.seconds = time.perf_counter() - started
             entry.fault = scope.get(FAULT_KEY)
+
+
+_RECORDED = frozenset({"http", "websocket"})
+_ACCEPTED = 101  # a WebSocket handshake the server accepted (Switching Protocols)
+_REFUSED = 403  # a handshake closed before it was accepted: what the client sees
+
+
+async def _record_websocket(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, entry: JournalEntry, limit: int
+) -> None:
+    """Run a WebSocket connection, noting the handshake's outcome and the messages each way."""
+    started = time.perf_counter()
+
+    async def receive_noted() -> Message:
+        message = await receive()
+        if message["type"] == "websocket.receive" and len(entry.raw_body) < limit:
+            entry.raw_body = _excerpt(entry.raw_body, message, limit)
+        return message
+
+    async def send_noted(message: Message) -> None:
+        kind = message["type"]
+        if kind == "websocket.accept":
+            entry.status = _ACCEPTED
+        elif kind == "websocket.http.response.start":
+            entry.status = message["status"]
+        elif kind == "websocket.close" and entry.status is None:
+            entry.status = _REFUSED
+        elif kind == "websocket.send" and len(entry.raw_sent) < limit:
+            entry.raw_sent = _excerpt(entry.raw_sent, message, limit)
+        await send(message)
+
+    try:
+        await app(scope, receive_noted, send_noted)
+    finally:
+        entry.seconds = time.perf_counter() - started
+        entry.fault = scope.get(FAULT_KEY)
+
+
+def _excerpt(kept: bytes, message: Message, limit: int) -> bytes:
+    """`kept` with one more WebSocket message on its own line, cut at `limit` bytes."""
+    data = message.get("bytes") or (message.get("text") or "").encode("utf-8", "replace")
+    return (kept + (b"\n" if kept else b"") + data)[:limit]
 
 
 # These APIs give a body no meaning on these methods, and status reads are the hot path: not kept.

@@ -1,17 +1,23 @@
 """The World: all state of one emulator instance.
 
 A World is built from a scenario and owns the clock, the seeded ids, the journal, the fault rules,
-each service's store and a queue of timed events. Before a service reads or changes anything it calls
-`catch_up()`, which applies every event that is due, in time order, and returns "now". State is
-therefore a pure function of the scenario, the requests and the clock. A reset builds a new World.
+each service's store, its timers (`timers`), its live subscribers and the effects waiting to be
+delivered. Before a service reads or changes anything it calls `catch_up()`, which runs every timer
+that is due, in time order, and returns "now". State is therefore a pure function of the scenario,
+the requests and the clock. A reset builds a new World.
+
+Effects are what the World wants done outside itself once it has caught up: requests to send
+(`post`, the outbox) and messages for subscribers (`publish`). Each is queued with the virtual
+instant it is due and taken out in that order by `take_effects`, which the Host calls when it
+settles; nothing here does I/O.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -19,18 +25,14 @@ from emulators.core.clock import Clock, ClockMode, make_clock
 from emulators.core.faults import FaultRules
 from emulators.core.ids import Ids
 from emulators.core.journal import Journal
+from emulators.core.outbox import OutgoingRequest
 from emulators.core.scenario import Scenario
 from emulators.core.service import Service
+from emulators.core.subscribers import Subscribers
+from emulators.core.timers import Action, Timer, Timers
 
 T = TypeVar("T")
-Action = Callable[[datetime], None]
-
-
-@dataclass(order=True)
-class _Event:
-    at: datetime
-    seq: int
-    action: Action = field(compare=False)
+Effect = OutgoingRequest | tuple[Hashable, object]  # a request to send, or (topic, message) to push
 
 
 class World:
@@ -56,8 +58,11 @@ class World:
         self.faults = FaultRules(seed, start)
         for rule in model.faults:
             self.faults.add(rule)
-        self._events: list[_Event] = []
-        self._seq = itertools.count()
+        self.timers = Timers()
+        self.subscribers = Subscribers()
+        self._effects: list[tuple[datetime, int, Effect]] = []
+        self._effect_seq = itertools.count()
+        self._effects_lock = threading.Lock()
         self._stores: dict[type, object] = {}
         self._by_name: dict[str, object] = {}
         for service in services:
@@ -78,21 +83,45 @@ class World:
     def store_named(self, service: str) -> object:
         return self._by_name[service]
 
-    def schedule(self, at: datetime, action: Action) -> None:
+    def schedule(self, at: datetime, action: Action) -> Timer:
         """Run `action(at)` when the clock reaches `at` (at the next catch-up after it)."""
-        heapq.heappush(self._events, _Event(at, next(self._seq), action))
+        return self.timers.at(at, action)
 
     def catch_up(self) -> datetime:
-        """Apply every due event in time order; return the current time."""
+        """Run every due timer in time order; return the current time."""
         now = self.clock.now()
-        while self._events and self._events[0].at <= now:
-            event = heapq.heappop(self._events)
-            event.action(event.at)
+        if self.timers.due_by(now):
+            for timer, at in self.timers.due(now):
+                timer.action(at)
         return now
 
     @property
     def pending_events(self) -> int:
-        return len(self._events)
+        return len(self.timers)
+
+    # -- effects --------------------------------------------------------------------------------
+
+    def post(self, request: OutgoingRequest, due: datetime) -> None:
+        """Send `request` once state has been caught up (the Host delivers it when it settles)."""
+        self._queue(due, request)
+
+    def publish(self, topic: Hashable, message: object, due: datetime) -> None:
+        """Push `message` to every subscriber of `topic` when the Host settles."""
+        self._queue(due, (topic, message))
+
+    def _queue(self, due: datetime, effect: Effect) -> None:
+        with self._effects_lock:
+            heapq.heappush(self._effects, (due, next(self._effect_seq), effect))
+
+    @property
+    def has_effects(self) -> bool:
+        return bool(self._effects)
+
+    def take_effects(self) -> list[tuple[datetime, Effect]]:
+        """Every queued effect, in due-time order (ties in the order they were queued)."""
+        with self._effects_lock:
+            taken = [heapq.heappop(self._effects) for _ in range(len(self._effects))]
+        return [(due, effect) for due, _, effect in taken]
 
 
 def _bind(
