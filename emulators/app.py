@@ -26,7 +26,7 @@ from emulators.core.host import Host
 from emulators.core.journal import record_request
 from emulators.core.scenario import Scenario, load_files
 from emulators.core.service import Service
-from emulators.core.types import SERVICE_KEY, ASGIApp, Receive, Scope, Send
+from emulators.core.types import SERVICE_KEY, WORLD_KEY, ASGIApp, Receive, Scope, Send
 from emulators.globus.app import SERVICE as GLOBUS
 from emulators.relativity.app import SERVICE as RELATIVITY
 
@@ -124,6 +124,7 @@ class EmulatorApp:
                 if _under(scope["path"], prefix):
                     # Found once; the journal and the fault rules read the service from the scope.
                     scope[SERVICE_KEY] = service
+                    scope[WORLD_KEY] = self.host.world
                     _mount(scope, prefix)
                     try:
                         await pipeline(scope, receive, send)

@@ -9,18 +9,29 @@ the plan. Nothing is ticked.
 
 Outcomes: each position may carry a failure code (opaque to the engine; services choose their own
 vocabulary) decided when the plan is built. A transfer can be cancelled (progress freezes) or aborted
-(every enumerated file not yet finished fails with the abort's code) at an instant.
+(every enumerated file not yet finished fails with the abort's code) at an instant, and paused and
+resumed: a pause stops its work clock, so everything after it happens that much later. Services use
+these operations and never write a transfer's fields; each operation tells the transfer's watchers
+(e.g. a milestone timer, which re-plans itself).
+
+Bytes over time: the bytes of file i flow at the bandwidth during the last part of its copy, up to
+the instant it finishes (a file that fails moves no bytes). Each position can carry a label (runs of
+positions, e.g. the provider a file is read from); `bytes_by(t, label)` is O(log n), and `histogram`
+gives bytes per time slot, aligned to absolute time, newest first, in O(slots · log n).
+
+`Phases` chains the stages of a job (a queue, a copy, a validation, ...): each starts when the one
+before it ends, a transfer phase moves with its transfer's pauses, and a cancel ends the job there.
 """
 
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
+import math
 from array import array
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,6 +76,12 @@ class Stop:
     code: str | None
 
 
+Watcher = Callable[[], None]
+Label = Hashable
+ALL_LABELS: Label = object()  # "whatever their label": every file counts
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class Transfer:
     """One job's plan and its progress over time."""
 
@@ -74,10 +91,11 @@ class Transfer:
         rate: RateModel,
         start: datetime,
         failures: Mapping[int, str] | None = None,
+        labels: Sequence[tuple[int, Label]] | None = None,
     ) -> None:
         self.files = files
         self.rate = rate
-        self.start = start
+        self._start = start
         self.total = len(files)
         self._cum = files.cumulative()
         failures = failures or {}
@@ -86,36 +104,94 @@ class Transfer:
         self._fail_cum = array(
             "q", itertools.accumulate(itertools.chain([0], map(self.size, self._fail_pos)))
         )
-        self.stop: Stop | None = None
+        self._stop: Stop | None = None
+        self._pauses: list[tuple[datetime, datetime | None, float]] = []  # (from, to, work seconds at from)
+        self._ends: tuple[datetime, datetime] | None = None  # (enumeration end, natural end), cached
+        self._watchers: list[Watcher] = []
+        self._labels = _Labels(labels or [(0, None)], self.total, self._cum, self._fail_pos, self.size)
 
     # -- timing -------------------------------------------------------------------------------
+
+    @property
+    def start(self) -> datetime:
+        return self._start
+
+    @property
+    def stop(self) -> Stop | None:
+        """The planned cancel or abort, if any (change it with the operations below)."""
+        return self._stop
+
+    @property
+    def pauses(self) -> list[tuple[datetime, datetime | None, float]]:
+        """(from, to or None while paused, work seconds done at from), in time order."""
+        return list(self._pauses)
 
     def size(self, i: int) -> int:
         return self._cum[i + 1] - self._cum[i]
 
     def enumerated_after(self, i: int) -> float:
         """Seconds from start until file i is enumerated."""
-        return (i + 1) / self.rate.enumeration_rate
+        return self._shift((i + 1) / self.rate.enumeration_rate)
 
     def finished_after(self, i: int) -> float:
         """Seconds from start until file i has been copied (or has failed)."""
+        return self._shift(self._work_finished(i))
+
+    def _work_finished(self, i: int) -> float:
+        """Seconds of work until file i has been copied (or has failed): pauses not counted."""
         copied = (i + 1) * self.rate.per_file + self._cum[i + 1] / self.rate.bandwidth
-        return max(self.enumerated_after(i), copied)
+        return max((i + 1) / self.rate.enumeration_rate, copied)
 
-    @functools.cached_property
+    def finished_at(self, i: int) -> datetime:
+        """The instant file i finishes if nothing stops the transfer first."""
+        return self._start + timedelta(seconds=self.finished_after(i))
+
+    def processed_by(self, at: datetime) -> int:
+        """How many files have finished (copied or failed on their own) by `at`, stops included."""
+        t = at if self._stop is None or at <= self._stop.at else self._stop.at
+        return self._count((t - self._start).total_seconds(), self.finished_after)
+
+    def _shift(self, work: float) -> float:
+        """Seconds from start at which `work` seconds of work are done, pauses counted."""
+        shifted = work
+        for begin, end, at_work in self._pauses:
+            if work > at_work:
+                shifted += (end - begin).total_seconds() if end is not None else _OPEN
+        return shifted
+
+    def work_seconds(self, at: datetime) -> float:
+        """Seconds of work done by `at`: time since the start, less the pauses before `at`."""
+        seconds = (at - self._start).total_seconds()
+        for begin, end, at_work in self._pauses:
+            if at <= begin:
+                break
+            if end is None or at < end:
+                return at_work
+            seconds -= (end - begin).total_seconds()
+        return seconds
+
+    def _timeline(self) -> tuple[datetime, datetime]:
+        if self._ends is None:
+            last = self.total - 1
+            enumerated = self.enumerated_after(last) if self.total else 0
+            finished = self.finished_after(last) if self.total else 0
+            self._ends = (_plus(self._start, enumerated), _plus(self._start, finished))
+        return self._ends
+
+    @property
     def enumeration_end(self) -> datetime:
-        return self.start + timedelta(seconds=self.enumerated_after(self.total - 1) if self.total else 0)
+        return self._timeline()[0]
 
-    @functools.cached_property
+    @property
     def natural_end(self) -> datetime:
         """When the last file would finish if nothing stopped the transfer."""
-        return self.start + timedelta(seconds=self.finished_after(self.total - 1) if self.total else 0)
+        return self._timeline()[1]
 
     @property
     def end(self) -> datetime:
         """When the transfer finishes: its natural end or the instant it was stopped."""
-        if self.stop is not None and self.stop.at < self.natural_end:
-            return max(self.stop.at, self.start)
+        if self._stop is not None and self._stop.at < self.natural_end:
+            return max(self._stop.at, self._start)
         return self.natural_end
 
     def _count(self, seconds: float, key: Callable[[int], float]) -> int:
@@ -126,29 +202,67 @@ class Transfer:
 
     # -- control ------------------------------------------------------------------------------
 
+    def watch(self, callback: Watcher) -> None:
+        """Call `callback()` after every change to the transfer's timing (stops, pauses, start)."""
+        self._watchers.append(callback)
+
+    def _changed(self) -> None:
+        self._ends = None
+        for callback in list(self._watchers):
+            callback()
+
     def cancel(self, at: datetime) -> None:
         """Freeze progress at `at` (an earlier cancel or abort stands)."""
-        if self.stop is None or at < self.stop.at:
-            self.stop = Stop(at, None)
+        if self._stop is None or at < self._stop.at:
+            self.stop_at(Stop(at, None))
 
     def abort(self, at: datetime, code: str) -> None:
         """From `at`, every enumerated file not yet finished fails with `code`."""
-        if self.stop is None or at < self.stop.at:
-            self.stop = Stop(at, code)
+        if self._stop is None or at < self._stop.at:
+            self.stop_at(Stop(at, code))
+
+    def stop_at(self, stop: Stop | None) -> None:
+        """Replace the planned stop, whatever it was (None: run to the natural end). For a service
+        whose stop depends on several things (a cancel, a deadline, a fatal file) that it re-weighs."""
+        if stop != self._stop:
+            self._stop = stop
+            self._changed()
+
+    def pause(self, at: datetime) -> None:
+        """Stop the work clock at `at` until `resume` (a paused transfer stays paused)."""
+        if not self.paused(at):
+            self._pauses.append((at, None, self.work_seconds(at)))
+            self._changed()
+
+    def resume(self, at: datetime) -> None:
+        """Start the work clock again at `at` (no effect unless paused)."""
+        if self._pauses and self._pauses[-1][1] is None:
+            begin, _, at_work = self._pauses[-1]
+            self._pauses[-1] = (begin, max(at, begin), at_work)
+            self._changed()
+
+    def paused(self, at: datetime) -> bool:
+        return any(begin <= at and (end is None or at < end) for begin, end, _ in self._pauses)
+
+    def move_start(self, start: datetime) -> None:
+        """Start at another instant (a phase whose predecessor ends earlier or later)."""
+        if start != self._start:
+            self._start = start
+            self._changed()
 
     # -- reading ------------------------------------------------------------------------------
 
     def progress(self, at: datetime) -> Progress:
         """Counters at `at` (O(log n))."""
         t = at
-        if self.stop is not None and self.stop.at < t:
-            t = self.stop.at
-        seconds = (t - self.start).total_seconds()
+        if self._stop is not None and self._stop.at < t:
+            t = self._stop.at
+        seconds = (t - self._start).total_seconds()
         enumerated = self._count(seconds, self.enumerated_after)
         done = self._count(seconds, self.finished_after)
         failed = bisect.bisect_left(self._fail_pos, done)
         failed_bytes = self._fail_cum[failed]
-        if self.stop is not None and self.stop.code is not None and self.stop.at <= at:
+        if self._stop is not None and self._stop.code is not None and self._stop.at <= at:
             extra = enumerated - done
             failed += extra
             failed_bytes += self._cum[enumerated] - self._cum[done]
@@ -171,9 +285,10 @@ class Transfer:
         the file at index `first` on."""
         progress = self.progress(at)
         limit = progress.processed
-        finished_normally = self._count((min(at, self.end) - self.start).total_seconds(), self.finished_after)
+        until = (min(at, self.end) - self._start).total_seconds()
+        finished_normally = self._count(until, self.finished_after)
         failures = dict(zip(self._fail_pos, self._fail_codes, strict=True))
-        abort_code = self.stop.code if self.stop is not None else None
+        abort_code = self._stop.code if self._stop is not None else None
         files = self.files.paths_and_sizes(start=first)
         for i, (path, size) in enumerate(itertools.islice(files, max(0, limit - first)), first):
             code = failures.get(i)
@@ -184,3 +299,243 @@ class Transfer:
     @property
     def total_bytes(self) -> int:
         return self._cum[-1]
+
+    def bytes_by(self, at: datetime, label: Label = ALL_LABELS) -> float:
+        """Bytes moved by `at` (of files carrying `label`, or of all files): files finished whole,
+        plus the part of the file being copied. Failed files move nothing; a stop freezes the flow."""
+        if self._stop is not None and self._stop.at < at:
+            at = self._stop.at
+        work = self.work_seconds(at)
+        if work <= 0:
+            return 0
+        k = self._count(work, self._work_finished)  # files finished by then
+        moved: float = self._labels.bytes_before(k, label)
+        if k < self.total and self._labels.carries(k, label) and not self._fails(k):
+            moved += self._partial(k, work)
+        return moved
+
+    def _fails(self, i: int) -> bool:
+        j = bisect.bisect_left(self._fail_pos, i)
+        return j < len(self._fail_pos) and self._fail_pos[j] == i
+
+    def _partial(self, i: int, work: float) -> float:
+        """Bytes of file i moved after `work` seconds: its bytes flow at the bandwidth up to the
+        instant it finishes, never before the file before it finished."""
+        finish = self._work_finished(i)
+        previous = self._work_finished(i - 1) if i else 0.0
+        size = self.size(i)
+        flowing = min(size / self.rate.bandwidth, finish - previous)
+        if flowing <= 0:
+            return 0
+        return size * min(max((work - (finish - flowing)) / flowing, 0.0), 1.0)
+
+    def bytes_between(self, since: datetime, until: datetime, label: Label = ALL_LABELS) -> float:
+        """Bytes moved after `since` up to `until` (of files carrying `label`, or of all)."""
+        return self.bytes_by(until, label) - self.bytes_by(since, label)
+
+
+_OPEN = 100 * 365 * 86400.0  # seconds: an open pause lasts until it is resumed (later files wait)
+
+
+def _plus(start: datetime, seconds: float) -> datetime:
+    try:
+        return start + timedelta(seconds=seconds)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=start.tzinfo)
+
+
+class _Labels:
+    """Which label each position carries, as runs of positions, and bytes per label in O(log n)."""
+
+    def __init__(
+        self,
+        runs: Sequence[tuple[int, Label]],
+        total: int,
+        cum: array[int],
+        failures: array[int],
+        size: Callable[[int], int],
+    ) -> None:
+        runs = sorted(runs, key=lambda run: run[0])
+        if not runs or runs[0][0] != 0:
+            raise ValueError("label runs must start at position 0")
+        self._starts = [first for first, _ in runs]
+        self._labels = [label for _, label in runs]
+        self._cum = cum
+        bounds = [*self._starts[1:], total]
+        # Per label: its runs' first positions, ends, and bytes in its runs before each run.
+        self._runs: dict[Label, tuple[list[int], list[int], list[int]]] = {}
+        for (first, label), end in zip(runs, bounds, strict=True):
+            first, end = min(first, total), min(end, total)  # runs past the last file are empty
+            firsts, ends, before = self._runs.setdefault(label, ([], [], [0]))
+            firsts.append(first)
+            ends.append(end)
+            before.append(before[-1] + cum[end] - cum[first])
+        # Per label: failed positions and their cumulative bytes (failed files move nothing).
+        self._failed: dict[Label, tuple[list[int], list[int]]] = {}
+        for position in failures:
+            positions, sizes = self._failed.setdefault(self.label_at(position), ([], [0]))
+            positions.append(position)
+            sizes.append(sizes[-1] + size(position))
+        self._all_failed = (list(failures), list(itertools.accumulate(map(size, failures), initial=0)))
+
+    def label_at(self, position: int) -> Label:
+        return self._labels[bisect.bisect_right(self._starts, position) - 1]
+
+    def carries(self, position: int, label: Label) -> bool:
+        return label is ALL_LABELS or self.label_at(position) == label
+
+    def bytes_before(self, k: int, label: Label) -> int:
+        """Bytes of the label's files (every file for ALL_LABELS) at positions below k that do not fail."""
+        if label is ALL_LABELS:
+            positions, sizes = self._all_failed
+            return self._cum[k] - sizes[bisect.bisect_left(positions, k)]
+        if label not in self._runs:
+            return 0
+        firsts, ends, before = self._runs[label]
+        j = bisect.bisect_left(firsts, k)  # runs that start below k
+        total = before[j]
+        if j and ends[j - 1] > k:  # k falls inside the last of them: count only its part below k
+            total -= self._cum[ends[j - 1]] - self._cum[k]
+        positions, sizes = self._failed.get(label, ([], [0]))
+        return total - sizes[bisect.bisect_left(positions, k)]
+
+
+def histogram(
+    transfer: Transfer, end: datetime, step: float, slots: int, label: Label = ALL_LABELS
+) -> list[int]:
+    """Bytes moved per slot of `step` seconds, newest first: slot 0 runs from the start of the slot
+    that holds `end` (slots are aligned to absolute time, multiples of `step` since the epoch) up to
+    `end`; slot k is the k-th whole slot before it. O(slots · log n); slots before the transfer
+    started or after it ended cost nothing."""
+    seconds = (end - _EPOCH).total_seconds()
+    aligned = _EPOCH + timedelta(seconds=math.floor(seconds / step) * step)
+    bounds = [end] + [aligned - timedelta(seconds=step * k) for k in range(slots)]
+    first, last = transfer.start, transfer.end
+    finished = transfer.bytes_by(last, label)
+
+    def moved(at: datetime) -> float:
+        if at <= first:
+            return 0
+        return finished if at >= last else transfer.bytes_by(at, label)
+
+    totals = [moved(at) for at in bounds]
+    return [round(totals[k]) - round(totals[k + 1]) for k in range(slots)]
+
+
+@dataclass
+class _Phase:
+    name: str
+    seconds: float = 0.0
+    transfer: Transfer | None = None
+    start: datetime | None = None
+    stopped: datetime | None = None  # a cancel ended the job in this phase
+
+    @property
+    def end(self) -> datetime | None:
+        """When this phase ends (naturally, by an abort, or by a cancel); None if it never starts."""
+        if self.start is None:
+            return None
+        if self.transfer is not None:
+            return self.transfer.end
+        natural = self.start + timedelta(seconds=self.seconds)
+        return min(natural, self.stopped) if self.stopped is not None else natural
+
+    @property
+    def halted(self) -> bool:
+        """Whether a cancel ended this phase early (so the phases after it never start)."""
+        if self.transfer is not None:
+            stop = self.transfer.stop
+            return stop is not None and stop.code is None and stop.at < self.transfer.natural_end
+        return (
+            self.stopped is not None
+            and self.start is not None
+            and (self.stopped < self.start + timedelta(seconds=self.seconds))
+        )
+
+
+class Phases:
+    """A job made of consecutive phases, each starting when the one before it ends.
+
+    A phase is a fixed number of seconds (a queue, a validation) or an engine `Transfer`, whose start
+    the chain sets (and moves when an earlier transfer is paused or resumed). A transfer that is
+    aborted still ends (with failures) and the next phase starts; a cancel ends the job in the phase
+    it falls in, and the later phases never start.
+    """
+
+    def __init__(self, start: datetime, phases: Sequence[tuple[str, float | Transfer]]) -> None:
+        self.start = start
+        self._phases = [
+            _Phase(name, transfer=step) if isinstance(step, Transfer) else _Phase(name, seconds=float(step))
+            for name, step in phases
+        ]
+        self._by_name = {phase.name: phase for phase in self._phases}
+        self._watchers: list[Watcher] = []
+        self._chaining = False
+        for phase in self._phases:
+            if phase.transfer is not None:
+                phase.transfer.watch(self._chain)
+        self._chain()
+
+    def _chain(self) -> None:
+        if self._chaining:  # a start moved below notifies us again; the loop already covers it
+            return
+        self._chaining = True
+        try:
+            at: datetime | None = self.start
+            for phase in self._phases:
+                phase.start = at
+                if phase.transfer is not None and at is not None:
+                    phase.transfer.move_start(at)
+                at = None if at is None or phase.halted else phase.end
+        finally:
+            self._chaining = False
+        for callback in list(self._watchers):
+            callback()
+
+    def watch(self, callback: Watcher) -> None:
+        self._watchers.append(callback)
+
+    def start_of(self, name: str) -> datetime | None:
+        """When the phase starts (None if the job never gets there)."""
+        return self._by_name[name].start
+
+    def completed_at(self, name: str) -> datetime | None:
+        """When the phase ends without a cancel (None if the job never gets there or is cancelled in it)."""
+        phase = self._by_name[name]
+        return None if phase.start is None or phase.halted else phase.end
+
+    def phase_at(self, at: datetime) -> str | None:
+        """The phase running at `at` (None before the start and once the job has ended)."""
+        for phase in self._phases:
+            end = phase.end
+            if phase.start is None or end is None or at < phase.start:
+                return None
+            if at < end:
+                return phase.name
+            if phase.halted:
+                return None
+        return None
+
+    @property
+    def end(self) -> datetime:
+        """When the job ends: the end of its last phase, or of the phase a cancel ended."""
+        end = self.start
+        for phase in self._phases:
+            if phase.start is None or phase.end is None:
+                break
+            end = phase.end
+        return end
+
+    def cancel(self, at: datetime) -> None:
+        """End the job at `at`, in the phase running then (nothing changes once it has ended)."""
+        for phase in self._phases:
+            end = phase.end
+            if phase.start is None or end is None:
+                return
+            if at < end:
+                if phase.transfer is not None:
+                    phase.transfer.cancel(max(at, phase.start))
+                else:
+                    phase.stopped = max(at, phase.start)
+                    self._chain()
+                return

@@ -27,7 +27,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 from starlette.requests import Request
 
 from emulators.core.ids import stable_fraction
-from emulators.core.types import FAULT_KEY, SERVICE_KEY, ASGIApp, Message, Receive, Scope, Send
+from emulators.core.types import FAULT_KEY, SERVICE_KEY, WORLD_KEY, ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
@@ -301,10 +301,10 @@ class apply_faults:  # a pipeline step, named as a verb like the other steps
         self.host = host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in _FAULTABLE or not self.host.world.faults.rules:
+        world = scope.get(WORLD_KEY) or self.host.world
+        if scope["type"] not in _FAULTABLE or not world.faults.rules:
             await self.app(scope, receive, send)
             return
-        world = self.host.world
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         service = scope[SERVICE_KEY] if SERVICE_KEY in scope else self.host.service_for(scope["path"])
         method = scope.get("method", "GET")  # a WebSocket handshake is a GET

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
 
@@ -29,6 +29,7 @@ from emulators.core.faults import FaultAction
 from emulators.core.outbox import TIMEOUT, OutgoingRequest, deliver
 from emulators.core.scenario import MAX_SPEED, Scenario, load_scenario
 from emulators.core.service import Service
+from emulators.core.types import WORLD_KEY
 from emulators.core.world import World
 
 
@@ -176,7 +177,11 @@ async def _push(world: World, topic: Hashable, message: object) -> None:
             subscription.cancel()
 
 
-def world_of(request: Request) -> World:
-    """The current World of the app serving `request` (service sub-apps keep the Host in state)."""
-    host: Host = request.app.state.host
-    return host.world
+def world_of(connection: HTTPConnection) -> World:
+    """The World a request or WebSocket started with (a reset meanwhile does not mix two Worlds)."""
+    world = connection.scope.get(WORLD_KEY)
+    if world is None:  # a sub-app called without the dispatcher (service sub-apps keep the Host)
+        host: Host = connection.app.state.host
+        return host.world
+    assert isinstance(world, World)
+    return world

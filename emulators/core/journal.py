@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emulators.core.types import FAULT_KEY, SERVICE_KEY, ASGIApp, Message, Receive, Scope, Send
+from emulators.core.types import FAULT_KEY, SERVICE_KEY, WORLD_KEY, ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
@@ -221,7 +221,7 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         self.host = host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        world = self.host.world
+        world = scope.get(WORLD_KEY) or self.host.world
         journal = world.journal
         if scope["type"] not in _RECORDED or not journal.spec.size:
             # `journal: {size: 0}` turns the journal off, and with it all of its cost.

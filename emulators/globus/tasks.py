@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from emulators.core.engine import Stop
+from emulators.core.engine import Stop, Transfer
 from emulators.core.filesystem import Change, Placement, Remove, Write
 from emulators.core.storage import Entry, FileRange
-from emulators.globus.activation import PausableTransfer
 from emulators.globus.events import NO_CREDENTIALS, Event, description, iso, task_events
 from emulators.globus.plan import Plan, Step
 from emulators.globus.scenario import Identity
@@ -58,7 +57,7 @@ class Task:
     destination: Collection | None
     options: dict[str, Any]
     plan: Plan
-    transfer: PausableTransfer
+    transfer: Transfer
     progress_interval: float
     canceled_at: datetime | None = None
     removed: bool = False
@@ -127,11 +126,11 @@ class Task:
         """Tell the engine when the task stops (called again after a cancel, a pause or a deadline change)."""
         stop = self.stop()
         if stop is None:
-            self.transfer.stop = None
+            self.transfer.stop_at(None)
         elif stop[1] in ("CANCELED", "EXPIRED"):
-            self.transfer.stop = Stop(stop[0], None)
+            self.transfer.stop_at(Stop(stop[0], None))
         else:
-            self.transfer.stop = Stop(stop[0], stop[1])
+            self.transfer.stop_at(Stop(stop[0], stop[1]))
 
     @property
     def completion(self) -> datetime:
@@ -352,7 +351,7 @@ def create_task(
     behaviour = store.behaviour
     files = FileRange([s.entry for s in plan.steps], [])
     start = now + timedelta(seconds=behaviour.queue_delay)
-    transfer = PausableTransfer(files, behaviour.rate, start, plan.failures)
+    transfer = Transfer(files, behaviour.rate, start, plan.failures)
     task = Task(
         task_id=store.world.ids.uuid(),
         type=kind,

@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # the app is imported when a fixture is used, not when pytest
     from emulators.core.scenario import Scenario
     from emulators.core.world import World
     from emulators.server import ThreadedServer
+    from emulators.testing.transport import InProcessTransport
+    from emulators.testing.websocket import InProcessWebSocket
 
 IN_PROCESS_BASE_URL = "http://emulator.test"
 UNEXPECTED = 500  # the status of an emulator failure; other 5xx can be documented answers
@@ -92,6 +94,23 @@ class Emulator:
     app: EmulatorApp
     client: httpx.Client
     control: ControlClient
+    transport: InProcessTransport | None = None
+
+    def websocket(
+        self, path: str, headers: dict[str, str] | None = None, subprotocols: list[str] | None = None
+    ) -> InProcessWebSocket:
+        """Open a WebSocket to `path` (query string included) on this emulator, in process."""
+        from emulators.testing.websocket import InProcessWebSocket
+
+        if self.transport is None:
+            raise RuntimeError("this emulator has no in-process transport")
+        return InProcessWebSocket(self.transport.portal, self.app, path, headers, subprotocols)
+
+    def advance(self, seconds: float) -> None:
+        """Move virtual time forward through the control API: when it returns, every timer due has
+        run, every callback due has been delivered (or failed and been journaled) and every push due
+        has been sent."""
+        self.control.advance(seconds)
 
     @property
     def host(self) -> Host:
@@ -145,8 +164,9 @@ def emulator_factory() -> Iterator[Callable[..., Emulator]]:
         from emulators.testing.transport import InProcessTransport
 
         app = _build(**_checked(options))
-        client = httpx.Client(transport=InProcessTransport(app), base_url=IN_PROCESS_BASE_URL)
-        emulator = Emulator(app, client, ControlClient(client))
+        transport = InProcessTransport(app)
+        client = httpx.Client(transport=transport, base_url=IN_PROCESS_BASE_URL)
+        emulator = Emulator(app, client, ControlClient(client), transport)
         made.append(emulator)
         return emulator
 

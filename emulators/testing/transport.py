@@ -67,6 +67,11 @@ class InProcessTransport(httpx.BaseTransport):
             request=request,
         )
 
+    @property
+    def portal(self) -> BlockingPortal:
+        """The portal to the event loop the app runs on (WebSocket sessions run there too)."""
+        return self._portal
+
     def close(self) -> None:
         self._stop()
 

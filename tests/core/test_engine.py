@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from emulators.core.engine import RateModel, Transfer
+from emulators.core.engine import Phases, RateModel, Stop, Transfer, histogram
 from emulators.core.storage import FileRange, Tree, TreeSpec
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
@@ -248,3 +248,143 @@ def test_a_generated_plan_of_a_million_files_reads_quickly() -> None:
     p = transfer.progress(at(10))
     assert 0 < p.processed < 1_000_000
     assert p.succeeded_bytes == p.processed * 1024
+
+
+# -- pauses, stops and watchers ------------------------------------------------------------------
+
+
+def test_a_pause_moves_every_later_finish_by_its_length() -> None:
+    transfer = Transfer(files(*[100] * 10), SLOW, START)
+    transfer.pause(at(3.5))
+    transfer.resume(at(13.5))
+    assert transfer.progress(at(13.5)).processed == 3
+    assert transfer.finished_at(3) == at(14)
+    assert transfer.natural_end == at(20)
+    assert transfer.processed_by(at(9)) == 3
+
+
+def test_an_open_pause_holds_every_later_file() -> None:
+    transfer = Transfer(files(*[100] * 10), SLOW, START)
+    transfer.pause(at(2.5))
+    assert transfer.paused(at(1000)) and not transfer.paused(at(2))
+    assert transfer.progress(at(10**6)).processed == 2
+
+
+def test_every_operation_tells_the_watchers() -> None:
+    transfer = Transfer(files(100, 100), SLOW, START)
+    ends: list[datetime] = []
+    transfer.watch(lambda: ends.append(transfer.end))
+    transfer.pause(at(1))
+    transfer.resume(at(3))
+    transfer.stop_at(Stop(at(3.5), "X"))
+    transfer.stop_at(None)
+    transfer.cancel(at(2.5))
+    assert ends[1:] == [at(4), at(3.5), at(4), at(2.5)]  # an open pause: the end waits
+
+
+def test_replacing_the_stop_can_move_it_later_or_remove_it() -> None:
+    transfer = Transfer(files(*[100] * 10), SLOW, START)
+    transfer.stop_at(Stop(at(2), None))
+    transfer.stop_at(Stop(at(5), None))
+    assert transfer.progress(at(100)).processed == 5
+    transfer.stop_at(None)
+    assert transfer.progress(at(100)).finished and transfer.end == at(10)
+
+
+# -- bytes over time and histograms ----------------------------------------------------------------
+
+
+def test_bytes_flow_at_the_bandwidth_and_failed_files_move_none() -> None:
+    transfer = Transfer(files(100, 100, 100), SLOW, START, failures={1: "E"})
+    assert [transfer.bytes_by(at(t)) for t in (0, 0.5, 1, 1.5, 2, 2.5, 3)] == [0, 50, 100, 100, 100, 150, 200]
+    assert transfer.bytes_between(at(0.5), at(2.5)) == 100
+
+
+def test_bytes_by_label_follow_the_runs_of_positions() -> None:
+    transfer = Transfer(files(*[100] * 6), SLOW, START, labels=[(0, "p1"), (2, "p2"), (4, "p1")])
+    assert transfer.bytes_by(at(6), "p1") == 400 and transfer.bytes_by(at(6), "p2") == 200
+    assert transfer.bytes_by(at(2.5), "p2") == 50 and transfer.bytes_by(at(2.5), "p1") == 200
+    assert transfer.bytes_by(at(6), "elsewhere") == 0
+
+
+def test_a_stop_and_a_pause_freeze_the_flow() -> None:
+    transfer = Transfer(files(100, 100), SLOW, START)
+    transfer.pause(at(0.5))
+    transfer.resume(at(10.5))
+    assert transfer.bytes_by(at(5)) == 50
+    transfer.cancel(at(11))
+    assert transfer.bytes_by(at(100)) == 100
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 500), min_size=1, max_size=30),
+    runs=st.lists(st.integers(1, 29), max_size=5, unique=True),
+    end=st.floats(0, 200),
+)
+def test_the_labels_add_up_to_all_files(sizes: list[int], runs: list[int], end: float) -> None:
+    labels = [(0, "a"), *((first, "b" if k % 2 == 0 else "a") for k, first in enumerate(sorted(runs)))]
+    transfer = Transfer(files(*sizes), SLOW, START, failures={0: "E"}, labels=labels)
+    whole = transfer.bytes_by(at(end))
+    assert transfer.bytes_by(at(end), "a") + transfer.bytes_by(at(end), "b") == pytest.approx(whole)
+    assert whole <= transfer.progress(at(end)).succeeded_bytes + max(sizes)
+
+
+def test_a_histogram_is_aligned_newest_first_and_sums_to_the_bytes_moved() -> None:
+    start = datetime(2030, 1, 1, 0, 0, 2, tzinfo=UTC)  # 2 s into a 5 s slot
+    transfer = Transfer(files(*[100] * 10), SLOW, start)
+    end = start + timedelta(seconds=10)
+    slots = histogram(transfer, end, 5, 4)
+    assert slots == [200, 500, 300, 0]  # [10, 12], [5, 10), [0, 5): aligned to absolute time
+    assert sum(slots) == transfer.bytes_by(end)
+    assert histogram(transfer, end, 5, 4, label="other") == [0, 0, 0, 0]
+
+
+# -- phases --------------------------------------------------------------------------------------
+
+
+def test_phases_start_one_after_the_other() -> None:
+    copy = Transfer(files(100, 100), SLOW, START)
+    job = Phases(START, [("queue", 5), ("copy", copy), ("validation", 3)])
+    assert copy.start == at(5)
+    assert (job.start_of("validation"), job.completed_at("validation"), job.end) == (at(7), at(10), at(10))
+    assert [job.phase_at(at(t)) for t in (0, 5, 7, 9.9, 10)] == [
+        "queue",
+        "copy",
+        "validation",
+        "validation",
+        None,
+    ]
+
+
+def test_a_pause_in_a_transfer_phase_moves_the_later_phases() -> None:
+    copy = Transfer(files(100, 100), SLOW, START)
+    job = Phases(START, [("copy", copy), ("validation", 3)])
+    seen: list[datetime] = []
+    job.watch(lambda: seen.append(job.end))
+    copy.pause(at(1))
+    copy.resume(at(11))
+    assert job.start_of("validation") == at(12) and seen[-1] == at(15)
+
+
+def test_a_cancel_ends_the_job_in_its_phase() -> None:
+    copy = Transfer(files(100, 100), SLOW, START)
+    job = Phases(START, [("queue", 5), ("copy", copy), ("validation", 3)])
+    job.cancel(at(6))
+    assert (job.completed_at("queue"), job.completed_at("copy"), job.start_of("validation")) == (
+        at(5),
+        None,
+        None,
+    )
+    assert job.end == at(6) and job.phase_at(at(6)) is None
+
+
+def test_a_cancel_in_a_timed_phase_and_an_abort_that_lets_the_job_go_on() -> None:
+    copy = Transfer(files(100, 100), SLOW, START)
+    job = Phases(START, [("copy", copy), ("validation", 3), ("report", 1)])
+    copy.abort(at(1), "E")
+    assert job.completed_at("copy") == at(1) and job.start_of("validation") == at(1)
+    job.cancel(at(2))
+    assert (job.completed_at("validation"), job.start_of("report"), job.end) == (None, None, at(2))
+    job.cancel(at(3))  # after the end: nothing changes
+    assert job.end == at(2)
