@@ -499,6 +499,15 @@ class Phases:
         """When the phase starts (None if the job never gets there)."""
         return self._by_name[name].start
 
+    def planned_end(self, name: str) -> datetime | None:
+        """When the phase ends unless a cancel ends it sooner (None if the job never gets there)."""
+        phase = self._by_name[name]
+        if phase.start is None:
+            return None
+        if phase.transfer is not None:
+            return phase.transfer.natural_end if phase.halted else phase.transfer.end
+        return phase.start + timedelta(seconds=phase.seconds)
+
     def completed_at(self, name: str) -> datetime | None:
         """When the phase ends without a cancel (None if the job never gets there or is cancelled in it)."""
         phase = self._by_name[name]

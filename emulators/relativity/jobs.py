@@ -12,6 +12,10 @@ enumeration status reads `completed` once the copy of every enumerated file has 
 reaches its final value earlier, when listing ends). A cancelled job shows TransferStatus
 `Cancelled` (enumeration `cancelled` if the copy had not ended).
 
+The job's stages run on the engine's `Phases`: queue (`behaviour.queue_delay`) → copy (the engine
+transfer: enumeration and copy) → validation → report (QC generation), each starting when the one
+before ends; a cancel ends the job in the phase it falls in.
+
 Doc, "Status updates approximately every 10 seconds": a read returns the snapshot taken at the last
 refresh boundary (`behaviour.statistics_interval` after creation, and so on); a cancel refreshes it.
 Everything is computed from the clock, so a read is O(log n) whatever the job's size.
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from emulators.core.engine import Progress, Transfer
+from emulators.core.engine import Phases, Progress, Transfer
 from emulators.relativity import auth
 from emulators.relativity.errors import bad_request, er_message, forbidden
 from emulators.relativity.fileshare import DestinationError, FilesharePath, parse_destination
@@ -55,8 +59,7 @@ class TransferJob:
     plan: Plan | None
     transfer: Transfer | None
     enumeration_failure: tuple[datetime, str] | None
-    validation_seconds: float
-    qc_seconds: float
+    phases: Phases | None  # queue → copy → validation → report; None when the copy never starts
     cancelled_at: datetime | None = None
     _cached: tuple[datetime, datetime, object, bytes] | None = field(default=None, repr=False, compare=False)
 
@@ -74,19 +77,16 @@ class TransferJob:
     @property
     def copy_end(self) -> datetime | None:
         """When every enumerated file has been copied or has failed (None if that never happens)."""
-        if self.transfer is None or self.enumeration_failure is not None:
+        if self.phases is None or self.enumeration_failure is not None:
             return None
-        end = self.transfer.end
-        if self.cancelled_at is not None and self.cancelled_at <= end:
-            return None
-        return end
+        return self.phases.completed_at("copy")
 
     @property
     def validation_end(self) -> datetime | None:
         """When the job reaches its final status (None for a job whose enumeration fails)."""
-        if self.copy_end is None:
+        if self.phases is None or self.copy_end is None:
             return None
-        return self.copy_end + timedelta(seconds=self.validation_seconds)
+        return self.phases.planned_end("validation")
 
     @property
     def finished_at(self) -> datetime:
@@ -98,10 +98,9 @@ class TransferJob:
     @property
     def qc_ready_at(self) -> datetime | None:
         """When the QC report can be fetched; None if this job never gets one."""
-        end = self.validation_end
-        if end is None or (self.cancelled_at is not None and self.cancelled_at < end):
+        if self.phases is None or self.copy_end is None:
             return None
-        return end + timedelta(seconds=self.qc_seconds)
+        return self.phases.completed_at("report")
 
     def qc_ready(self, at: datetime) -> bool:
         """Doc: the report needs enumeration completed and TransferStatus Failed or Completed, as a
@@ -125,7 +124,7 @@ class TransferJob:
         if self.enumeration_failure is None or at < self.enumeration_failure[0]:
             self.enumeration_failure = (at, code)
         if self.transfer is not None and at <= self.transfer.start:
-            self.transfer = None
+            self.transfer = self.phases = None
 
     def is_finished(self, at: datetime) -> bool:
         return at >= self.finished_at
@@ -152,8 +151,8 @@ class TransferJob:
         if self.is_finished(at):
             raise bad_request("The job is already finished.")
         self.cancelled_at = at
-        if self.transfer is not None:
-            self.transfer.cancel(max(at, self.transfer.start))
+        if self.phases is not None:
+            self.phases.cancel(at)
 
     def status(self, at: datetime) -> tuple[str, str, str | None]:
         """(transferStatus, enumeration status, enumeration error) at `at`."""
@@ -287,6 +286,15 @@ def start_job(
             if expiry < transfer.enumeration_end and failure is None:
                 failure = (expiry, "ER_00005")
     files = len(plan.files) if plan is not None else 0
+    phases = None
+    if transfer is not None:
+        stages: list[tuple[str, float | Transfer]] = [
+            ("queue", behaviour.queue_delay),
+            ("copy", transfer),
+            ("validation", behaviour.validation.seconds(files)),
+            ("report", behaviour.qc_report.seconds(files)),
+        ]
+        phases = Phases(created, stages)
     job = TransferJob(
         job_id=job_id,
         transfer_type=transfer_type,
@@ -299,8 +307,7 @@ def start_job(
         plan=plan,
         transfer=transfer,
         enumeration_failure=failure,
-        validation_seconds=behaviour.validation.seconds(files),
-        qc_seconds=behaviour.qc_report.seconds(files),
+        phases=phases,
     )
     store.jobs[job_id] = job
     return job

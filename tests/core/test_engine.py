@@ -386,5 +386,10 @@ def test_a_cancel_in_a_timed_phase_and_an_abort_that_lets_the_job_go_on() -> Non
     assert job.completed_at("copy") == at(1) and job.start_of("validation") == at(1)
     job.cancel(at(2))
     assert (job.completed_at("validation"), job.start_of("report"), job.end) == (None, None, at(2))
+    assert (job.planned_end("copy"), job.planned_end("validation"), job.planned_end("report")) == (
+        at(1),
+        at(4),
+        None,
+    )
     job.cancel(at(3))  # after the end: nothing changes
     assert job.end == at(2)
