@@ -172,7 +172,7 @@ def test_every_operation_cites_its_source() -> None:
     citations = [
         (where[-1], value)
         for where, value in nodes(SPEC)
-        if where and where[-1] in ("x-doc", "x-reference", "x-roles")
+        if where and where[-1] in ("x-doc", "x-reference", "x-roles", "x-doc-transitions", "x-doc-cancel")
     ]
     assert len(citations) > len(OPERATIONS)
     for key, citation in citations:
@@ -409,6 +409,7 @@ def test_transfer_list_parameters_and_defaults() -> None:
         "type": "integer",
     }
     assert all(p["in"] == "query" and p["required"] is False for p in parameters.values())
+    assert all(p["x-doc"]["section"] == "Get All Transfers" for p in parameters.values())
     bitmask = parameters["type"]
     assert bitmask["x-doc-values"] == [1, 2, 4, 8, 15]
     assert bitmask["x-doc-names"][:4] == SCHEMAS["TransferType"]["x-enum-varnames"]
