@@ -80,6 +80,16 @@ def _parser() -> argparse.ArgumentParser:
         "--control-token", metavar="T", help="allow remote control-API calls bearing this token"
     )
     serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the base URL clients reach the server at, for the links it hands out (default: bound address)",
+    )
+    serve.add_argument(
+        "--link-secret",
+        metavar="S",
+        help="sign download links with this secret (default: a fresh random one on every start)",
+    )
+    serve.add_argument(
         "--log-level",
         type=str.lower,
         choices=list(LOG_LEVELS),
@@ -163,6 +173,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     host, port = sock.getsockname()[:2]
     base = f"http://{_address(host, port)}"
+    app.host.public_url = (args.public_url or base).rstrip("/")
+    if args.link_secret:
+        app.host.use_link_secret(args.link_secret.encode())
     _announce(base, app.state.host, files)
     server = uvicorn.Server(make_config(app, host, port, args.log_level))
     try:

@@ -13,6 +13,8 @@ effects behind starts a settle once it has been answered (`kick`).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -45,8 +47,13 @@ class Host:
         speed: float | None = None,
         seed: int | None = None,
         library: Path | None = None,
+        public_url: str | None = None,
+        link_secret: bytes | None = None,
     ) -> None:
         self.services = list(services)
+        self.public_url = (public_url or DEFAULT_PUBLIC_URL).rstrip("/")
+        self._link_secret = link_secret
+        self._generation = 0
         self.library = library
         self._by_name = {s.name: s for s in self.services}
         if speed is not None and not 0 < speed <= MAX_SPEED:
@@ -91,6 +98,12 @@ class Host:
         except Exception:
             self.scenario, self.start = previous
             raise
+
+    def use_link_secret(self, secret: bytes) -> None:
+        """Sign links with keys derived from `secret` from now on (the World is rebuilt: links
+        handed out before stop working, as after a reset)."""
+        self._link_secret = secret
+        self.world = self._build()
 
     def reset(self) -> None:
         """Back to the scenario's initial state: state, clock, fault rules and journal together."""
@@ -159,6 +172,10 @@ class Host:
 
     def _build(self) -> World:
         model = self.scenario.model
+        self._generation += 1
+        secret = None
+        if self._link_secret is not None:  # the operator's secret: each World signs with its own key
+            secret = hmac.new(self._link_secret, str(self._generation).encode(), hashlib.sha256).digest()
         return World(
             self.scenario,
             self.services,
@@ -166,6 +183,7 @@ class Host:
             clock_mode=self.clock_mode or model.clock.mode,
             speed=self.speed if self.speed is not None else model.clock.speed,
             seed=self.seed if self.seed is not None else model.seed,
+            secret=secret,
         )
 
 
@@ -175,6 +193,15 @@ async def _push(world: World, topic: Hashable, message: object) -> None:
             await subscription.subscriber.deliver(message)
         except Exception:  # a connection that cannot take a message is gone; the others go on
             subscription.cancel()
+
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8700"
+
+
+def public_url(connection: HTTPConnection) -> str:
+    """The base URL links to this emulator are built from (the server's, not the request's Host)."""
+    host: Host = connection.app.state.host
+    return host.public_url
 
 
 def world_of(connection: HTTPConnection) -> World:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import secrets
 import uuid
 
 
@@ -41,3 +42,9 @@ def seeded_stream(seed: int, *parts: object) -> random.Random:
     """An independent random stream fixed by the seed and the parts (e.g. one block of file sizes)."""
     text = "\x1f".join([str(seed), *map(str, parts)]).encode()
     return random.Random(int.from_bytes(hashlib.blake2b(text, digest_size=16).digest(), "big"))
+
+
+def fresh_secret() -> bytes:
+    """32 bytes from the operating system's generator: for signing keys, which must not be derivable
+    from the seed (the seed is printed and shown by the control API)."""
+    return secrets.token_bytes(32)

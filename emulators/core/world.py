@@ -22,8 +22,9 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from emulators.core.clock import Clock, ClockMode, make_clock
+from emulators.core.downloads import LinkSigner
 from emulators.core.faults import FaultRules
-from emulators.core.ids import Ids
+from emulators.core.ids import Ids, fresh_secret
 from emulators.core.journal import Journal
 from emulators.core.outbox import OutgoingRequest
 from emulators.core.scenario import Scenario
@@ -47,6 +48,7 @@ class World:
         clock_mode: ClockMode,
         speed: float,
         seed: int,
+        secret: bytes | None = None,
     ) -> None:
         model = scenario.model
         self.scenario = scenario
@@ -54,6 +56,7 @@ class World:
         self.start = start
         self.clock: Clock = make_clock(clock_mode, start, speed)
         self.ids = Ids(seed)
+        self.links = LinkSigner(secret or fresh_secret())  # never from the seed: links can't be forged
         self.journal = Journal(model.journal)
         self.faults = FaultRules(seed, start)
         for rule in model.faults:

@@ -3,8 +3,10 @@
 Doc, "How to get QC report": after a transfer completes (TransferStatus Completed or Failed with
 enumeration completed) a report is generated, which takes longer the more files there are; until
 then `GET .../qc` is 404. The report has the columns `file,size,status,error_code`, one row per file.
-The emulator serves the report itself, path-style like an Azure blob: the URL carries a signature
-made with a per-World key and expires after `behaviour.qc_url_lifetime`.
+The emulator serves the report itself, path-style like an Azure blob, through the core's signed
+downloads: the URL is an Azure SAS signed with a key the World's link signer derives (never from the
+seed, so it cannot be forged, and a reset revokes it), built from the server's public base URL, and
+expires after `behaviour.qc_url_lifetime`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from emulators.relativity.blob import Blob
+from emulators.core.downloads import Download
 from emulators.relativity.jobs import TransferJob
 from emulators.relativity.sas import SasError, SasUrl, sign_blob_url, verify_signature
 from emulators.relativity.store import RelativityStore
@@ -84,14 +86,14 @@ def report_chunks(job: TransferJob, first: int = 0) -> Iterator[bytes]:
         yield _csv(rows)
 
 
-def report_blob(store: RelativityStore, job: TransferJob) -> Blob:
+def report_blob(store: RelativityStore, job: TransferJob) -> Download:
     """The job's report as a blob; its layout is worked out once (a report never changes)."""
     layout = store.qc_layouts.get(job.job_id)
     if layout is None:
         layout = store.qc_layouts[job.job_id] = ReportLayout.of(job)
     assert job.qc_ready_at is not None
     etag = '"0x' + hashlib.sha256(job.job_id.encode()).hexdigest()[:15].upper() + '"'
-    return Blob(layout.size, etag, job.qc_ready_at, "text/csv", partial(layout.read, job))
+    return Download(layout.size, etag, job.qc_ready_at, "text/csv", partial(layout.read, job))
 
 
 @dataclass(frozen=True)

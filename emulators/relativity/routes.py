@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from emulators.core.host import world_of
+from emulators.core.host import public_url, world_of
 from emulators.core.http import read_json_object
 from emulators.core.tokens import ClientCredentials, token_endpoint
 from emulators.relativity import auth, qc
@@ -88,7 +88,7 @@ async def get_qc_report(request: Request) -> Response:
     job = _job(store, request)
     if not job.qc_ready(now):
         raise not_found("The QC report has not been generated yet.")
-    origin = f"{request.url.scheme}://{request.url.netloc}"
+    origin = public_url(request)  # never the request's Host header: a link must not point elsewhere
     return JSONResponse({"sasUrl": qc.report_url(store, job, origin, now)}, headers=headers)
 
 

@@ -63,8 +63,8 @@ def new_store(world: World, section: RelativitySection) -> RelativityStore:
         clients={c.client_id: (c.client_secret, users[c.user]) for c in section.clients},
         accounts=accounts,
         data_faults=DataFaults(section.data_faults, world.seed),
-        signing_key=world.ids.random.randbytes(32),
-        report_key=base64.b64encode(world.ids.random.randbytes(32)).decode(),
+        signing_key=world.links.key("relativity token"),
+        report_key=base64.b64encode(world.links.key("relativity qc report")).decode(),
     )
     for token in section.tokens:
         store.tokens.add(token.token, users[token.user], token.expires)

@@ -164,6 +164,7 @@ def emulator_factory() -> Iterator[Callable[..., Emulator]]:
         from emulators.testing.transport import InProcessTransport
 
         app = _build(**_checked(options))
+        app.host.public_url = IN_PROCESS_BASE_URL  # links the emulator hands out reach it in process
         transport = InProcessTransport(app)
         client = httpx.Client(transport=transport, base_url=IN_PROCESS_BASE_URL)
         emulator = Emulator(app, client, ControlClient(client), transport)
@@ -203,6 +204,7 @@ def _emulator_server_session() -> Iterator[LiveEmulator]:
 
     app = create_app(clock="manual")
     server = ThreadedServer(app).start()
+    app.host.public_url = server.url  # links the emulator hands out point at this server
     with httpx.Client(base_url=server.url) as http:
         yield LiveEmulator(server, ControlClient(http), app.host)
     server.stop()
