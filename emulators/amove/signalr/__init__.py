@@ -1,9 +1,9 @@
 """The ASP.NET Core SignalR server protocol, as pure functions and values (sans I/O).
 
 No Python server library speaks SignalR, so this package holds the whole protocol once. It grows
-piece by piece; so far: the hub messages (`messages`) and their JSON encoding (`json_protocol`,
-with the buffering of incoming frames in `framing`). The hub endpoint only moves bytes between a
-transport and these functions.
+piece by piece; so far: the hub messages (`messages`) and their JSON and MessagePack encodings
+(`json_protocol`, `msgpack_protocol`, with the buffering of incoming frames in `framing`). The hub
+endpoint only moves bytes between a transport and these functions.
 
 Nothing here opens sockets, imports Starlette or asyncio, reads the clock or makes random ids: the
 caller passes in bytes, times and an id source, and gets back bytes, documents and decisions.
@@ -33,6 +33,7 @@ from emulators.amove.signalr.messages import (
     StreamItem,
     hub_reply,
 )
+from emulators.amove.signalr.msgpack_protocol import MessagePackHubProtocol
 
 __all__ = [
     "MAX_MESSAGE_SIZE",
@@ -48,6 +49,7 @@ __all__ = [
     "Invocation",
     "JsonHubProtocol",
     "MessageDecoder",
+    "MessagePackHubProtocol",
     "MessageType",
     "Ping",
     "ProtocolError",
