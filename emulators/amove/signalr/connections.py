@@ -1,0 +1,130 @@
+"""The hub's connections: ids handed out by negotiate, and which transport holds each one.
+
+Owns: `ConnectionRegistry`, one per hub (it lives in the World, so a reset forgets every
+connection), which answers negotiate, and says whether a transport request may attach to a
+connection or which HTTP status refuses it (TransportProtocols.md; reference C2):
+
+- no `id`: a WebSocket gets a fresh connection (the client skipped negotiation); Server-Sent
+  Events, Long Polling and the HTTP POST half need one (400);
+- an `id` may be the connection token or the connection id, since signalrcore and pysignalr send
+  the id even where negotiate version 1 gave them a token; an unknown one is 404;
+- a connection keeps the transport it first used (another one is 400); a second WebSocket or event
+  stream while the first is attached is 409; a new poll replaces the pending one (the hub ends the
+  old poll with 204).
+
+Ids come from the caller's seeded source; nothing here makes its own. Must not do I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from emulators.amove.signalr.negotiate import (
+    ALL_TRANSPORTS,
+    NegotiateRefusal,
+    Transport,
+    negotiate_document,
+    negotiate_version,
+)
+
+
+class IdSource(Protocol):
+    """Where connection ids and tokens come from: the World's seeded ids."""
+
+    def uuid(self) -> str: ...
+
+
+@dataclass
+class Connection:
+    """One logical hub connection; `attached` while a transport request is holding it."""
+
+    connection_id: str
+    connection_token: str
+    negotiate_version: int
+    transport: Transport | None = None
+    attached: bool = False
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A transport request refused: the HTTP status to answer with and a short reason for the body."""
+
+    status: int
+    reason: str
+
+
+class ConnectionRegistry:
+    """Every live connection of one hub, found by connection id or connection token."""
+
+    def __init__(self, ids: IdSource) -> None:
+        self._ids = ids
+        self._by_id: dict[str, Connection] = {}
+
+    def __len__(self) -> int:
+        return len({id(connection) for connection in self._by_id.values()})
+
+    def negotiate(
+        self, requested_version: str | None, transports: Iterable[Transport] = ALL_TRANSPORTS
+    ) -> dict[str, object]:
+        """Answer `POST negotiate`: a new connection's document, or the error document."""
+        version = negotiate_version(requested_version)
+        if isinstance(version, NegotiateRefusal):
+            return version.document()
+        connection = self._create(version)
+        return negotiate_document(version, connection.connection_id, connection.connection_token, transports)
+
+    def find(self, connection_id: str) -> Connection | None:
+        """The connection this id or token names, if it is still open."""
+        return self._by_id.get(connection_id)
+
+    def attach(self, connection_id: str | None, transport: Transport) -> Connection | Refusal:
+        """Let a transport request hold the connection, or say why not (see the module rules)."""
+        if not connection_id:
+            if transport is Transport.WEB_SOCKETS:
+                return self._hold(self._create(0), transport)
+            return Refusal(400, "Connection ID required")
+        connection = self._by_id.get(connection_id)
+        if connection is None:
+            return Refusal(404, "No Connection with that ID")
+        if connection.transport not in (None, transport):
+            return Refusal(400, "Cannot change transports mid-connection")
+        if connection.attached and transport is not Transport.LONG_POLLING:
+            return Refusal(409, f"Connection already has an active {transport.value} transport")
+        return self._hold(connection, transport)
+
+    def sender(self, connection_id: str | None) -> Connection | Refusal:
+        """The connection an HTTP POST (the client-to-server half of SSE and polling) sends to."""
+        if not connection_id:
+            return Refusal(400, "Connection ID required")
+        connection = self._by_id.get(connection_id)
+        if connection is None:
+            return Refusal(404, "No Connection with that ID")
+        if connection.transport is Transport.WEB_SOCKETS:
+            return Refusal(405, "POST requests are not allowed for WebSocket connections.")
+        return connection
+
+    def release(self, connection: Connection) -> None:
+        """A transport request ended but the connection goes on (a poll returned)."""
+        connection.attached = False
+
+    def close(self, connection: Connection) -> None:
+        """The connection is over: its id and token are unknown from now on."""
+        connection.attached = False
+        self._by_id.pop(connection.connection_id, None)
+        self._by_id.pop(connection.connection_token, None)
+
+    def _create(self, version: int) -> Connection:
+        connection_id = self._ids.uuid()
+        # Version 0 has no separate token: the connection id is what goes in `id`.
+        token = self._ids.uuid() if version >= 1 else connection_id
+        connection = Connection(connection_id, token, version)
+        self._by_id[connection_id] = connection
+        self._by_id[token] = connection
+        return connection
+
+    def _hold(self, connection: Connection, transport: Transport) -> Connection:
+        connection.transport = transport
+        connection.attached = True
+        return connection
