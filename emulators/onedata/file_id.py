@@ -18,8 +18,9 @@ body field, 400 `badValueIdentifier`).
 
 Where the real service is more lenient, this module is stricter on purpose, so an emulated client
 cannot come to rely on a malformed id being accepted: the real decoder checks neither the length
-byte nor the CRC, and builds ids of up to 320 data bytes although the length byte wraps above 255.
-Like the real decoder, it does not insist on enterprise number 0.
+byte nor the CRC, builds ids of up to 320 data bytes although the length byte wraps above 255, and
+takes a guid it cannot read for a bare uuid. Like the real decoder, it does not insist on enterprise
+number 0.
 """
 
 from __future__ import annotations
