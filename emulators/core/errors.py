@@ -3,10 +3,12 @@
     EmulatorError
     ├── ScenarioError        a scenario file or text is invalid; carries every problem found
     ├── ControlError         a control-API request cannot be served (status + message)
-    └── BadRequestBody       a service request body is not a JSON document of the expected size
+    ├── BadRequestBody       a service request body is not a JSON document of the expected size
+    └── ServiceError         an answer in a service's own error format (each service subclasses it)
 
-Services translate `BadRequestBody` into their own error format; the core never renders a
-service's error body itself.
+The core never renders a service's error body itself: every error a service sub-app meets (its own
+`ServiceError`, a bad body, a 404 or 405, an unexpected exception, a fault rule's answer) becomes an
+`ErrorAnswer` (see `emulators.core.service`) that the service's one renderer turns into its format.
 """
 
 from __future__ import annotations
@@ -54,3 +56,18 @@ class BadRequestBody(EmulatorError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class ServiceError(EmulatorError):
+    """An error answer of an emulated service: the HTTP status, the message, the service's own code
+    (if its format has one) and extra headers. Routes and state machines raise it (or a service's
+    subclass); the service's renderer words the body."""
+
+    def __init__(
+        self, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers or {}

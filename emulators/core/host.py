@@ -30,7 +30,7 @@ from emulators.core.clock import ClockMode, wall_now
 from emulators.core.faults import FaultAction
 from emulators.core.outbox import TIMEOUT, OutgoingRequest, deliver
 from emulators.core.scenario import MAX_SPEED, Scenario, load_scenario
-from emulators.core.service import Service
+from emulators.core.service import ErrorAnswer, Service
 from emulators.core.types import WORLD_KEY
 from emulators.core.world import World
 
@@ -161,7 +161,8 @@ class Host:
         if action.body is not None:
             response: Response = JSONResponse(action.body, status_code=action.status)
         elif service is not None:
-            response = self._by_name[service].render_error(request, action.status, action.message)
+            answer = ErrorAnswer("fault", action.status, action.message)
+            response = self._by_name[service].render_error(request, answer)
         else:
             response = JSONResponse({"message": action.message or "fault"}, status_code=action.status)
         response.headers.update(headers)

@@ -6,10 +6,10 @@ package itself (the list is made in `emulators.app`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 from starlette.applications import Starlette
@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from emulators.core.errors import BadRequestBody
+from emulators.core.errors import BadRequestBody, ServiceError
 from emulators.core.http import allowed_methods
 
 if TYPE_CHECKING:
@@ -35,8 +35,9 @@ class Service:
     - `section`: the model of its `services.<name>` scenario section.
     - `build_store`: makes the service's state for a new World (the section may be None).
     - `routes`: its mounts, each a sub-app under one of the service's real path prefixes.
-    - `render_error`: a response in the service's own error format for a fault rule's status and
-      message, given the request it answers (for the fields a service echoes, such as an id).
+    - `render_error`: the service's one error renderer: any `ErrorAnswer` (its own errors, bad bodies,
+      404/405, unexpected exceptions, fault rules' answers) as a response in its format, given the
+      request it answers (for the fields a service echoes, such as an id).
     - `actions`: timeline actions a scenario may schedule.
     - `summary`: what `GET /_emulator/state` shows of the store.
     - `describe`: lines printed at start-up (base URLs, tokens), given the store and the base URL.
@@ -46,47 +47,72 @@ class Service:
     section: type[BaseModel]
     build_store: Callable[[World, Any], object]
     routes: Callable[[Host], list[BaseRoute]]
-    render_error: Callable[[Request, int, str | None], Response]
+    render_error: RenderError
     actions: Mapping[str, TimelineAction] = field(default_factory=dict)
     summary: Callable[[Any], Any] = lambda store: None
     describe: Callable[[Any, str], list[str]] = lambda store, base: []
 
 
-ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
+ErrorKind = Literal["service", "bad_body", "not_found", "method_not_allowed", "http", "server_error", "fault"]
 
 
 @dataclass(frozen=True)
-class ErrorRenderers:
-    """How one service answers each kind of error, in its own format."""
+class ErrorAnswer:
+    """What any error in a service comes down to, before the service words it.
 
-    service_error: tuple[type[Exception], ErrorHandler]
-    bad_body: ErrorHandler
-    http_error: ErrorHandler
-    server_error: ErrorHandler
+    `kind` says where it came from: the service's own `ServiceError`, a body that is not the JSON
+    expected, routing (`not_found`, `method_not_allowed`, other `http` errors), an unexpected
+    exception (`server_error`, status 500) or a fault rule (`fault`). `code` is the service's own
+    error code when its error carried one.
+    """
+
+    kind: ErrorKind
+    status: int
+    message: str | None
+    code: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
-def service_app(host: Host, routes: Sequence[BaseRoute], errors: ErrorRenderers) -> Starlette:
-    """A service's sub-app: its routes, every error in its own format, no slash redirects.
+RenderError = Callable[[Request, ErrorAnswer], Response]
+
+
+_HTTP_KINDS: dict[int, ErrorKind] = {404: "not_found", 405: "method_not_allowed"}
+
+
+def service_app(host: Host, routes: Sequence[BaseRoute], render: RenderError) -> Starlette:
+    """A service's sub-app: its routes, every error through its one renderer, no slash redirects.
 
     The real services do not redirect `/jobs/` to `/jobs`, so neither do we; and 404, 405 and 500
     answer in the service's format like any other error.
     """
-    error_class, on_service_error = errors.service_error
+
+    async def on_service_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ServiceError)
+        return render(request, ErrorAnswer("service", exc.status, exc.message, exc.code, exc.headers))
+
+    async def on_bad_body(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, BadRequestBody)
+        return render(request, ErrorAnswer("bad_body", 400, exc.message))
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
-        response = await errors.http_error(request, exc)
-        if isinstance(exc, HTTPException) and exc.status_code == 405:
+        assert isinstance(exc, HTTPException)
+        kind: ErrorKind = _HTTP_KINDS.get(exc.status_code, "http")
+        response = render(request, ErrorAnswer(kind, exc.status_code, exc.detail, None, exc.headers or {}))
+        if exc.status_code == 405:
             # Starlette names only the first route's methods; a resource may have several routes.
             response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
 
+    async def on_server_error(request: Request, exc: Exception) -> Response:
+        return render(request, ErrorAnswer("server_error", 500, None))
+
     app = Starlette(
         routes=list(routes),
         exception_handlers={
-            error_class: on_service_error,
-            BadRequestBody: errors.bad_body,
+            ServiceError: on_service_error,
+            BadRequestBody: on_bad_body,
             HTTPException: on_http_error,
-            Exception: errors.server_error,
+            Exception: on_server_error,
         },
     )
     app.router.redirect_slashes = False

@@ -40,17 +40,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
-from emulators.core.errors import BadRequestBody
 from emulators.core.host import Host, world_of
-from emulators.core.service import ErrorRenderers, Service, service_app
+from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.world import World
 from emulators.globus.activation import ACTIONS
-from emulators.globus.errors import SERVER_ERROR_CODE, GlobusError, render_error
+from emulators.globus.errors import SERVER_ERROR_CODE, render_error
 from emulators.globus.routes import API_ROUTES, API_VERSION, AUTH_ROUTES, resource_of
 from emulators.globus.scenario import GlobusSection
 from emulators.globus.store import GlobusStore, new_store, summary
@@ -62,43 +60,21 @@ def _request_id(request: Request) -> str:
     return world_of(request).ids.token(6)
 
 
-async def _on_globus_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, GlobusError)
+def _render_error(request: Request, answer: ErrorAnswer) -> Response:
+    """Every error as the documented `{code, message, request_id, resource}` document."""
+    resource = resource_of(request)
+    if answer.kind == "server_error":  # no request id: the World may be what failed
+        return render_error(500, "An unexpected error occurred.", SERVER_ERROR_CODE, resource)
+    message = f"No such resource '{resource}'" if answer.kind == "not_found" else answer.message
     return render_error(
-        exc.status, exc.message, exc.code, resource_of(request), _request_id(request), exc.headers
+        answer.status, message, answer.code, resource, _request_id(request), dict(answer.headers)
     )
-
-
-async def _on_bad_body(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, BadRequestBody)
-    return render_error(
-        400, exc.message, "ClientError.BadRequest", resource_of(request), _request_id(request)
-    )
-
-
-async def _on_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    message = f"No such resource '{resource_of(request)}'" if exc.status_code == 404 else exc.detail
-    headers = dict(exc.headers or {})
-    return render_error(exc.status_code, message, None, resource_of(request), _request_id(request), headers)
-
-
-async def _on_server_error(request: Request, exc: Exception) -> Response:
-    return render_error(500, "An unexpected error occurred.", SERVER_ERROR_CODE, resource_of(request))
-
-
-ERRORS = ErrorRenderers(
-    service_error=(GlobusError, _on_globus_error),
-    bad_body=_on_bad_body,
-    http_error=_on_http_error,
-    server_error=_on_server_error,
-)
 
 
 def routes(host: Host) -> list[BaseRoute]:
     return [
-        Mount(API_VERSION, app=service_app(host, API_ROUTES, ERRORS)),
-        Mount(AUTH_PREFIX, app=service_app(host, AUTH_ROUTES, ERRORS)),
+        Mount(API_VERSION, app=service_app(host, API_ROUTES, _render_error)),
+        Mount(AUTH_PREFIX, app=service_app(host, AUTH_ROUTES, _render_error)),
     ]
 
 
@@ -108,10 +84,6 @@ def build_store(world: World, section: GlobusSection | None) -> GlobusStore:
 
 def _summary(store: Any) -> Any:
     return summary(store)
-
-
-def _render_error(request: Request, status: int, message: str | None) -> Response:
-    return render_error(status, message, None, resource_of(request), _request_id(request))
 
 
 def describe(store: Any, base: str) -> list[str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
+from emulators.core.errors import ServiceError
+
 # The code a bare status gets (404/405/500 from routing, fault rules without a code).
 DEFAULT_CODES = {
     400: "ClientError.BadRequest",
@@ -26,15 +28,13 @@ DEFAULT_CODES = {
 SERVER_ERROR_CODE = "ServerError.InternalError"
 
 
-class GlobusError(Exception):
-    """An error answer of the Transfer API."""
+class GlobusError(ServiceError):
+    """An error answer of the Transfer API; `code` is always set."""
+
+    code: str
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
+        super().__init__(status, message, code, headers)
 
 
 def bad_request(message: str, code: str = "ClientError.BadRequest") -> GlobusError:

@@ -22,17 +22,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
-from emulators.core.errors import BadRequestBody
 from emulators.core.host import Host
-from emulators.core.service import ErrorRenderers, Service, service_app
+from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.world import World
 from emulators.relativity import timeline
-from emulators.relativity.errors import RelativityError, render_error
+from emulators.relativity.errors import render_error
 from emulators.relativity.jobs import create_preset_job
 from emulators.relativity.routes import API_ROUTES, CORRELATION_HEADER, IDENTITY_ROUTES
 from emulators.relativity.scenario import RelativitySection
@@ -42,43 +40,21 @@ API_PREFIX = "/transfer-service"
 IDENTITY_PREFIX = "/Relativity/Identity"
 
 
-def _echo(request: Request, headers: dict[str, str] | None = None) -> dict[str, str]:
-    """Error answers carry the request's correlation-id back too."""
+def _render_error(request: Request, answer: ErrorAnswer) -> Response:
+    """Every error in the documented `{statusCode, title, message}` body; the request's
+    correlation-id comes back on error answers too."""
+    message = "An unexpected error occurred." if answer.kind == "server_error" else answer.message
+    headers = dict(answer.headers)
     correlation = request.headers.get(CORRELATION_HEADER)
-    return {**(headers or {}), **({CORRELATION_HEADER: correlation} if correlation else {})}
-
-
-async def _on_relativity_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RelativityError)
-    return render_error(exc.status, exc.message, _echo(request, exc.headers))
-
-
-async def _on_bad_body(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, BadRequestBody)
-    return render_error(400, exc.message, _echo(request))
-
-
-async def _on_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    return render_error(exc.status_code, exc.detail, _echo(request, dict(exc.headers or {})))
-
-
-async def _on_server_error(request: Request, exc: Exception) -> Response:
-    return render_error(500, "An unexpected error occurred.")
-
-
-ERRORS = ErrorRenderers(
-    service_error=(RelativityError, _on_relativity_error),
-    bad_body=_on_bad_body,
-    http_error=_on_http_error,
-    server_error=_on_server_error,
-)
+    if correlation:
+        headers[CORRELATION_HEADER] = correlation
+    return render_error(answer.status, message, headers)
 
 
 def routes(host: Host) -> list[BaseRoute]:
     return [
-        Mount(API_PREFIX, app=service_app(host, API_ROUTES, ERRORS)),
-        Mount(IDENTITY_PREFIX, app=service_app(host, IDENTITY_ROUTES, ERRORS)),
+        Mount(API_PREFIX, app=service_app(host, API_ROUTES, _render_error)),
+        Mount(IDENTITY_PREFIX, app=service_app(host, IDENTITY_ROUTES, _render_error)),
     ]
 
 
@@ -114,7 +90,7 @@ SERVICE = Service(
     section=RelativitySection,
     build_store=build_store,
     routes=routes,
-    render_error=lambda request, status, message: render_error(status, message, _echo(request)),
+    render_error=_render_error,
     actions=timeline.ACTIONS,
     summary=_summary,
     describe=describe,

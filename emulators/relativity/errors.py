@@ -11,6 +11,8 @@ from http import HTTPStatus
 
 from starlette.responses import JSONResponse, Response
 
+from emulators.core.errors import ServiceError
+
 # Doc, "Error codes": ER code -> (Azure error codes, description).
 ER_CODES: dict[str, tuple[tuple[str, ...], str]] = {
     "ER_00001": (("AuthenticationFailed",), "Invalid credentials or SAS token."),
@@ -57,14 +59,11 @@ def er_message(code: str) -> str:
     return f"{code}: {ER_CODES[code][1]}"
 
 
-class RelativityError(Exception):
-    """An error answer of the Transfer Service API."""
+class RelativityError(ServiceError):
+    """An error answer of the Transfer Service API (the body has no code of its own)."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
+        super().__init__(status, message, None, headers)
 
 
 def bad_request(message: str) -> RelativityError:

@@ -28,7 +28,7 @@ from emulators.core.engine import RateModel, Transfer
 from emulators.core.host import Host, world_of
 from emulators.core.http import read_json_object
 from emulators.core.outbox import Delivery, OutgoingRequest
-from emulators.core.service import ErrorRenderers, Service, service_app
+from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.storage import EntrySpec, Tree, TreeSpec
 from emulators.core.timers import Timer
 from emulators.core.world import World
@@ -169,8 +169,8 @@ async def live(websocket: WebSocket) -> None:
         subscription.cancel()
 
 
-async def _error(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"error": str(exc)}, status_code=getattr(exc, "status_code", 500))
+def _error(request: Request, answer: ErrorAnswer) -> Response:
+    return JSONResponse({"error": answer.message}, status_code=answer.status)
 
 
 ROUTES = [
@@ -183,8 +183,7 @@ ROUTES = [
 
 
 def routes(host: Host) -> list[BaseRoute]:
-    errors = ErrorRenderers((KeyError, _error), _error, _error, _error)
-    return [Mount(PREFIX, app=service_app(host, ROUTES, errors))]
+    return [Mount(PREFIX, app=service_app(host, ROUTES, _error))]
 
 
 CLOCKWORK = Service(
@@ -192,5 +191,5 @@ CLOCKWORK = Service(
     section=ClockworkSection,
     build_store=build_store,
     routes=routes,
-    render_error=lambda request, status, message: JSONResponse({"error": message}, status_code=status),
+    render_error=_error,
 )

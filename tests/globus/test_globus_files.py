@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 
@@ -12,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
 
-from emulators.globus.app import _on_server_error
+from emulators.core.service import ErrorAnswer
+from emulators.globus.app import _render_error
 
 __all__ = ["globus"]
 
@@ -240,7 +240,7 @@ def test_unknown_paths_and_methods_get_the_globus_error_document(globus: Globus)
 
 def test_an_unexpected_exception_is_a_json_500_in_the_globus_format():
     scope = {"type": "http", "method": "GET", "path": "/v0.10/task_list", "headers": [], "query_string": b""}
-    response = asyncio.run(_on_server_error(Request(scope), RuntimeError("boom")))
+    response = _render_error(Request(scope), ErrorAnswer("server_error", 500, None))
     assert (response.status_code, response.media_type) == (500, "application/json")
     body = json.loads(bytes(response.body))
     assert (body["code"], body["resource"]) == ("ServerError.InternalError", "/task_list")
