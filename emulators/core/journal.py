@@ -15,6 +15,7 @@ masked whenever an entry is read.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import time
 from collections import deque
@@ -31,12 +32,28 @@ from emulators.core.types import FAULT_KEY, SERVICE_KEY, WORLD_KEY, ASGIApp, Mes
 if TYPE_CHECKING:
     from emulators.core.host import Host
 
-SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"})
+# Every header any emulated service (or a client of one) carries a credential in.
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "cookie2",
+        "set-cookie",
+        "x-api-key",
+        "x-auth-token",
+        "macaroon",
+        "x-onedata-consumer-token",
+        "x-amz-security-token",
+        "x-ms-encryption-key",
+    }
+)
 # Any field whose name ends in one of these words (client_secret, client-secret, id_token, sig, ...).
 _SECRET_FIELDS = r"([\w-]*(?:secret|password|token|sig))"
-# A form field, also URL-encoded inside another value (`...%3Fsv%3D1%26sig%3Dabc`): its value runs
-# to the next `&`, `%26`, space or quote.
-_FORM_SECRET = re.compile(rf"""(?i)(\b{_SECRET_FIELDS}(?:=|%3D))(?:(?!%26)[^&\s"])*""")
+# A form field, also URL-encoded inside another value (`...%3Fsv%3D1%26sig%3Dabc`) or with its `=`
+# escaped in JSON (`sig\u003dabc`): its value runs to the next `&`, `%26`, `\u0026`, space or quote.
+_FORM_SECRET = re.compile(rf"""(?i)(\b{_SECRET_FIELDS}(?:=|%3D|\\u003d))(?:(?!%26|\\u0026)[^&\s"\\])*""")
+_SECRET_NAME = re.compile(rf"(?i){_SECRET_FIELDS}")
 _JSON_SECRET = re.compile(rf'(?i)("{_SECRET_FIELDS}"\s*:\s*")(?:[^"\\]|\\.)*')
 MASK = "***"
 
@@ -134,8 +151,41 @@ def mask_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 def mask_body(text: str) -> str:
-    """A body excerpt with secret form fields and JSON string fields masked."""
-    return _JSON_SECRET.sub(rf"\g<1>{MASK}", _FORM_SECRET.sub(rf"\g<1>{MASK}", text))
+    """A body excerpt with secret form fields and JSON fields masked.
+
+    Patterns mask form fields and JSON string fields while keeping the text as it was sent; a body
+    that parses as JSON is also walked, so a secret field whose value is not a string (a number, a
+    list) is masked too, by structure.
+    """
+    masked = _JSON_SECRET.sub(rf"\g<1>{MASK}", _FORM_SECRET.sub(rf"\g<1>{MASK}", text))
+    if masked[:1] not in ("{", "["):
+        return masked
+    try:
+        document = json.loads(masked)
+    except (ValueError, RecursionError):
+        return masked  # an excerpt cut short, or not JSON: the patterns did what can be done
+    walked, changed = _mask_json(document)
+    return json.dumps(walked, ensure_ascii=False) if changed else masked
+
+
+def _mask_json(value: Any, depth: int = 0) -> tuple[Any, bool]:
+    """`value` with every secret-named field masked whatever its type; whether anything changed."""
+    if depth > 64:
+        return value, False
+    if isinstance(value, dict):
+        changed = False
+        out = {}
+        for key, item in value.items():
+            if _SECRET_NAME.fullmatch(key) and item != MASK:
+                out[key], changed = MASK, True
+            else:
+                out[key], inner = _mask_json(item, depth + 1)
+                changed = changed or inner
+        return out, changed
+    if isinstance(value, list):
+        items = [_mask_json(item, depth + 1) for item in value]
+        return [item for item, _ in items], any(inner for _, inner in items)
+    return value, False
 
 
 class Journal:

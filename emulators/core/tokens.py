@@ -1,8 +1,15 @@
-"""Bearer tokens and the OAuth2 client-credentials grant, as every emulated service uses them.
+"""Credentials, as every emulated service takes them: tokens, where requests carry them, signed JWTs,
+TOTP codes and the OAuth2 client-credentials grant.
 
-- `Tokens` holds what each bearer token stands for (a principal of the service's own type) and when
-  it expires by the virtual clock; `principal()` checks an `Authorization` header and raises
-  `TokenRejected` with the reason, which each service words in its own error format.
+- `Tokens` holds what each token stands for (a principal of the service's own type) and when it
+  expires by the virtual clock; `principal()` checks an `Authorization: Bearer` header and
+  `principal_of()` looks in every place the service accepts (`find_token`): `Authorization: Bearer`,
+  `X-Auth-Token`, `Macaroon`, or the `access_token` query parameter (browsers cannot set headers on a
+  WebSocket, so hubs take it there). Both raise `TokenRejected` with the reason, which each service
+  words in its own error format. The journal masks every one of these places.
+- `JwtSigner` issues and checks HS256 JWTs (PyJWT) whose `iat`/`exp` come from the World's clock, not
+  the wall clock; its key comes from the World's link signer, so tokens cannot be minted from the seed.
+- `totp_code` / `totp_accepts` compute and check RFC 6238 codes (pyotp) at a virtual instant.
 - `token_endpoint(issue)` is a token route: it reads the form (`grant_type=client_credentials`, the
   client's id and secret from HTTP Basic or the form), lets the service decide and answer, and renders
   `OAuthError`s as RFC 6749 `{"error", "error_description"}` bodies.
@@ -13,17 +20,20 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import parse_qsl
 
+import jwt
+import pyotp
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulators.core.errors import BadRequestBody
 from emulators.core.http import read_body
+from emulators.core.types import Scope
 
 P = TypeVar("P")
 Reason = Literal["missing", "malformed", "unknown", "expired"]
@@ -78,11 +88,104 @@ class Tokens(Generic[P]):
             raise TokenRejected("expired")
         return grant.principal
 
+    def principal_of(self, scope: Scope, now: datetime, schemes: Sequence[Scheme]) -> P:
+        """The principal behind the first token found in the places `schemes` names, in that order."""
+        found = find_token(scope, schemes)
+        if found is None:
+            raise TokenRejected("missing")
+        grant = self.grants.get(found[1])
+        if grant is None:
+            raise TokenRejected("unknown")
+        if grant.expires is not None and now >= grant.expires:
+            raise TokenRejected("expired")
+        return grant.principal
+
     def __iter__(self) -> Iterator[tuple[str, Grant[P]]]:
         return iter(list(self.grants.items()))
 
     def __len__(self) -> int:
         return len(self.grants)
+
+
+Scheme = Literal["bearer", "x-auth-token", "macaroon", "access_token"]
+_HEADERS: dict[Scheme, bytes] = {"x-auth-token": b"x-auth-token", "macaroon": b"macaroon"}
+
+
+def find_token(scope: Scope, schemes: Sequence[Scheme]) -> tuple[Scheme, str] | None:
+    """The first token found, in the order of `schemes`, with where it was found; None if none is.
+
+    A header that is present but empty, or an `Authorization` header with another scheme, is
+    `TokenRejected("malformed")`: the client tried, and the service says so.
+    """
+    headers = dict(scope.get("headers", []))
+    for scheme in schemes:
+        if scheme == "bearer":
+            raw = headers.get(b"authorization")
+            if raw is None:
+                continue
+            kind, _, token = raw.decode("latin-1").partition(" ")
+            if kind.lower() != "bearer" or not token.strip():
+                raise TokenRejected("malformed")
+            return scheme, token.strip()
+        if scheme == "access_token":
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            if query.get("access_token"):
+                return scheme, query["access_token"]
+            continue
+        value = headers.get(_HEADERS[scheme])
+        if value is not None:
+            if not value.strip():
+                raise TokenRejected("malformed")
+            return scheme, value.decode("latin-1").strip()
+    return None
+
+
+class JwtSigner:
+    """HS256 JWTs of one service in one World."""
+
+    def __init__(self, key: bytes, issuer: str) -> None:
+        self._key = key
+        self.issuer = issuer
+
+    def issue(self, claims: Mapping[str, Any], now: datetime, lifetime: float) -> str:
+        """A token carrying `claims`, issued at `now` and expiring `lifetime` seconds later."""
+        payload = {
+            "iss": self.issuer,
+            **claims,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=lifetime)).timestamp()),
+        }
+        return jwt.encode(payload, self._key, algorithm="HS256")
+
+    def claims(self, token: str, now: datetime) -> dict[str, Any]:
+        """The token's claims if this signer made it and it has not expired at `now`."""
+        try:
+            payload: dict[str, Any] = jwt.decode(
+                token,
+                self._key,
+                algorithms=["HS256"],
+                issuer=self.issuer,
+                options={"verify_exp": False, "verify_iat": False, "require": ["exp", "iss"]},
+            )
+        except jwt.InvalidSignatureError:  # well formed, but not signed by us
+            raise TokenRejected("unknown") from None
+        except jwt.DecodeError:
+            raise TokenRejected("malformed") from None
+        except jwt.InvalidTokenError:
+            raise TokenRejected("unknown") from None
+        if not isinstance(payload.get("exp"), int) or now.timestamp() >= payload["exp"]:
+            raise TokenRejected("expired")
+        return payload
+
+
+def totp_code(secret: str, at: datetime) -> str:
+    """The 6-digit code an authenticator app shows at `at` for this base32 secret."""
+    return pyotp.TOTP(secret).at(at)
+
+
+def totp_accepts(secret: str, code: str, at: datetime, window: int = 1) -> bool:
+    """Whether `code` is the code at `at`, or within `window` 30-second steps of it (clock drift)."""
+    return pyotp.TOTP(secret).verify(code, for_time=at, valid_window=window)
 
 
 class OAuthError(Exception):

@@ -8,24 +8,16 @@ client_secret, scope, grant_type) or from the scenario, and expire by the virtua
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from emulators.core.tokens import ClientCredentials, OAuthError, TokenRejected
+from emulators.core.tokens import ClientCredentials, JwtSigner, OAuthError, TokenRejected
 from emulators.relativity.errors import forbidden, unauthorized
 from emulators.relativity.fileshare import FilesharePath, parse_destination
 from emulators.relativity.scenario import SYSTEM_ADMINISTRATORS, User
 from emulators.relativity.store import RelativityStore
 
 SCOPES = frozenset({"SystemUserInfo", "UserInfoAccess"})
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def issue_token(store: RelativityStore, request: ClientCredentials, now: datetime) -> dict[str, Any]:
@@ -38,21 +30,9 @@ def issue_token(store: RelativityStore, request: ClientCredentials, now: datetim
     if not set(scope.split()) <= SCOPES:
         raise OAuthError("invalid_scope", f"Unknown scope {scope!r}.")
     lifetime = int(store.behaviour.token_lifetime)
-    expires = now + timedelta(seconds=lifetime)
-    claims = {
-        "iss": "Relativity",
-        "sub": known[1].name,
-        "client_id": client_id,
-        "scope": scope,
-        "iat": int(now.timestamp()),
-        "exp": int(expires.timestamp()),
-        "jti": store.world.ids.uuid(),
-    }
-    head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    signature = _b64(hmac.new(store.signing_key, f"{head}.{body}".encode(), hashlib.sha256).digest())
-    token = f"{head}.{body}.{signature}"
-    store.tokens.add(token, known[1], expires, client_id)
+    claims = {"sub": known[1].name, "client_id": client_id, "scope": scope, "jti": store.world.ids.uuid()}
+    token = JwtSigner(store.signing_key, "Relativity").issue(claims, now, lifetime)
+    store.tokens.add(token, known[1], now + timedelta(seconds=lifetime), client_id)
     return {"access_token": token, "expires_in": lifetime, "token_type": "Bearer", "scope": scope}
 
 

@@ -358,3 +358,26 @@ def test_the_body_of_a_get_is_not_kept() -> None:
     assert asyncio.run(send()).status_code == 200
     (recorded,) = host.world.journal
     assert (recorded.method, recorded.body, recorded.status) == ("GET", "", 200)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A SAS signature inside a JSON string whose `=` is escaped as \u003d.
+        ('{"sourcePath": "https://a/c?sv=1\\u0026sig\\u003dab+c\\u0026se=2"}', "sig\\u003d***\\u0026se=2"),
+        # Secret fields whose values are not strings are masked by structure.
+        ('{"client_secret": 123456789, "user": "u"}', '{"client_secret": "***", "user": "u"}'),
+        ('{"password": ["hunter2"], "n": [1]}', '{"password": "***", "n": [1]}'),
+        ('[{"auth": {"token": {"v": 1}}}]', '[{"auth": {"token": "***"}}]'),
+    ],
+)
+def test_secrets_are_masked_whatever_form_they_take(text: str, expected: str) -> None:
+    assert expected in mask_body(text)
+    for secret in ("ab+c", "123456789", "hunter2", '"v"'):
+        assert secret not in mask_body(text)
+
+
+def test_every_credential_header_any_service_takes_is_masked() -> None:
+    sent = [(b"X-Auth-Token", b"od-1"), (b"Macaroon", b"m-2"), (b"X-Amz-Security-Token", b"s-3")]
+    sent += [(b"X-Onedata-Consumer-Token", b"c-4"), (b"Cookie2", b"k=5")]
+    assert set(mask_headers(sent).values()) == {"***"}

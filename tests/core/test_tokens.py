@@ -13,7 +13,17 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from emulators.core.tokens import ClientCredentials, OAuthError, TokenRejected, Tokens, token_endpoint
+from emulators.core.tokens import (
+    ClientCredentials,
+    JwtSigner,
+    OAuthError,
+    TokenRejected,
+    Tokens,
+    find_token,
+    token_endpoint,
+    totp_accepts,
+    totp_code,
+)
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -113,3 +123,64 @@ def test_oauth_errors_are_rfc_6749_bodies(kwargs: dict[str, Any], status: int, e
     response = _post(**kwargs)
     assert response.status_code == status
     assert response.json()["error"] == error and response.json()["error_description"]
+
+
+# -- where tokens are found, JWTs and TOTP on the virtual clock -----------------------------------
+
+
+def scope(headers: dict[str, str] | None = None, query: str = "") -> dict[str, Any]:
+    raw = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    return {"type": "http", "headers": raw, "query_string": query.encode()}
+
+
+def test_a_token_is_found_in_the_first_place_the_service_names() -> None:
+    both = scope({"Authorization": "Bearer b1", "X-Auth-Token": "x1"})
+    assert find_token(both, ["x-auth-token", "bearer"]) == ("x-auth-token", "x1")
+    assert find_token(both, ["bearer", "x-auth-token"]) == ("bearer", "b1")
+    assert find_token(scope({"Macaroon": "m1"}), ["bearer", "macaroon"]) == ("macaroon", "m1")
+    assert find_token(scope(query="id=1&access_token=q1"), ["bearer", "access_token"]) == (
+        "access_token",
+        "q1",
+    )
+    assert find_token(scope(), ["bearer", "x-auth-token", "macaroon", "access_token"]) is None
+
+
+def test_a_token_sent_badly_is_malformed_not_missing() -> None:
+    for sent in ({"Authorization": "Basic dTpw"}, {"Authorization": "Bearer "}, {"X-Auth-Token": " "}):
+        with pytest.raises(TokenRejected) as rejected:
+            find_token(scope(sent), ["bearer", "x-auth-token"])
+        assert rejected.value.reason == "malformed"
+
+
+def test_principal_of_looks_where_the_service_says() -> None:
+    tokens: Tokens[str] = Tokens()
+    tokens.add("t1", "alice", expires=NOW + timedelta(seconds=60))
+    assert tokens.principal_of(scope({"X-Auth-Token": "t1"}), NOW, ["x-auth-token"]) == "alice"
+    for sent, reason, at in [({}, "missing", NOW), ({"X-Auth-Token": "zz"}, "unknown", NOW)]:
+        with pytest.raises(TokenRejected, match=reason):
+            tokens.principal_of(scope(sent), at, ["x-auth-token"])
+    with pytest.raises(TokenRejected, match="expired"):
+        tokens.principal_of(scope(query="access_token=t1"), NOW + timedelta(seconds=60), ["access_token"])
+
+
+def test_a_jwt_carries_its_claims_and_expires_on_the_virtual_clock() -> None:
+    signer = JwtSigner(b"k" * 32, "emulator")
+    token = signer.issue({"sub": "alice", "role": 4}, NOW, 3600)
+    claims = signer.claims(token, NOW + timedelta(seconds=3599))
+    assert (claims["sub"], claims["role"], claims["exp"] - claims["iat"]) == ("alice", 4, 3600)
+    with pytest.raises(TokenRejected, match="expired"):
+        signer.claims(token, NOW + timedelta(seconds=3600))
+    with pytest.raises(TokenRejected, match="unknown"):
+        JwtSigner(b"other" * 8, "emulator").claims(token, NOW)  # another key: not ours
+    with pytest.raises(TokenRejected, match="malformed"):
+        signer.claims("not-a-jwt", NOW)
+
+
+def test_totp_codes_follow_the_virtual_clock() -> None:
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    code = totp_code(secret, NOW)
+    assert len(code) == 6 and code.isdigit()
+    assert totp_accepts(secret, code, NOW + timedelta(seconds=29))
+    assert totp_accepts(secret, code, NOW + timedelta(seconds=45))  # one step of drift is allowed
+    assert not totp_accepts(secret, code, NOW + timedelta(seconds=95))
+    assert totp_code(secret, NOW + timedelta(seconds=30)) != code
