@@ -29,7 +29,12 @@ lint: setup
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 
+# The throughput benchmark drives the servers with wrk, a native load generator, where the system's
+# package manager has it (as root, e.g. in CI); without it, the project's own load process stands in.
 bench: setup
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		echo "installing wrk for the throughput benchmark" && \
+		(apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)); } || true
 	$(BIN)/python -m benchmarks $(ARGS)
 
 clean:

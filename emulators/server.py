@@ -38,8 +38,17 @@ PROTOCOL = _with_transport(HttpToolsProtocol)
 
 def make_config(app: Any, host: str, port: int, log_level: str = "warning") -> Config:
     """A uvicorn config for the emulator app."""
+    # uvicorn builds each access-log line even when the log level filters it out: only at info and
+    # below is it worth its cost. WebSocket pings stay off: SignalR clients ping at their own level.
     return Config(
-        app, host=host, port=port, http=PROTOCOL, log_level=log_level, ws_ping_interval=None, lifespan="on"
+        app,
+        host=host,
+        port=port,
+        http=PROTOCOL,
+        log_level=log_level,
+        access_log=log_level in ("info", "debug", "trace"),
+        ws_ping_interval=None,
+        lifespan="on",
     )
 
 

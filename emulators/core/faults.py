@@ -179,8 +179,28 @@ class FaultRules:
 
     seed: int
     clock_start: datetime
-    rules: list[ActiveRule] = field(default_factory=list)
+    _rules: list[ActiveRule] = field(default_factory=list)
     _counter: int = 0
+    # (direction, service, METHOD) -> the rules that can match such a request, in order: a rule that
+    # cannot match costs nothing (the cache is dropped whenever the rules change).
+    _candidates: dict[tuple[str, str | None, str], list[ActiveRule]] = field(default_factory=dict)
+
+    @property
+    def rules(self) -> list[ActiveRule]:
+        return self._rules
+
+    @rules.setter
+    def rules(self, rules: list[ActiveRule]) -> None:
+        self._rules = rules
+        self._candidates = {}
+
+    def candidates(self, direction: str, service: str | None, method: str) -> list[ActiveRule]:
+        """The rules whose direction, service and method allow a request like this one."""
+        key = (direction, service, method.upper())
+        found = self._candidates.get(key)
+        if found is None:
+            found = self._candidates[key] = [r for r in self._rules if _allows(r.rule, *key)]
+        return found
 
     def add(self, rule: FaultRule) -> ActiveRule:
         """Add a rule at the end; without an id it gets the next `fault-N` not in use.
@@ -228,9 +248,7 @@ class FaultRules:
     ) -> ActiveRule | None:
         """The first rule that fires for this request (counting the call against every matching rule)."""
         winner = None
-        for active in self.rules:
-            if (active.rule.direction or "inbound") != direction:
-                continue
+        for active in self.candidates(direction, service, method):
             if not self._matches(active.rule, service, method, path, headers, now):
                 continue
             active.matched += 1
@@ -248,11 +266,7 @@ class FaultRules:
         headers: dict[str, str],
         now: datetime,
     ) -> bool:
-        methods = [rule.method] if isinstance(rule.method, str) else rule.method
-        if rule.service is not None and rule.service != service:
-            return False
-        if methods is not None and method.upper() not in {m.upper() for m in methods}:
-            return False
+        """Whether a candidate rule (its direction, service and method allow the request) matches."""
         if rule.path is not None and not fnmatch.fnmatchcase(path, rule.path):
             return False
         for name, pattern in rule.headers.items():
@@ -289,6 +303,15 @@ class FaultRules:
         return action.delay + u * (action.delay_max - action.delay)
 
 
+def _allows(rule: FaultRule, direction: str, service: str | None, method: str) -> bool:
+    methods = [rule.method] if isinstance(rule.method, str) else rule.method
+    return (
+        (rule.direction or "inbound") == direction
+        and (rule.service is None or rule.service == service)
+        and (methods is None or method in {m.upper() for m in methods})
+    )
+
+
 class ConnectionDropped(Exception):
     """Raised in-process where there is no connection to drop; a real server closes the socket."""
 
@@ -305,9 +328,12 @@ class apply_faults:  # a pipeline step, named as a verb like the other steps
         if scope["type"] not in _FAULTABLE or not world.faults.rules:
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         service = scope[SERVICE_KEY] if SERVICE_KEY in scope else self.host.service_for(scope["path"])
         method = scope.get("method", "GET")  # a WebSocket handshake is a GET
+        if not world.faults.candidates("inbound", service, method):  # rules for other requests: free
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         active = world.faults.match(service, method, scope["path"], headers, world.clock.now())
         if active is None:
             await self.app(scope, receive, send)

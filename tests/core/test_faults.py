@@ -520,3 +520,17 @@ def test_non_http_scopes_are_not_matched() -> None:
     asyncio.run(apply_faults(app, host)({"type": "lifespan"}, nothing, nothing))  # type: ignore[arg-type]  # a stand-in for Host
     assert called == ["lifespan"]
     assert host.world.faults.rules[0].matched == 0
+
+
+def test_only_rules_that_can_match_a_request_are_looked_at() -> None:
+    fr = rules(
+        {"id": "g", "service": "globus", "action": {"status": 503}},
+        {"id": "p", "method": ["post", "PUT"], "action": {"status": 503}},
+        {"id": "o", "direction": "outbound", "action": {"drop": True}},
+        {"id": "any", "path": "/nothing", "action": {"status": 503}},
+    )
+    assert [r.id for r in fr.candidates("inbound", "relativity", "get")] == ["any"]
+    assert [r.id for r in fr.candidates("inbound", "globus", "POST")] == ["g", "p", "any"]
+    assert [r.id for r in fr.candidates("outbound", None, "POST")] == ["o"]
+    fr.remove("any")
+    assert fr.candidates("inbound", "relativity", "GET") == []  # the cache follows the rules
