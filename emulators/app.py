@@ -65,17 +65,20 @@ def create_app(
     seed: int | None = None,
     control_token: str | None = None,
     trusted_clients: frozenset[str] = frozenset(),
+    scenario_dirs: Sequence[str | Path] = (),
     services: Sequence[Service] = SERVICES,
     scenario: Scenario | None = None,
 ) -> EmulatorApp:
     """The emulator app. Scenario: `scenario` if given (already validated); else the files given,
-    with `scenario_text` layered over them; either alone; or, with neither, the bundled default."""
+    with `scenario_text` layered over them; either alone; or, with neither, the bundled default.
+
+    A scenario loaded through the control API may extend the bundled scenarios and the files under
+    `scenario_dirs`, nothing else: the caller of an HTTP API must not choose files to read."""
     if scenario is None:
         files = scenario_files or ([default_scenario_path()] if scenario_text is None else [])
         scenario = load_scenario_files(files, services, scenario_text)
-    host = Host(
-        services, scenario, clock_mode=clock, speed=speed, seed=seed, library=default_scenario_path().parent
-    )
+    library = [*map(Path, scenario_dirs), default_scenario_path().parent]
+    host = Host(services, scenario, clock_mode=clock, speed=speed, seed=seed, library=library)
 
     return EmulatorApp(host, control_app(host, control_token, trusted_clients))
 

@@ -59,6 +59,13 @@ def _speed(text: str) -> float:
     return speed
 
 
+def _directory(text: str) -> Path:
+    """An existing directory (an argparse type)."""
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"not a directory: {text!r}")
+    return Path(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="transfer-emulators", description="Stateful transfer-service emulators.", epilog=EXIT_STATUS
@@ -68,6 +75,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8700, help="0 to 65535; 0 picks a free port")
     serve.add_argument("--scenario", nargs="+", metavar="FILE", help="scenario files, later ones override")
+    serve.add_argument(
+        "--scenario-dir",
+        type=_directory,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="scenarios loaded through the control API may extend files under DIR (repeatable); "
+        "otherwise only the bundled ones",
+    )
     serve.add_argument("--clock", choices=["real", "manual"], help="default: the scenario's")
     serve.add_argument(
         "--speed",
@@ -161,7 +177,12 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     try:
         app = create_app(
-            files, clock=args.clock, speed=args.speed, seed=args.seed, control_token=args.control_token
+            files,
+            clock=args.clock,
+            speed=args.speed,
+            seed=args.seed,
+            control_token=args.control_token,
+            scenario_dirs=args.scenario_dir,
         )
     except ScenarioError as exc:
         _report(exc.problems)

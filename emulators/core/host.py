@@ -46,7 +46,7 @@ class Host:
         clock_mode: ClockMode | None = None,
         speed: float | None = None,
         seed: int | None = None,
-        library: Path | None = None,
+        library: Path | Sequence[Path] | None = None,
         public_url: str | None = None,
         link_secret: bytes | None = None,
     ) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,20 +152,27 @@ def load_scenario(
     sources: Iterable[tuple[str, str]],
     sections: Mapping[str, type[BaseModel]],
     actions: Mapping[str, Iterable[str]] | None = None,
-    library: Path | None = None,
+    library: Path | Sequence[Path] | None = None,
+    *,
+    any_file: bool = False,
 ) -> Scenario:
     """Validate and merge (name, YAML text) pairs, later ones overriding earlier ones.
 
-    A document may start from others with `extends: NAME` (or a list): a path relative to its own
-    file, or the name of a scenario in `library` (the bundled scenarios), loaded first.
+    A document may start from others with `extends: NAME` (or a list), loaded first: the name of a
+    scenario in `library` (the bundled scenarios, and any directories the server was given), or,
+    for a document read from a file, a path relative to that file. Texts come from untrusted callers
+    by default (the control API), so their chain may only reach files inside `library`; `any_file`
+    lifts that for files and texts the user named on the command line or in code.
     `actions` maps a service to the timeline actions it understands; events naming others are errors.
     """
     sources = list(sources)
+    folders = [library] if isinstance(library, Path) else list(library or [])
+    confine = None if any_file else _Confinement(folders)
     merged: dict[str, Any] = {}
     where: dict[tuple[str | int, ...], Location] = {}
     problems: list[Problem] = []
     for name, text in sources:
-        for doc_name, data, lines in _expand(name, text, library, problems, ()):
+        for doc_name, data, lines in _expand(name, text, folders, confine, problems, ()):
             _forget(where, merged, data)
             _merge(merged, data)
             where.update({path: (doc_name, line) for path, line in lines.items()})
@@ -190,36 +197,81 @@ def load_files(
     paths: Iterable[str | Path],
     sections: Mapping[str, type[BaseModel]],
     actions: Mapping[str, Iterable[str]] | None = None,
-    library: Path | None = None,
+    library: Path | Sequence[Path] | None = None,
     text: str | None = None,
 ) -> Scenario:
     """`load_scenario` on files, then on `text` (named `<scenario>`) over them if given; an
-    unreadable file is a problem like any other."""
+    unreadable file is a problem like any other. The caller chose the files, so their `extends`
+    may name any file."""
     sources = []
     for path in paths:
         try:
-            sources.append((str(path), Path(path).read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
+            sources.append((str(path), read_scenario_file(Path(path))))
+        except ScenarioFileError as exc:
             raise ScenarioError([Problem(str(path), 0, "", f"cannot read the file: {exc}")]) from exc
     if text is not None:
         sources.append(("<scenario>", text))
-    return load_scenario(sources, sections, actions, library)
+    return load_scenario(sources, sections, actions, library, any_file=True)
+
+
+class ScenarioFileError(Exception):
+    """A scenario file that cannot be read as text of at most `MAX_SCENARIO_BYTES`."""
+
+
+def read_scenario_file(path: Path) -> str:
+    """The file's text, refusing one larger than `MAX_SCENARIO_BYTES` without reading it all."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioFileError(exc.strerror or str(exc)) from exc
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioFileError(f"larger than {MAX_SCENARIO_BYTES // 2**20} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioFileError(
+            f"not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
+        ) from exc
+
+
+class _Confinement:
+    """The directories an untrusted chain of `extends` may read from, resolved once (symlinks too)."""
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.roots = [folder.resolve() for folder in folders]
+
+    def allows(self, path: Path) -> bool:
+        resolved = path.resolve()
+        return any(resolved.is_relative_to(root) for root in self.roots)
 
 
 _Document = tuple[str, dict[str, Any], dict[tuple[str | int, ...], int]]
 
 
 def _expand(
-    name: str, text: str, library: Path | None, problems: list[Problem], seen: tuple[str, ...]
+    name: str,
+    text: str,
+    folders: Sequence[Path],
+    confine: _Confinement | None,
+    problems: list[Problem],
+    seen: tuple[str, ...],
 ) -> list[_Document]:
-    """The document and, before it, every document it extends (depth first)."""
+    """The document and, before it, every document it extends (depth first).
+
+    A document reached through `extends` must look like a scenario (a mapping with `version: 1`)
+    before anything in it is reported: otherwise the problems would echo lines of whatever file
+    the name pointed at.
+    """
+    base_of = bool(seen)
     try:
         data, lines = _parse(name, text)
     except ScenarioError as exc:
-        problems.extend(exc.problems)
+        problems.extend(_without_content(exc.problems) if base_of else exc.problems)
         return []
-    if not isinstance(data, dict):
-        problems.append(Problem(name, 1, "", "a scenario must be a mapping"))
+    if not isinstance(data, dict) or (base_of and data.get("version") != 1):
+        what = "a scenario must be a mapping" if not base_of else "not a scenario (no `version: 1` mapping)"
+        problems.append(Problem(name, 1, "", what))
         return []
     bases = data.get("extends") or []
     bases = [bases] if isinstance(bases, str) else bases
@@ -229,43 +281,62 @@ def _expand(
         problems.append(Problem(name, line, "extends", "must be a scenario name or a list of names"))
         return [(name, data, lines)]
     for base in bases:
-        path = _resolve(str(base), name, library)
+        path = _resolve(str(base), name, folders, confine)
         if path is None or str(path) in seen or str(path) == name:
-            reason = "extends itself" if path is not None else f"cannot find scenario {base!r}"
+            reason = "extends itself" if path is not None else _not_found(base, confine)
             problems.append(Problem(name, line, "extends", reason))
             continue
         try:
-            base_text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            base_text = read_scenario_file(path)
+        except ScenarioFileError as exc:
             problems.append(Problem(name, line, "extends", f"cannot read {base!r}: {exc}"))
             continue
-        documents += _expand(str(path), base_text, library, problems, (*seen, name))
+        documents += _expand(str(path), base_text, folders, confine, problems, (*seen, name))
     return [*documents, (name, data, lines)]
 
 
-def _resolve(base: str, including: str, library: Path | None) -> Path | None:
-    folders = [Path(including).parent] if Path(including).is_file() else []
-    folders += [library] if library is not None else []
-    candidates = [folder / name for folder in folders for name in (base, f"{base}.yaml")]
-    return next((c for c in candidates if c.is_file()), None)
+def _without_content(problems: list[Problem]) -> list[Problem]:
+    """Parse problems of an extended file, keeping where they are but not what the file says there."""
+    return [Problem(p.file, p.line, "", "not a valid scenario (YAML problem here)") for p in problems]
+
+
+def _not_found(base: str, confine: _Confinement | None) -> str:
+    if confine is None:
+        return f"cannot find scenario {base!r}"
+    return (
+        f"cannot find scenario {base!r} (loaded through the control API, a scenario may extend the "
+        "bundled scenarios and files in the server's scenario directories only)"
+    )
+
+
+def _resolve(base: str, including: str, folders: Sequence[Path], confine: _Confinement | None) -> Path | None:
+    own = [Path(including).parent] if Path(including).is_file() else []
+    candidates = [folder / name for folder in [*own, *folders] for name in (base, f"{base}.yaml")]
+    return next(
+        (c for c in candidates if c.is_file() and (confine is None or confine.allows(c))),
+        None,
+    )
+
+
+MAX_SCENARIO_BYTES = 4 * 2**20  # a scenario text or file; bundled ones are a few KiB
+MAX_DEPTH = 64  # nesting of YAML collections; deeper would only exhaust the parser's stack
 
 
 def _parse(name: str, text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    """The document's data and the line of every key path, with the parse work bounded.
+
+    The text is scanned as a stream of YAML events first, counting values and depth and refusing
+    aliases to a collection they sit inside, so no limit is checked only after a long parse. libyaml
+    then builds the node tree once, and the data is constructed from that same tree.
+    """
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError([Problem(name, 0, "", f"larger than {MAX_SCENARIO_BYTES // 2**20} MiB")])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
-    except RecursionError as exc:
-        raise ScenarioError([Problem(name, 0, "", "nested too deeply")]) from exc
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        raise ScenarioError([Problem(name, line, "", f"not valid YAML: {exc.problem}")]) from exc
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(name, 0, "", f"not valid YAML: {exc}")]) from exc
-    lines: dict[tuple[str | int, ...], int] = {}
-    duplicates: list[Problem] = []
-    if node is not None:
-        try:
+        _scan(text)
+        node = yaml.compose(text, Loader=_LOADER)
+        lines: dict[tuple[str | int, ...], int] = {}
+        duplicates: list[Problem] = []
+        if node is not None:
             _locate(
                 node,
                 (),
@@ -273,18 +344,55 @@ def _parse(name: str, text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]
                 lambda key, line: duplicates.append(Problem(name, line, key, "duplicate key")),
                 itertools.count(),
             )
-        except _TooLarge as exc:
-            raise ScenarioError([Problem(name, 0, "", str(exc))]) from exc
-    if duplicates:
-        raise ScenarioError(duplicates)
+        if duplicates:
+            raise ScenarioError(duplicates)
+        data = yaml.SafeLoader("").construct_document(node) if node is not None else None
+    except _TooLarge as exc:
+        raise ScenarioError([Problem(name, exc.line, "", exc.reason)]) from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise ScenarioError([Problem(name, line, "", f"not valid YAML: {exc.problem}")]) from exc
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(name, 0, "", "not valid YAML")]) from exc
+    except (ValueError, OverflowError) as exc:  # e.g. a timestamp such as 2026-13-01
+        raise ScenarioError([Problem(name, 0, "", f"not valid YAML: {exc}")]) from exc
     return data, lines
 
 
-MAX_VALUES = 1_000_000  # values a document may expand to; aliases can make a small file huge
+_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+def _scan(text: str) -> None:
+    """Raise _TooLarge for a document with too many values, too deep, or holding itself."""
+    depth, count, open_anchors = 0, 0, []
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.NodeEvent):
+            count += 1
+            if count > MAX_VALUES:
+                raise _TooLarge(event, f"more than {MAX_VALUES:,} values")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _TooLarge(event, f"nested more than {MAX_DEPTH} deep")
+            open_anchors.append(event.anchor)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            open_anchors.pop()
+        elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
+            raise _TooLarge(event, f"the alias *{event.anchor} refers to a collection that contains it")
+
+
+MAX_VALUES = 100_000  # values a document may expand to; aliases can make a small file huge
 
 
 class _TooLarge(Exception):
-    pass
+    """A document past one of the parse limits, noticed at `line` (0: not known)."""
+
+    def __init__(self, at: yaml.Event | yaml.Node | None, reason: str) -> None:
+        super().__init__(reason)
+        self.line = at.start_mark.line + 1 if at is not None and at.start_mark is not None else 0
+        self.reason = reason
 
 
 def _locate(
@@ -295,7 +403,9 @@ def _locate(
     counted: Iterator[int],
 ) -> None:
     if next(counted) >= MAX_VALUES:
-        raise _TooLarge(f"the document expands to more than {MAX_VALUES:,} values (through YAML aliases?)")
+        raise _TooLarge(
+            node, f"the document expands to more than {MAX_VALUES:,} values (through YAML aliases)"
+        )
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen = set()

@@ -1,0 +1,61 @@
+"""The command line's safety options and its answers to hostile scenario files: one line, exit 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import uvicorn
+from uvicorn.config import Config
+
+from emulators.cli import main
+
+SELF_ALIAS = "version: 1\nseed: &a [*a]\n"
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[Config]:
+    """The configs `serve` hands to uvicorn, whose `run` returns at once instead of serving."""
+    configs: list[Config] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: configs.append(self.config))
+    return configs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [SELF_ALIAS, "version: 1\nseed: " + "[" * 5000 + "]" * 5000 + "\n"],
+    ids=["self-alias", "deep"],
+)
+@pytest.mark.parametrize("command", ["validate", "serve"])
+def test_a_hostile_scenario_is_one_line_and_exit_1(
+    tmp_path: Path, text: str, command: str, served: list[Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    argv = (
+        ["validate", str(bad)] if command == "validate" else ["serve", "--port", "0", "--scenario", str(bad)]
+    )
+
+    assert main(argv) == 1
+
+    assert served == []
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"{bad}:2: (top): ")
+    assert len(err.splitlines()) == 1
+
+
+def test_serve_gives_the_scenario_directories_to_the_control_api(
+    tmp_path: Path, served: list[Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["serve", "--port", "0", "--scenario-dir", str(tmp_path)])
+
+    [config] = served
+    assert tmp_path in config.app.state.host.library
+
+
+def test_a_scenario_directory_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--scenario-dir", str(tmp_path / "absent")])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(f"not a directory: '{tmp_path / 'absent'}'")
