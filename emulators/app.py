@@ -66,6 +66,7 @@ def create_app(
     control_token: str | None = None,
     trusted_clients: frozenset[str] = frozenset(),
     scenario_dirs: Sequence[str | Path] = (),
+    allowed_hosts: Sequence[str] = (),
     services: Sequence[Service] = SERVICES,
     scenario: Scenario | None = None,
 ) -> EmulatorApp:
@@ -73,14 +74,16 @@ def create_app(
     with `scenario_text` layered over them; either alone; or, with neither, the bundled default.
 
     A scenario loaded through the control API may extend the bundled scenarios and the files under
-    `scenario_dirs`, nothing else: the caller of an HTTP API must not choose files to read."""
+    `scenario_dirs`, nothing else: the caller of an HTTP API must not choose files to read. Without
+    `control_token`, control calls must name the server in `Host`: its address, `localhost`, or one
+    of `allowed_hosts` (e.g. the name a CI service reaches it by)."""
     if scenario is None:
         files = scenario_files or ([default_scenario_path()] if scenario_text is None else [])
         scenario = load_scenario_files(files, services, scenario_text)
     library = [*map(Path, scenario_dirs), default_scenario_path().parent]
     host = Host(services, scenario, clock_mode=clock, speed=speed, seed=seed, library=library)
 
-    return EmulatorApp(host, control_app(host, control_token, trusted_clients))
+    return EmulatorApp(host, control_app(host, control_token, trusted_clients, frozenset(allowed_hosts)))
 
 
 class EmulatorApp:

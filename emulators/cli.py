@@ -106,6 +106,14 @@ def _parser() -> argparse.ArgumentParser:
         help="sign download links with this secret (default: a fresh random one on every start)",
     )
     serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the control API answers besides the bound address and localhost, e.g. the "
+        "name a CI service reaches the emulator by (repeatable)",
+    )
+    serve.add_argument(
         "--log-level",
         type=str.lower,
         choices=list(LOG_LEVELS),
@@ -183,6 +191,7 @@ def _serve(args: argparse.Namespace) -> int:
             seed=args.seed,
             control_token=args.control_token,
             scenario_dirs=args.scenario_dir,
+            allowed_hosts=[args.host, *args.allowed_host],  # the name it was bound by is its own
         )
     except ScenarioError as exc:
         _report(exc.problems)

@@ -19,20 +19,25 @@ scenario errors):
     DELETE /requests           clear the journal
 
 Only loopback clients may call it, unless the app was started with a control token, in which case
-every call needs `Authorization: Bearer <token>` instead. It is mounted outside the journal and the
-fault rules, so a fault can never block its own removal.
+every call needs `Authorization: Bearer <token>` instead. Without a token, a web page the user visits
+must not drive it either (CSRF, DNS rebinding): a call must name this server in `Host` (its address,
+`localhost`, or a host the user allowed), carry no foreign `Origin`, and send its body as JSON (YAML
+too for `/scenario`), which no page can do without a CORS preflight this API never answers. Bodies
+are capped before they are read. It is mounted outside the journal and the fault rules, so a fault
+can never block its own removal.
 """
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -42,10 +47,19 @@ from starlette.routing import Route
 from emulators.core.errors import ControlError, ScenarioError
 from emulators.core.faults import NEVER_OPENS, FaultRule
 from emulators.core.host import Host
-from emulators.core.http import allowed_methods
+from emulators.core.http import allowed_methods, host_name, is_loopback, media_type
+from emulators.core.scenario import MAX_DEPTH, MAX_SCENARIO_BYTES
 
 Handler = Callable[[Request], Awaitable[Response]]
-MAX_SCENARIO_BYTES = 16 * 2**20
+MAX_CONTROL_BODY_BYTES = 1 * 2**20  # a clock change or a fault rule (whose answer body may be large)
+JSON_TYPES = frozenset({"application/json"})
+YAML_TYPES = JSON_TYPES | {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}
+# The calls that take a body: its media types and its size cap. Any other call may carry none but JSON.
+BODIES = {
+    ("POST", "/scenario"): (YAML_TYPES, MAX_SCENARIO_BYTES),
+    ("POST", "/clock"): (JSON_TYPES, MAX_CONTROL_BODY_BYTES),
+    ("POST", "/faults"): (JSON_TYPES, MAX_CONTROL_BODY_BYTES),
+}
 
 
 class ClockChange(BaseModel):
@@ -80,10 +94,29 @@ def _host(request: Request) -> Host:
 
 
 async def _json(request: Request) -> Any:
+    """The body as JSON (already capped in size), refusing nesting no control document needs."""
     try:
-        return await request.json()
+        document = json.loads(await request.body())
+    except RecursionError as exc:
+        raise ControlError(400, f"the body is nested more than {MAX_DEPTH} deep") from exc
     except ValueError as exc:
         raise ControlError(400, "the body is not JSON") from exc
+    if _deeper_than(document, MAX_DEPTH):
+        raise ControlError(400, f"the body is nested more than {MAX_DEPTH} deep")
+    return document
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Whether JSON data nests more than `limit` arrays and objects, without recursing."""
+    level: list[Any] = [document]
+    for _ in range(limit):
+        level = [
+            child
+            for value in level
+            if isinstance(value, dict | list)
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+    return any(isinstance(value, dict | list) for value in level)
 
 
 def _clock(host: Host) -> dict[str, Any]:
@@ -114,9 +147,7 @@ async def reset(request: Request) -> Response:
 
 async def load_scenario(request: Request) -> Response:
     host = _host(request)
-    body = await request.body()
-    if len(body) > MAX_SCENARIO_BYTES:
-        raise ControlError(413, "the scenario is larger than 16 MiB")
+    body = await request.body()  # capped by check_control_call
     try:
         scenario = host.parse([("<request>", body.decode("utf-8"))])
     except UnicodeDecodeError as exc:
@@ -274,15 +305,102 @@ class require_trusted_client:  # a pipeline step, named as a verb
             return hmac.compare_digest(given, f"Bearer {self.token}".encode())
         client = scope.get("client")
         host = client[0] if client else ""
-        if host in self.trusted:
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return host in self.trusted or is_loopback(host)
 
 
-def control_app(host: Host, token: str | None = None, trusted: frozenset[str] = frozenset()) -> Starlette:
+class refuse_web_pages:  # a pipeline step, named as a verb
+    """ASGI middleware: without a control token, only calls that name this server in `Host` and
+    come from no other web origin. A browser page can reach loopback, and a rebinding domain makes
+    its own name resolve there; it cannot forge `Host`, `Origin`, or a JSON body without a
+    preflight. With a token the caller proved it is no page, whatever Host it used.
+    """
+
+    def __init__(self, app: Any, token: str | None, allowed_hosts: frozenset[str]) -> None:
+        self.app = app
+        self.token = token
+        self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        reason = self._foreign(scope) if scope["type"] == "http" and self.token is None else None
+        if reason is not None:
+            await _error(403, reason)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _foreign(self, scope: Any) -> str | None:
+        headers = Headers(scope=scope)
+        given = headers.get("host")
+        if given is not None and not self._ours(host_name(given), scope):
+            return (
+                f"the control API does not answer for host {given!r}: call it at its address or "
+                "localhost, or start the server with --allowed-host"
+            )
+        origin = headers.get("origin")
+        if origin is not None and (given is None or origin.lower() != f"{scope['scheme']}://{given}".lower()):
+            return f"the control API does not answer web pages from other origins ({origin!r})"
+        return None
+
+    def _ours(self, name: str, scope: Any) -> bool:
+        server = scope.get("server")
+        return (
+            name == "localhost"
+            or name in self.allowed_hosts
+            or (server is not None and name == str(server[0]).lower())
+            or is_loopback(name)
+        )
+
+
+class check_control_body:  # a pipeline step, named as a verb
+    """ASGI middleware: a body of the call's media type, no larger than its cap, refused (415 or
+    413) before the handler reads it; a body sent in chunks is counted as it arrives."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        path = scope["path"].removeprefix(scope.get("root_path", ""))
+        types, limit = BODIES.get((scope["method"], path), (JSON_TYPES, MAX_CONTROL_BODY_BYTES))
+        takes_body = (scope["method"], path) in BODIES
+        declared = headers.get("content-length")
+        has_body = takes_body or "transfer-encoding" in headers or declared not in (None, "0")
+        kind = media_type(headers.get("content-type", ""))
+        if has_body and kind not in types:
+            expected = " or ".join(sorted(types))
+            await _error(415, f"the body must be {expected}, not {kind or 'untyped'}")(scope, receive, send)
+        elif declared is not None and declared.isdigit() and int(declared) > limit:
+            await _error(413, _too_large(limit))(scope, receive, send)
+        else:
+            await self.app(scope, _capped(receive, limit), send)
+
+
+def _too_large(limit: int) -> str:
+    return f"the body is larger than {limit // 2**20} MiB"
+
+
+def _capped(receive: Any, limit: int) -> Any:
+    received = 0
+
+    async def capped_receive() -> Any:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise ControlError(413, _too_large(limit))
+        return message
+
+    return capped_receive
+
+
+def control_app(
+    host: Host,
+    token: str | None = None,
+    trusted: frozenset[str] = frozenset(),
+    allowed_hosts: frozenset[str] = frozenset(),
+) -> Starlette:
     """The control API as an ASGI app (mount it at `/_emulator`)."""
     app = Starlette(
         routes=[
@@ -299,7 +417,13 @@ def control_app(host: Host, token: str | None = None, trusted: frozenset[str] = 
             Route("/requests", list_requests, methods=["GET"], name="list_requests"),
             Route("/requests", clear_requests, methods=["DELETE"], name="clear_requests"),
         ],
-        middleware=[Middleware(require_trusted_client, token=token, trusted=trusted)],
+        middleware=[
+            Middleware(require_trusted_client, token=token, trusted=trusted),
+            Middleware(refuse_web_pages, token=token, allowed_hosts=allowed_hosts),
+            # Innermost: a body too large raises while the handler reads it, and the exception
+            # handlers below render that 413.
+            Middleware(check_control_body),
+        ],
         exception_handlers={
             ControlError: _on_control_error,
             ScenarioError: _on_scenario_error,

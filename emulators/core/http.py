@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from typing import Any
@@ -73,3 +74,27 @@ def allowed_methods(request: Request) -> list[str]:
         ):
             methods |= route.methods
     return sorted(methods)
+
+
+def is_loopback(address: str) -> bool:
+    """Whether an IP address (text) is loopback, an IPv4 one seen through an IPv6 socket included
+    (`::ffff:127.0.0.1`, what a server bound to `::` sees of an IPv4 loopback client)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    return (mapped or ip).is_loopback
+
+
+def host_name(host: str) -> str:
+    """The name in a `Host` header, lower case, without its port or an IPv6 literal's brackets."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def media_type(content_type: str) -> str:
+    """The media type of a `Content-Type` value, lower case and without parameters."""
+    return content_type.split(";", 1)[0].strip().lower()

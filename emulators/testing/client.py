@@ -36,8 +36,10 @@ class ControlClient:
         self.http = http
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.http.request(method, PREFIX + path, headers=self.headers, **kwargs)
+    def _call(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        response = self.http.request(
+            method, PREFIX + path, headers={**self.headers, **(headers or {})}, **kwargs
+        )
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -55,7 +57,9 @@ class ControlClient:
 
     def load_scenario(self, yaml_text: str) -> dict[str, Any]:
         """Replace the scenario; raises ControlClientError (with the problems) if it is invalid."""
-        return self._call("POST", "/scenario", content=yaml_text.encode())  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]  # JSON document
+            "POST", "/scenario", content=yaml_text.encode(), headers={"Content-Type": "application/yaml"}
+        )
 
     def state(self) -> dict[str, Any]:
         return self._call("GET", "/state")  # type: ignore[no-any-return]

@@ -22,6 +22,8 @@ OTHER_JOB_ID = "0b5c8a7e-4d3f-4e2a-8c1b-9a8f7e6d5c4b"
 JOBS = "/transfer-service/api/v2/transfer/jobs"
 TOKEN_URL = "/Relativity/Identity/connect/token"
 AUTH = {"Authorization": "Bearer relativity-dev-token"}
+JSON = {"Content-Type": "application/json"}
+YAML = {"Content-Type": "application/yaml"}
 DESTINATION = "\\\\files.t001.ctus000001.r1.kcura.com\\T001\\StructuredData\\M1"
 GET_JOB_RULE = {
     "service": "relativity",
@@ -160,7 +162,7 @@ def test_clock_change_refuses_bad_bodies(emulator: Emulator, body: Any, says: st
 )
 def test_clock_advance_refuses_what_no_clock_can_reach(emulator: Emulator, body: bytes, says: str):
     before = emulator.control.now()
-    assert says in error_of(emulator.client.post("/_emulator/clock", content=body), 400)
+    assert says in error_of(emulator.client.post("/_emulator/clock", content=body, headers=JSON), 400)
     assert emulator.control.now() == before
     assert get_job(emulator).status_code == 404
 
@@ -181,7 +183,7 @@ def test_clock_set_without_an_offset_is_read_as_utc(emulator: Emulator):
 
 
 def test_clock_change_refuses_a_body_that_is_not_json(emulator: Emulator):
-    response = emulator.client.post("/_emulator/clock", content=b"advance=5")
+    response = emulator.client.post("/_emulator/clock", content=b"advance=5", headers=JSON)
     assert error_of(response, 400) == "the body is not JSON"
 
 
@@ -227,7 +229,7 @@ def test_reset_brings_back_the_scenarios_own_fault_rules_with_fresh_counters(
 
 def test_loading_a_scenario_replaces_the_world(emulator: Emulator):
     create_job(emulator)
-    response = emulator.client.post("/_emulator/scenario", content=SMALL_SCENARIO.encode())
+    response = emulator.client.post("/_emulator/scenario", content=SMALL_SCENARIO.encode(), headers=YAML)
     assert response.status_code == 200
     assert response.json()["loaded"] == "small-world"
     assert response.json()["clock"]["now"] == "2030-01-01T00:00:00+00:00"
@@ -249,7 +251,7 @@ def test_an_invalid_scenario_is_refused_with_its_problems_and_the_old_one_stays(
     create_job(emulator)
     bad = "version: 1\nseed: many\nservices:\n  relativity:\n    colour: blue\n"
 
-    response = emulator.client.post("/_emulator/scenario", content=bad.encode())
+    response = emulator.client.post("/_emulator/scenario", content=bad.encode(), headers=YAML)
 
     assert error_of(response, 400) == "invalid scenario"
     problems = response.json()["error"]["problems"]
@@ -262,7 +264,7 @@ def test_an_invalid_scenario_is_refused_with_its_problems_and_the_old_one_stays(
 
 
 def test_a_scenario_that_is_not_yaml_is_a_problem_too(emulator: Emulator):
-    response = emulator.client.post("/_emulator/scenario", content=b"version: [1\n")
+    response = emulator.client.post("/_emulator/scenario", content=b"version: [1\n", headers=YAML)
     assert error_of(response, 400) == "invalid scenario"
     [problem] = response.json()["error"]["problems"]
     assert problem["file"] == "<request>"
@@ -399,7 +401,7 @@ def test_a_rule_with_an_id_in_use_is_refused_and_automatic_ids_skip_it(emulator:
 def test_a_rule_that_would_break_requests_is_refused_and_nothing_breaks(
     emulator: Emulator, body: bytes, says: str
 ):
-    response = emulator.client.post("/_emulator/faults", content=body)
+    response = emulator.client.post("/_emulator/faults", content=body, headers=JSON)
     assert says in error_of(response, 400)
     assert emulator.client.get("/_emulator/faults").json() == []
     assert get_job(emulator).status_code == 404

@@ -54,7 +54,7 @@ def test_an_invalid_scenario_posted_to_the_control_api_keeps_the_old_one() -> No
         before = client.get("/_emulator/health").json()["scenario"]
         event = "{at: .nan, service: relativity, action: expire_token, args: {token: t}}"
         bad = f"version: 1\nextends: default\ntimeline:\n  - {event}\n"
-        refused = client.post("/_emulator/scenario", content=bad)
+        refused = client.post("/_emulator/scenario", content=bad, headers={"Content-Type": "text/yaml"})
         assert refused.status_code == 400
         assert client.get("/_emulator/health").json()["scenario"] == before
         assert client.post("/_emulator/reset").status_code == 200
