@@ -184,12 +184,13 @@ def load_scenario(
     try:
         model = model_cls.model_validate(merged)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc.errors(), where, first)) from exc
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        raise ScenarioError(_problems(errors, where, first)) from exc
     problems = _check_timeline(model, sections, actions or {}, where, first)
     problems += _check_fault_ids(model, where, first)
     problems += _check_fault_windows(model, where, first)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_at_most(problems))
     return Scenario(model)
 
 
@@ -383,7 +384,9 @@ def _scan(text: str) -> None:
             raise _TooLarge(event, f"the alias *{event.anchor} refers to a collection that contains it")
 
 
-MAX_VALUES = 100_000  # values a document may expand to; aliases can make a small file huge
+# Values a document may expand to (aliases can make a small file huge): the bundled scenarios hold a
+# few hundred, and parsing and validating this many takes about a second.
+MAX_VALUES = 50_000
 
 
 class _TooLarge(Exception):
@@ -463,7 +466,22 @@ def _problems(
         )
         problem = Problem(file, line, ".".join(map(str, key)), message)
         problems.setdefault((file, line, problem.key), problem)
-    return list(problems.values())
+        if len(problems) > MAX_PROBLEMS:
+            break
+    return _at_most(list(problems.values()), len(errors))
+
+
+MAX_PROBLEMS = 100  # reported at once; a generated file can hold a problem per value
+
+
+def _at_most(problems: list[Problem], found: int | None = None) -> list[Problem]:
+    """The first MAX_PROBLEMS problems, then one saying how many more there may be (validation errors
+    at the same key and line count once when shown)."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = (found if found is not None else len(problems)) - MAX_PROBLEMS
+    last = problems[MAX_PROBLEMS]
+    return [*problems[:MAX_PROBLEMS], Problem(last.file, last.line, "", f"and up to {more:,} more problems")]
 
 
 def _check_timeline(

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from emulators.core.errors import Problem, ScenarioError
-from emulators.core.scenario import json_schema, load_files, load_scenario, schema_text
+from emulators.core.scenario import MAX_VALUES, json_schema, load_files, load_scenario, schema_text
 
 
 class Limits(BaseModel):
@@ -283,7 +283,7 @@ def test_aliases_that_expand_a_small_file_beyond_reason_are_refused() -> None:
     lines = ["version: 1", "a0: &a0 [x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
     (problem,) = problems(("bomb.yaml", "\n".join(lines) + "\n"))
-    assert problem.startswith("bomb.yaml:2: (top): the document expands to more than 100,000 values")
+    assert problem.startswith(f"bomb.yaml:2: (top): the document expands to more than {MAX_VALUES:,} values")
 
 
 def test_a_few_aliases_are_fine() -> None:

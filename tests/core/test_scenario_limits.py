@@ -10,7 +10,7 @@ import yaml
 
 from emulators.core import scenario as scenario_module
 from emulators.core.errors import ScenarioError
-from emulators.core.scenario import MAX_DEPTH, MAX_SCENARIO_BYTES, MAX_VALUES, load_scenario
+from emulators.core.scenario import MAX_DEPTH, MAX_PROBLEMS, MAX_SCENARIO_BYTES, MAX_VALUES, load_scenario
 
 
 def problems(text: str) -> list[str]:
@@ -82,3 +82,10 @@ def test_the_data_is_what_yaml_reads() -> None:
     model = load_scenario([("t.yaml", text)], {}).model
     assert (model.seed, model.name, model.description) == (16, "a", "a")
     assert yaml.safe_load(text)["seed"] == 16
+
+
+def test_a_problem_per_value_is_reported_as_the_first_hundred_and_a_count() -> None:
+    found = problems("version: 1\ntimeline:\n" + "- 1\n" * 500)
+    assert len(found) == MAX_PROBLEMS + 1
+    assert found[0] == "t.yaml:3: timeline.0: Input should be a valid dictionary or instance of TimelineEvent"
+    assert found[-1] == f"t.yaml:{3 + MAX_PROBLEMS}: (top): and up to {500 - MAX_PROBLEMS:,} more problems"
