@@ -1,7 +1,9 @@
 """The `transfer-emulators` command.
 
-transfer-emulators serve [--host H] [--port P] [--scenario FILE ...] [--clock real|manual]
-                         [--speed F] [--seed N] [--control-token T] [--log-level LEVEL]
+transfer-emulators serve [--host H] [--port P] [--scenario FILE ...] [--scenario-dir DIR]
+                         [--clock real|manual] [--speed F] [--seed N] [--control-token T]
+                         [--allowed-host NAME] [--keep-alive-timeout S] [--header-timeout S]
+                         [--body-timeout S] [--log-level LEVEL]
 transfer-emulators validate FILE ...
 transfer-emulators schema            print the scenario JSON Schema
 
@@ -26,7 +28,7 @@ from emulators.app import SERVICES, create_app, default_scenario_path, load_scen
 from emulators.core.errors import Problem, ScenarioError
 from emulators.core.host import Host
 from emulators.core.scenario import MAX_SPEED, schema_text
-from emulators.server import bind, make_config
+from emulators.server import Timeouts, bind, make_config
 
 __all__ = ["main"]
 
@@ -35,6 +37,7 @@ EXIT_STATUS = (
     "2 for a bad command line"
 )
 MAX_PORT = 65535
+MAX_TIMEOUT = 86_400
 
 
 def _port(text: str) -> int:
@@ -57,6 +60,17 @@ def _speed(text: str) -> float:
     if not 0 < speed <= MAX_SPEED:  # NaN fails every comparison, so it lands here too
         raise argparse.ArgumentTypeError(f"must be above 0 and at most {MAX_SPEED:,}, not {text}")
     return speed
+
+
+def _seconds(text: str) -> float:
+    """A timeout: finite and above 0 (an argparse type)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < seconds <= MAX_TIMEOUT:  # NaN fails every comparison, so it lands here too
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most {MAX_TIMEOUT:,} seconds, not {text}")
+    return seconds
 
 
 def _directory(text: str) -> Path:
@@ -113,6 +127,14 @@ def _parser() -> argparse.ArgumentParser:
         help="a Host name the control API answers besides the bound address and localhost, e.g. the "
         "name a CI service reaches the emulator by (repeatable)",
     )
+    for name, default, what in (
+        ("--keep-alive-timeout", Timeouts.keep_alive, "how long a connection may idle between requests"),
+        ("--header-timeout", Timeouts.header, "how long a request's headers may take to arrive"),
+        ("--body-timeout", Timeouts.body, "how long a request's body may pause"),
+    ):
+        serve.add_argument(
+            name, type=_seconds, default=default, metavar="SECONDS", help=f"{what} (default: {default:g})"
+        )
     serve.add_argument(
         "--log-level",
         type=str.lower,
@@ -207,7 +229,10 @@ def _serve(args: argparse.Namespace) -> int:
     if args.link_secret:
         app.host.use_link_secret(args.link_secret.encode())
     _announce(base, app.state.host, files)
-    server = uvicorn.Server(make_config(app, host, port, args.log_level))
+    timeouts = Timeouts(
+        keep_alive=args.keep_alive_timeout, header=args.header_timeout, body=args.body_timeout
+    )
+    server = uvicorn.Server(make_config(app, host, port, args.log_level, timeouts))
     try:
         server.run(sockets=[sock])  # uvicorn's own loop set-up (uvloop) and signal handling
     except KeyboardInterrupt:

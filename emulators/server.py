@@ -2,12 +2,19 @@
 
 Our protocol classes put each connection's transport in the request scope (`emulator.transport`),
 so a fault rule can close a connection without answering, which plain ASGI cannot express.
+
+They also bound how long a client may hold a connection without finishing its request, as a
+production server does: uvicorn closes a connection left idle after a response (keep-alive), but
+waits forever for a connection that sends nothing, for the rest of a request's headers, and for the
+rest of its body. Each of those waits has a deadline here; on expiry the connection is closed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -17,10 +24,23 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from emulators.core.faults import TRANSPORT_KEY
 
 
-def _with_transport(base: type[HttpToolsProtocol]) -> type[HttpToolsProtocol]:
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds a client may take, each at most (defaults near those of production servers)."""
+
+    keep_alive: float = 5.0  # idle between a response and the next request (uvicorn's default)
+    header: float = 10.0  # from connecting, or a next request's first byte, to its last header
+    body: float = 30.0  # between two pieces of a request's body
+
+
+def _with_transport(base: type[HttpToolsProtocol], timeouts: Timeouts) -> type[HttpToolsProtocol]:
     class Protocol(base):  # type: ignore[valid-type, misc]  # a subclass of the class passed in
+        deadlines = timeouts
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            self.timeout_keep_alive = timeouts.keep_alive
+            self.deadline: asyncio.TimerHandle | None = None
             inner: Any = self.app  # type: ignore[has-type]  # set by uvicorn's __init__ just above
 
             async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -29,14 +49,59 @@ def _with_transport(base: type[HttpToolsProtocol]) -> type[HttpToolsProtocol]:
 
             self.app = app
 
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._expect(timeouts.header)  # a connection that never sends a request
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._expect(None)
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            # Between requests the first byte starts the header deadline (it also stops uvicorn's
+            # keep-alive timer); the parser's callbacks below move it on.
+            if self.deadline is None and (self.cycle is None or self.cycle.response_complete):
+                self._expect(timeouts.header)
+            super().data_received(data)
+
+        def on_headers_complete(self) -> None:
+            self._expect(timeouts.body)
+            super().on_headers_complete()
+
+        def on_body(self, body: bytes) -> None:
+            self._expect(timeouts.body)
+            super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            self._expect(None)
+            super().on_message_complete()
+
+        def handle_websocket_upgrade(self) -> None:
+            self._expect(None)  # the WebSocket protocol takes the connection over
+            super().handle_websocket_upgrade()
+
+        def _expect(self, seconds: float | None) -> None:
+            """Replace the deadline: close the connection unless it progresses within `seconds`."""
+            if self.deadline is not None:
+                self.deadline.cancel()
+            self.deadline = None if seconds is None else self.loop.call_later(seconds, self._expire, seconds)
+
+        def _expire(self, seconds: float) -> None:
+            self.deadline = None
+            cycle = self.cycle
+            if self.flow.read_paused or (cycle is not None and cycle.waiting_for_100_continue):
+                # The server, not the client, is holding the body back: wait on.
+                self._expect(seconds)
+            elif not self.transport.is_closing():
+                self.transport.close()
+
     Protocol.__name__ = f"Emulator{base.__name__}"
     return Protocol
 
 
-PROTOCOL = _with_transport(HttpToolsProtocol)
-
-
-def make_config(app: Any, host: str, port: int, log_level: str = "warning") -> Config:
+def make_config(
+    app: Any, host: str, port: int, log_level: str = "warning", timeouts: Timeouts = Timeouts()
+) -> Config:
     """A uvicorn config for the emulator app."""
     # uvicorn builds each access-log line even when the log level filters it out: only at info and
     # below is it worth its cost. WebSocket pings stay off: SignalR clients ping at their own level.
@@ -44,7 +109,7 @@ def make_config(app: Any, host: str, port: int, log_level: str = "warning") -> C
         app,
         host=host,
         port=port,
-        http=PROTOCOL,
+        http=_with_transport(HttpToolsProtocol, timeouts),
         log_level=log_level,
         access_log=log_level in ("info", "debug", "trace"),
         ws_ping_interval=None,
@@ -79,10 +144,12 @@ class ThreadedServer:
     >>> server.stop()
     """
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int = 0, timeouts: Timeouts = Timeouts()
+    ) -> None:
         self.socket = bind(host, port)
         self.host, self.port = self.socket.getsockname()[:2]
-        self.server = uvicorn.Server(make_config(app, host, self.port))
+        self.server = uvicorn.Server(make_config(app, host, self.port, timeouts=timeouts))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
     @property

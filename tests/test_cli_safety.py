@@ -9,6 +9,7 @@ import uvicorn
 from uvicorn.config import Config
 
 from emulators.cli import main
+from emulators.server import Timeouts
 
 SELF_ALIAS = "version: 1\nseed: &a [*a]\n"
 
@@ -59,3 +60,45 @@ def test_a_scenario_directory_must_exist(tmp_path: Path, capsys: pytest.CaptureF
         main(["serve", "--scenario-dir", str(tmp_path / "absent")])
     assert exited.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1].endswith(f"not a directory: '{tmp_path / 'absent'}'")
+
+
+def test_serve_gives_its_timeouts_to_the_server(
+    served: list[Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "serve",
+        "--port",
+        "0",
+        "--keep-alive-timeout",
+        "2",
+        "--header-timeout",
+        "3.5",
+        "--body-timeout",
+        "4",
+    ]
+    assert main(argv) == 0
+    [config] = served
+    assert config.http.deadlines == Timeouts(keep_alive=2, header=3.5, body=4)  # type: ignore[union-attr]
+
+
+def test_serve_defaults_to_production_timeouts(
+    served: list[Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--port", "0"]) == 0
+    [config] = served
+    assert config.http.deadlines == Timeouts(keep_alive=5, header=10, body=30)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon", "86401"])
+@pytest.mark.parametrize("option", ["--keep-alive-timeout", "--header-timeout", "--body-timeout"])
+def test_a_timeout_must_be_a_positive_number_of_seconds(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", option, value])
+    assert exited.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .startswith(f"transfer-emulators serve: error: argument {option}")
+    )
