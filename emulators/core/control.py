@@ -147,7 +147,7 @@ async def reset(request: Request) -> Response:
 
 async def load_scenario(request: Request) -> Response:
     host = _host(request)
-    body = await request.body()  # capped by check_control_call
+    body = await request.body()  # capped by check_control_body
     try:
         scenario = host.parse([("<request>", body.decode("utf-8"))])
     except UnicodeDecodeError as exc:

@@ -348,7 +348,7 @@ def _parse(name: str, text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]
         if duplicates:
             raise ScenarioError(duplicates)
         data = yaml.SafeLoader("").construct_document(node) if node is not None else None
-    except _TooLarge as exc:
+    except _Refused as exc:
         raise ScenarioError([Problem(name, exc.line, "", exc.reason)]) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -365,23 +365,23 @@ _LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 
 def _scan(text: str) -> None:
-    """Raise _TooLarge for a document with too many values, too deep, or holding itself."""
+    """Raise _Refused for a document with too many values, nested too deep, or holding itself."""
     depth, count, open_anchors = 0, 0, []
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.NodeEvent):
             count += 1
             if count > MAX_VALUES:
-                raise _TooLarge(event, f"more than {MAX_VALUES:,} values")
+                raise _Refused(event, f"more than {MAX_VALUES:,} values")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise _TooLarge(event, f"nested more than {MAX_DEPTH} deep")
+                raise _Refused(event, f"nested more than {MAX_DEPTH} deep")
             open_anchors.append(event.anchor)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
             open_anchors.pop()
         elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
-            raise _TooLarge(event, f"the alias *{event.anchor} refers to a collection that contains it")
+            raise _Refused(event, f"the alias *{event.anchor} refers to a collection that contains it")
 
 
 # Values a document may expand to (aliases can make a small file huge): the bundled scenarios hold a
@@ -389,8 +389,9 @@ def _scan(text: str) -> None:
 MAX_VALUES = 50_000
 
 
-class _TooLarge(Exception):
-    """A document past one of the parse limits, noticed at `line` (0: not known)."""
+class _Refused(Exception):
+    """A document refused before it is built, past a parse limit or holding what no scenario can,
+    noticed at `line` (0: not known)."""
 
     def __init__(self, at: yaml.Event | yaml.Node | None, reason: str) -> None:
         super().__init__(reason)
@@ -406,13 +407,16 @@ def _locate(
     counted: Iterator[int],
 ) -> None:
     if next(counted) >= MAX_VALUES:
-        raise _TooLarge(
+        raise _Refused(
             node, f"the document expands to more than {MAX_VALUES:,} values (through YAML aliases)"
         )
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen = set()
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                # No scenario has one, and naming it would mean printing (maybe expanding) it.
+                raise _Refused(key, "a key must be a plain value, not a list or a mapping")
             child = (*path, str(key.value))
             if child in seen:
                 # YAML loaders keep the last value silently; a scenario author means one of them.
@@ -437,7 +441,7 @@ def _forget(
         child = (*path, str(key))
         if isinstance(value, Mapping) and isinstance(into.get(key), dict):
             _forget(where, into[key], value, child)
-        else:
+        elif key in into:  # a new key has nothing to forget, and scanning for it costs per key
             for stale in [p for p in where if p[: len(child)] == child]:
                 del where[stale]
 

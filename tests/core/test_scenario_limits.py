@@ -89,3 +89,19 @@ def test_a_problem_per_value_is_reported_as_the_first_hundred_and_a_count() -> N
     assert len(found) == MAX_PROBLEMS + 1
     assert found[0] == "t.yaml:3: timeline.0: Input should be a valid dictionary or instance of TimelineEvent"
     assert found[-1] == f"t.yaml:{3 + MAX_PROBLEMS}: (top): and up to {500 - MAX_PROBLEMS:,} more problems"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["version: 1\n? [a, b]\n: 1\n", "version: 1\nk: &k {a: 1}\nm:\n  ? *k\n  : 2\n"],
+    ids=["list", "aliased-mapping"],
+)
+def test_a_key_that_is_a_collection_is_refused_without_being_spelled_out(text: str) -> None:
+    [problem] = problems(text)
+    assert problem.endswith("(top): a key must be a plain value, not a list or a mapping")
+
+
+def test_a_large_collection_used_as_many_keys_is_refused() -> None:
+    # 1,000 values used as 3,000 keys: spelling each key out would cost 3,000,000 values.
+    text = "version: 1\nk: &k [" + ", ".join(["1"] * 1000) + "]\nm:\n" + "  ? *k\n  : 1\n" * 3000
+    assert problems(text) == ["t.yaml:2: (top): a key must be a plain value, not a list or a mapping"]
