@@ -311,12 +311,20 @@ def _not_found(base: str, confine: _Confinement | None) -> str:
 
 
 def _resolve(base: str, including: str, folders: Sequence[Path], confine: _Confinement | None) -> Path | None:
-    own = [Path(including).parent] if Path(including).is_file() else []
+    own = [Path(including).parent] if _is_file(Path(including)) else []
     candidates = [folder / name for folder in [*own, *folders] for name in (base, f"{base}.yaml")]
     return next(
-        (c for c in candidates if c.is_file() and (confine is None or confine.allows(c))),
+        (c for c in candidates if _is_file(c) and (confine is None or confine.allows(c))),
         None,
     )
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file, false for names no file can have (too long, a NUL byte) rather than raising."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 MAX_SCENARIO_BYTES = 4 * 2**20  # a scenario text or file; bundled ones are a few KiB
@@ -365,13 +373,18 @@ _LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 
 def _scan(text: str) -> None:
-    """Raise _Refused for a document with too many values, nested too deep, or holding itself."""
+    """Raise _Refused for a document with too many values, nested too deep, holding itself, or
+    with explicit tags."""
     depth, count, open_anchors = 0, 0, []
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.NodeEvent):
             count += 1
             if count > MAX_VALUES:
                 raise _Refused(event, f"more than {MAX_VALUES:,} values")
+            if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent) and event.tag is not None:
+                # PyYAML's constructors for tagged values (!!binary, !!timestamp, !!set...) fail in
+                # ways of their own on odd input; a scenario needs none of them.
+                raise _Refused(event, f"YAML tags ({event.tag}) have no place in a scenario")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:

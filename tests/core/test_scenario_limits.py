@@ -3,6 +3,7 @@ and a document that holds itself is a problem, not a crash."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,3 +106,20 @@ def test_a_large_collection_used_as_many_keys_is_refused() -> None:
     # 1,000 values used as 3,000 keys: spelling each key out would cost 3,000,000 values.
     text = "version: 1\nk: &k [" + ", ".join(["1"] * 1000) + "]\nm:\n" + "  ? *k\n  : 1\n" * 3000
     assert problems(text) == ["t.yaml:2: (top): a key must be a plain value, not a list or a mapping"]
+
+
+@pytest.mark.parametrize(
+    "tagged", ["!!timestamp soon", "!!binary '*'", "!!python/object:os.system x", "!!str 5"]
+)
+def test_a_tagged_value_is_a_problem_not_a_crash(tagged: str) -> None:
+    [problem] = problems(f"version: 1\nname: {tagged}\n")
+    assert problem.startswith("t.yaml:2: (top): YAML tags (")
+    assert problem.endswith(") have no place in a scenario")
+
+
+@pytest.mark.parametrize("name", ["x" * 5000, "a\\0b"], ids=["too-long", "nul"])
+def test_extends_naming_what_no_file_can_be_called_is_not_found(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario([("t.yaml", f'version: 1\nextends: "{name}"\n')], {}, library=[tmp_path])
+    [problem] = caught.value.problems
+    assert problem.message.startswith("cannot find scenario")
