@@ -47,7 +47,7 @@ from starlette.routing import Route
 from emulators.core.errors import ControlError, ScenarioError
 from emulators.core.faults import NEVER_OPENS, FaultRule
 from emulators.core.host import Host
-from emulators.core.http import allowed_methods, host_name, is_loopback, media_type
+from emulators.core.http import allowed_methods, holds_lone_surrogate, host_name, is_loopback, media_type
 from emulators.core.scenario import MAX_DEPTH, MAX_SCENARIO_BYTES
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -95,12 +95,15 @@ def _host(request: Request) -> Host:
 
 async def _json(request: Request) -> Any:
     """The body as JSON (already capped in size), refusing nesting no control document needs."""
+    body = await request.body()
     try:
-        document = json.loads(await request.body())
+        document = json.loads(body)
     except RecursionError as exc:
         raise ControlError(400, f"the body is nested more than {MAX_DEPTH} deep") from exc
     except ValueError as exc:
         raise ControlError(400, "the body is not JSON") from exc
+    if holds_lone_surrogate(body, document):
+        raise ControlError(400, "the body is not JSON: it holds a lone UTF-16 surrogate")
     if _deeper_than(document, MAX_DEPTH):
         raise ControlError(400, f"the body is nested more than {MAX_DEPTH} deep")
     return document

@@ -38,12 +38,17 @@ async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dic
         document = json.loads(body, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise BadRequestBody("The request body is not valid JSON.") from exc
-    if _SURROGATE_ESCAPE.search(body) and _has_unpaired_surrogate(document):
-        # Python's parser lets "\ud800" through; it is no character, and the services would refuse it.
+    if holds_lone_surrogate(body, document):
         raise BadRequestBody("The request body is not valid JSON.")
     if not isinstance(document, dict):
         raise BadRequestBody("The request body must be a JSON object.")
     return document
+
+
+def holds_lone_surrogate(body: bytes, document: Any) -> bool:
+    """Whether JSON parsed from `body` holds a lone UTF-16 surrogate: Python's parser lets "\\ud800"
+    through, but it is no character, the services would refuse it, and it cannot be sent back."""
+    return _SURROGATE_ESCAPE.search(body) is not None and _has_unpaired_surrogate(document)
 
 
 def _has_unpaired_surrogate(document: Any) -> bool:

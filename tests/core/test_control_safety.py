@@ -277,3 +277,17 @@ def test_an_ipv4_loopback_client_seen_through_an_ipv6_socket_is_loopback(
     app: EmulatorApp, address: str, status: int
 ) -> None:
     assert call_from(app, address) == status
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"action": {"status": 503, "body": {"x": "\\ud800"}}}',
+        b'{"action": {"status": 503, "message": "a\\udfff"}}',
+    ],
+    ids=["body", "message"],
+)
+def test_a_rule_holding_a_lone_surrogate_is_a_400_not_a_500(client: httpx.Client, body: bytes) -> None:
+    response = client.post("/_emulator/faults", content=body, headers=JSON)
+    assert refused(response, 400) == "the body is not JSON: it holds a lone UTF-16 surrogate"
+    assert client.get("/_emulator/faults").json() == []
