@@ -207,33 +207,32 @@ def load_files(
     sources = []
     for path in paths:
         try:
-            sources.append((str(path), read_scenario_file(Path(path))))
-        except ScenarioFileError as exc:
+            sources.append((str(path), _read_file(Path(path))))
+        except _Unreadable as exc:
             raise ScenarioError([Problem(str(path), 0, "", f"cannot read the file: {exc}")]) from exc
     if text is not None:
         sources.append(("<scenario>", text))
     return load_scenario(sources, sections, actions, library, any_file=True)
 
 
-class ScenarioFileError(Exception):
-    """A scenario file that cannot be read as text of at most `MAX_SCENARIO_BYTES`."""
+class _Unreadable(Exception):
+    """A scenario file that cannot be read as text of at most `MAX_SCENARIO_BYTES` (never leaves
+    this module: it becomes a Problem)."""
 
 
-def read_scenario_file(path: Path) -> str:
+def _read_file(path: Path) -> str:
     """The file's text, refusing one larger than `MAX_SCENARIO_BYTES` without reading it all."""
     try:
         with path.open("rb") as file:
             data = file.read(MAX_SCENARIO_BYTES + 1)
     except OSError as exc:
-        raise ScenarioFileError(exc.strerror or str(exc)) from exc
+        raise _Unreadable(exc.strerror or str(exc)) from exc
     if len(data) > MAX_SCENARIO_BYTES:
-        raise ScenarioFileError(f"larger than {MAX_SCENARIO_BYTES // 2**20} MiB")
+        raise _Unreadable(f"larger than {MAX_SCENARIO_BYTES // 2**20} MiB")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioFileError(
-            f"not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
-        ) from exc
+        raise _Unreadable(f"not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})") from exc
 
 
 class _Confinement:
@@ -288,8 +287,8 @@ def _expand(
             problems.append(Problem(name, line, "extends", reason))
             continue
         try:
-            base_text = read_scenario_file(path)
-        except ScenarioFileError as exc:
+            base_text = _read_file(path)
+        except _Unreadable as exc:
             problems.append(Problem(name, line, "extends", f"cannot read {base!r}: {exc}"))
             continue
         documents += _expand(str(path), base_text, folders, confine, problems, (*seen, name))
@@ -328,7 +327,7 @@ def _is_file(path: Path) -> bool:
 
 
 MAX_SCENARIO_BYTES = 4 * 2**20  # a scenario text or file; bundled ones are a few KiB
-MAX_DEPTH = 64  # nesting of YAML collections; deeper would only exhaust the parser's stack
+MAX_DEPTH = 64  # nesting of collections: scenarios need a few levels, and each level is recursion
 
 
 def _parse(name: str, text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
