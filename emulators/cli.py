@@ -74,10 +74,10 @@ def _seconds(text: str) -> float:
 
 
 def _directory(text: str) -> Path:
-    """An existing directory (an argparse type)."""
+    """An existing directory, made absolute (an argparse type)."""
     if not Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"not a directory: {text!r}")
-    return Path(text)
+    return Path(text).resolve()
 
 
 def _parser() -> argparse.ArgumentParser:

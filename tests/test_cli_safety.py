@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from uvicorn.config import Config
 
 from emulators.cli import main
 from emulators.server import Timeouts
+from emulators.testing.transport import InProcessTransport
 
 SELF_ALIAS = "version: 1\nseed: &a [*a]\n"
 
@@ -47,12 +49,33 @@ def test_a_hostile_scenario_is_one_line_and_exit_1(
 
 
 def test_serve_gives_the_scenario_directories_to_the_control_api(
-    tmp_path: Path, served: list[Config], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, served: list[Config], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    main(["serve", "--port", "0", "--scenario-dir", str(tmp_path)])
+    (tmp_path / "mine.yaml").write_text("version: 1\nextends: default\nseed: 12\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path.parent)
+    main(["serve", "--port", "0", "--scenario-dir", tmp_path.name])
+    monkeypatch.chdir(tmp_path.anchor)  # the directory was named relative to where serve started
 
     [config] = served
-    assert tmp_path in config.app.state.host.library
+    with httpx.Client(transport=InProcessTransport(config.app), base_url="http://127.0.0.1") as http:
+        loaded = http.post(
+            "/_emulator/scenario",
+            content=b"version: 1\nextends: mine\n",
+            headers={"Content-Type": "text/yaml"},
+        )
+        assert loaded.status_code == 200, loaded.text
+        assert http.get("/_emulator/health").json()["seed"] == 12
+
+
+def test_serve_answers_control_calls_for_the_allowed_hosts_only(
+    served: list[Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["serve", "--port", "0", "--allowed-host", "emulator.ci", "--allowed-host", "Other.CI"])
+
+    [config] = served
+    with httpx.Client(transport=InProcessTransport(config.app), base_url="http://127.0.0.1") as http:
+        for name, status in [("emulator.ci:8700", 200), ("other.ci", 200), ("evil.example", 403)]:
+            assert http.get("/_emulator/health", headers={"Host": name}).status_code == status
 
 
 def test_a_scenario_directory_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
