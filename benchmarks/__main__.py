@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from benchmarks import memory, startup, status_latency, throughput, time_moves
+from benchmarks import control_state, memory, startup, status_latency, throughput, time_moves
 from benchmarks.common import Metric, Report
 
 # Each module has a NAME and a run() that returns a Report.
@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "throughput": throughput,
     "startup": startup,
     "time": time_moves,
+    "state": control_state,
 }
 DEFAULT_OUTPUT = Path(__file__).with_name("results.json")
 

@@ -6,7 +6,8 @@ scenario errors):
     GET    /health             ready?, services, seed, clock, scenario name
     POST   /reset              back to the scenario's initial state (the one action path)
     POST   /scenario           load YAML text (body); invalid -> 400 and the old scenario stays
-    GET    /state              every service's state, summarised
+    GET    /state              every service's state, summarised (`service`, and a page of each
+                               service's jobs/tasks: `limit` (100), `offset`; O(page), not O(all))
     GET    /clock              now, mode, speed
     POST   /clock              {"advance": seconds} or {"set": iso-time}; returns once everything due
                                up to the new time has happened: timers ran, callbacks were
@@ -49,6 +50,7 @@ from emulators.core.faults import NEVER_OPENS, FaultRule
 from emulators.core.host import Host
 from emulators.core.http import allowed_methods, holds_lone_surrogate, host_name, is_loopback, media_type
 from emulators.core.scenario import MAX_DEPTH, MAX_SCENARIO_BYTES
+from emulators.core.service import Page
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_CONTROL_BODY_BYTES = 1 * 2**20  # a clock change or a fault rule (whose answer body may be large)
@@ -162,9 +164,20 @@ async def load_scenario(request: Request) -> Response:
 
 async def state(request: Request) -> Response:
     host = _host(request)
+    query = request.query_params
+    try:
+        page = Page(int(query.get("limit", "100")), int(query.get("offset", "0")))
+    except ValueError as exc:
+        raise ControlError(400, "limit and offset must be integers") from exc
+    if not (1 <= page.limit <= 10_000 and page.offset >= 0):
+        raise ControlError(400, "limit must be 1 to 10000 and offset at least 0")
+    wanted = query.get("service")
+    chosen = [s for s in host.services if wanted is None or s.name == wanted]
+    if not chosen:
+        raise ControlError(400, f"unknown service {wanted!r}")
     world = host.world
     now = world.catch_up()
-    services = {s.name: s.summary(world.store_named(s.name)) for s in host.services}
+    services = {s.name: s.summary(world.store_named(s.name), page) for s in chosen}
     return JSONResponse(
         {
             "clock": {**_clock(host), "now": now.isoformat()},

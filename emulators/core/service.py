@@ -6,10 +6,11 @@ package itself (the list is made in `emulators.app`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel
 from starlette.applications import Starlette
@@ -39,7 +40,8 @@ class Service:
       404/405, unexpected exceptions, fault rules' answers) as a response in its format, given the
       request it answers (for the fields a service echoes, such as an id).
     - `actions`: timeline actions a scenario may schedule.
-    - `summary`: what `GET /_emulator/state` shows of the store.
+    - `summary`: what `GET /_emulator/state` shows of the store, given the `Page` of its main
+      collection (jobs, tasks, transfers) to render: rendering costs O(page), not O(everything).
     - `describe`: lines printed at start-up (base URLs, tokens), given the store and the base URL.
     """
 
@@ -49,8 +51,32 @@ class Service:
     routes: Callable[[Host], list[BaseRoute]]
     render_error: RenderError
     actions: Mapping[str, TimelineAction] = field(default_factory=dict)
-    summary: Callable[[Any], Any] = lambda store: None
+    summary: Callable[[Any, Page], Any] = lambda store, page: None
     describe: Callable[[Any, str], list[str]] = lambda store, base: []
+
+
+@dataclass(frozen=True)
+class Page:
+    """A window on a service's main collection for `GET /_emulator/state`: `limit` items from
+    `offset` on, in the order they were created."""
+
+    limit: int = 100
+    offset: int = 0
+
+    def of(self, items: Mapping[K, V]) -> tuple[list[tuple[K, V]], dict[str, Any]]:
+        """The page's items, and `{total, offset, next}` (`next` is the offset of the following page,
+        or None on the last). Skipping to the offset walks keys only; only the page is rendered."""
+        chosen = list(itertools.islice(items.items(), self.offset, self.offset + self.limit))
+        following = self.offset + len(chosen)
+        return chosen, {
+            "total": len(items),
+            "offset": self.offset,
+            "next": following if following < len(items) else None,
+        }
+
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 ErrorKind = Literal["service", "bad_body", "not_found", "method_not_allowed", "http", "server_error", "fault"]

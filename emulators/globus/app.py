@@ -45,7 +45,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host, world_of
-from emulators.core.service import ErrorAnswer, Service, service_app
+from emulators.core.service import ErrorAnswer, Page, Service, service_app
 from emulators.core.world import World
 from emulators.globus.activation import ACTIONS
 from emulators.globus.errors import SERVER_ERROR_CODE, render_error
@@ -82,8 +82,8 @@ def build_store(world: World, section: GlobusSection | None) -> GlobusStore:
     return new_store(world, section or GlobusSection())
 
 
-def _summary(store: Any) -> Any:
-    return summary(store)
+def _summary(store: Any, page: Page) -> Any:
+    return summary(store, page)
 
 
 def describe(store: Any, base: str) -> list[str]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulators.core.datafaults import DataFaults
 from emulators.core.filesystem import FileSystem
+from emulators.core.service import Page
 from emulators.core.storage import Tree
 from emulators.core.tokens import Tokens
 from emulators.globus.scenario import Behaviour, Endpoint, GlobusSection, Identity
@@ -95,11 +96,13 @@ def new_store(world: World, section: GlobusSection) -> GlobusStore:
     return store
 
 
-def summary(store: GlobusStore) -> dict[str, Any]:
-    """What the control API's state dump shows of this service."""
+def summary(store: GlobusStore, page: Page) -> dict[str, Any]:
+    """What the control API's state dump shows of this service: one page of tasks."""
     now = store.world.clock.now()
+    tasks, window = page.of(store.tasks)
     return {
-        "tasks": {task_id: task.document(now) for task_id, task in store.tasks.items()},
+        "tasks": {task_id: task.document(now) for task_id, task in tasks},
+        "tasks_page": window,
         "endpoints": sorted(store.collections),
         "identities": sorted(store.identities),
         "tokens_issued": len(store.tokens),

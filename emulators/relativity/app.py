@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host
-from emulators.core.service import ErrorAnswer, Service, service_app
+from emulators.core.service import ErrorAnswer, Page, Service, service_app
 from emulators.core.world import World
 from emulators.relativity import timeline
 from emulators.relativity.errors import render_error
@@ -66,8 +66,8 @@ def build_store(world: World, section: RelativitySection | None) -> RelativitySt
     return store
 
 
-def _summary(store: Any) -> Any:
-    return summary(store)
+def _summary(store: Any, page: Page) -> Any:
+    return summary(store, page)
 
 
 def describe(store: Any, base: str) -> list[str]:

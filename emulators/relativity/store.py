@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emulators.core.datafaults import DataFaults
+from emulators.core.service import Page
 from emulators.core.storage import Tree
 from emulators.core.tokens import Tokens
 from emulators.relativity.scenario import Behaviour, RelativitySection, User
@@ -71,11 +72,13 @@ def new_store(world: World, section: RelativitySection) -> RelativityStore:
     return store
 
 
-def summary(store: RelativityStore) -> dict[str, Any]:
-    """What the control API's state dump shows of this service."""
+def summary(store: RelativityStore, page: Page) -> dict[str, Any]:
+    """What the control API's state dump shows of this service: one page of jobs."""
     now = store.world.clock.now()
+    jobs, window = page.of(store.jobs)
     return {
-        "jobs": {job_id: job.document(now) for job_id, job in store.jobs.items()},
+        "jobs": {job_id: job.document(now) for job_id, job in jobs},
+        "jobs_page": window,
         "accounts": {name: sorted(a.containers) for name, a in store.accounts.items()},
         "users": sorted(store.users),
         "tokens_issued": len(store.tokens),

@@ -38,7 +38,7 @@ def create_all(relativity: Relativity, job_ids: list[str]) -> Counter[tuple[int,
 
 
 def jobs_in(emulator: Emulator) -> int:
-    return len(emulator.control.state()["services"]["relativity"]["jobs"])
+    return int(emulator.control.state()["services"]["relativity"]["jobs_page"]["total"])
 
 
 def test_concurrent_creates_with_one_id_make_one_job(emulator: Emulator, relativity: Relativity) -> None:
