@@ -289,12 +289,13 @@ class Transfer:
         finished_normally = self._count(until, self.finished_after)
         failures = dict(zip(self._fail_pos, self._fail_codes, strict=True))
         abort_code = self._stop.code if self._stop is not None else None
-        files = self.files.paths_and_sizes(start=first)
-        for i, (path, size) in enumerate(itertools.islice(files, max(0, limit - first)), first):
+        cum = self._cum
+        paths = self.files.paths(start=first)
+        for i, path in enumerate(itertools.islice(paths, max(0, limit - first)), first):
             code = failures.get(i)
             if code is None and i >= finished_normally:
                 code = abort_code
-            yield path, size, code
+            yield path, cum[i + 1] - cum[i], code
 
     @property
     def total_bytes(self) -> int:

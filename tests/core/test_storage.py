@@ -300,3 +300,32 @@ def test_a_name_pattern_with_an_unknown_field_is_refused():
 def test_a_directory_holding_only_an_empty_directory_is_not_empty() -> None:
     t = tree(entries=[{"path": "outer", "type": "dir"}, {"path": "outer/inner", "type": "dir"}])
     assert t.empty_directories() == ["outer/inner"]
+
+
+@given(
+    count=st.integers(1, 3000),
+    per_directory=st.none() | st.integers(1, 500),
+    extensions=st.lists(st.sampled_from([".a", ".b", ".csv"]), min_size=1, max_size=3),
+    lo=st.integers(0, 3000),
+    span=st.integers(0, 700),
+)
+def test_paths_in_a_run_are_the_paths_one_by_one(
+    count: int, per_directory: int | None, extensions: list[str], lo: int, span: int
+) -> None:
+    spec = GeneratedSpec(count=count, per_directory=per_directory, extensions=extensions, prefix="p/q")
+    files = GeneratedFiles(spec, 11)
+    lo = min(lo, count)
+    hi = min(count, lo + span)
+    assert list(files.paths(lo, hi)) == [files.path(i) for i in range(lo, hi)]
+
+
+def test_a_range_lists_its_paths_from_any_index() -> None:
+    spec = TreeSpec.model_validate(
+        {
+            "entries": [{"path": "a/x", "size": 1}, {"path": "a/y", "size": 2}],
+            "generate": [{"count": 5, "prefix": "b"}],
+        }
+    )
+    files = Tree(spec, 3, datetime(2030, 1, 1, tzinfo=UTC)).files()
+    every = [path for path, _ in files.paths_and_sizes()]
+    assert [list(files.paths(start)) for start in range(8)] == [every[start:] for start in range(8)]
