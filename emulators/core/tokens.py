@@ -26,8 +26,6 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import parse_qsl
 
-import jwt
-import pyotp
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -149,6 +147,8 @@ class JwtSigner:
 
     def issue(self, claims: Mapping[str, Any], now: datetime, lifetime: float) -> str:
         """A token carrying `claims`, issued at `now` and expiring `lifetime` seconds later."""
+        import jwt  # here, not at the top: it loads the cryptography package, 70 ms of start-up
+
         payload = {
             "iss": self.issuer,
             **claims,
@@ -159,6 +159,8 @@ class JwtSigner:
 
     def claims(self, token: str, now: datetime) -> dict[str, Any]:
         """The token's claims if this signer made it and it has not expired at `now`."""
+        import jwt
+
         try:
             payload: dict[str, Any] = jwt.decode(
                 token,
@@ -180,11 +182,15 @@ class JwtSigner:
 
 def totp_code(secret: str, at: datetime) -> str:
     """The 6-digit code an authenticator app shows at `at` for this base32 secret."""
+    import pyotp  # here, as jwt above: only the services that use it pay for it
+
     return pyotp.TOTP(secret).at(at)
 
 
 def totp_accepts(secret: str, code: str, at: datetime, window: int = 1) -> bool:
     """Whether `code` is the code at `at`, or within `window` 30-second steps of it (clock drift)."""
+    import pyotp
+
     return pyotp.TOTP(secret).verify(code, for_time=at, valid_window=window)
 
 
