@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from emulators.core.engine import Phases, Progress, Transfer
+from emulators.core.engine import Progress, Transfer
+from emulators.core.phases import Phases
 from emulators.relativity import auth
 from emulators.relativity.errors import bad_request, er_message, forbidden
 from emulators.relativity.fileshare import DestinationError, FilesharePath, parse_destination

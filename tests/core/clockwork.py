@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
@@ -27,7 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from emulators.core.engine import RateModel, Transfer
 from emulators.core.host import Host, world_of
 from emulators.core.http import read_json_object
-from emulators.core.outbox import Delivery, OutgoingRequest
+from emulators.core.outbox import Delivery, OutgoingRequest, Retry
 from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.storage import EntrySpec, Tree, TreeSpec
 from emulators.core.timers import Timer
@@ -99,7 +98,7 @@ def _finish(store: ClockworkStore, job: Job, at: datetime) -> None:
         )
 
 
-def _retry(retries: int) -> Any:
+def _retry(retries: int) -> Retry:
     def retry(delivery: Delivery) -> float | None:
         return 5.0 if delivery.attempt <= retries else None
 

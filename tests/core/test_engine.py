@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from emulators.core.engine import Phases, RateModel, Stop, Transfer, histogram
+from emulators.core.engine import RateModel, Stop, Transfer, histogram
 from emulators.core.storage import FileRange, Tree, TreeSpec
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
@@ -338,58 +338,3 @@ def test_a_histogram_is_aligned_newest_first_and_sums_to_the_bytes_moved() -> No
     assert slots == [200, 500, 300, 0]  # [10, 12], [5, 10), [0, 5): aligned to absolute time
     assert sum(slots) == transfer.bytes_by(end)
     assert histogram(transfer, end, 5, 4, label="other") == [0, 0, 0, 0]
-
-
-# -- phases --------------------------------------------------------------------------------------
-
-
-def test_phases_start_one_after_the_other() -> None:
-    copy = Transfer(files(100, 100), SLOW, START)
-    job = Phases(START, [("queue", 5), ("copy", copy), ("validation", 3)])
-    assert copy.start == at(5)
-    assert (job.start_of("validation"), job.completed_at("validation"), job.end) == (at(7), at(10), at(10))
-    assert [job.phase_at(at(t)) for t in (0, 5, 7, 9.9, 10)] == [
-        "queue",
-        "copy",
-        "validation",
-        "validation",
-        None,
-    ]
-
-
-def test_a_pause_in_a_transfer_phase_moves_the_later_phases() -> None:
-    copy = Transfer(files(100, 100), SLOW, START)
-    job = Phases(START, [("copy", copy), ("validation", 3)])
-    seen: list[datetime] = []
-    job.watch(lambda: seen.append(job.end))
-    copy.pause(at(1))
-    copy.resume(at(11))
-    assert job.start_of("validation") == at(12) and seen[-1] == at(15)
-
-
-def test_a_cancel_ends_the_job_in_its_phase() -> None:
-    copy = Transfer(files(100, 100), SLOW, START)
-    job = Phases(START, [("queue", 5), ("copy", copy), ("validation", 3)])
-    job.cancel(at(6))
-    assert (job.completed_at("queue"), job.completed_at("copy"), job.start_of("validation")) == (
-        at(5),
-        None,
-        None,
-    )
-    assert job.end == at(6) and job.phase_at(at(6)) is None
-
-
-def test_a_cancel_in_a_timed_phase_and_an_abort_that_lets_the_job_go_on() -> None:
-    copy = Transfer(files(100, 100), SLOW, START)
-    job = Phases(START, [("copy", copy), ("validation", 3), ("report", 1)])
-    copy.abort(at(1), "E")
-    assert job.completed_at("copy") == at(1) and job.start_of("validation") == at(1)
-    job.cancel(at(2))
-    assert (job.completed_at("validation"), job.start_of("report"), job.end) == (None, None, at(2))
-    assert (job.planned_end("copy"), job.planned_end("validation"), job.planned_end("report")) == (
-        at(1),
-        at(4),
-        None,
-    )
-    job.cancel(at(3))  # after the end: nothing changes
-    assert job.end == at(2)
