@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import gc
 from collections.abc import AsyncIterator, Sequence
 from importlib import resources
 from pathlib import Path
 
 from starlette.datastructures import State
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router
 
 from emulators.core.clock import ClockMode
@@ -35,6 +36,7 @@ __all__ = ["SERVICES", "EmulatorApp", "create_app", "default_scenario_path", "lo
 SERVICES: tuple[Service, ...] = (RELATIVITY, GLOBUS)
 TICK_SECONDS = 0.2
 CONTROL_PREFIX = "/_emulator"
+HEALTH = CONTROL_PREFIX + "/health"
 
 
 def default_scenario_path() -> Path:
@@ -93,7 +95,8 @@ class EmulatorApp:
                          block its own removal
         a service prefix record_request → apply_faults → that service's sub-app (the journal sits
                          outside the faults so it notes which rule fired); HTTP and WebSocket alike
-        anything else    the same steps around a plain 404
+        anything else    the same steps around an index (`GET /`) or a JSON 404 that names the
+                         service prefixes
 
     A request that left effects behind (a callback to send, a push) starts a settle once it has been
     answered, so they go out without waiting for a clock change.
@@ -115,7 +118,11 @@ class EmulatorApp:
             ((mount.path, host.service_for(mount.path), _pipeline(mount.app, host)) for mount in mounts),
             key=lambda mounted: -len(mounted[0]),
         )
-        self._not_found = _pipeline(PlainTextResponse("Not Found", 404), host)
+        self._index = {  # each service's path prefixes, for the index and for 404 hints
+            service.name: sorted(prefix for prefix, owner, _ in self._services if owner == service.name)
+            for service in host.services
+        }
+        self._not_found = _pipeline(self._no_service, host)
         self._lifespan = Router(lifespan=self._run_ticker)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -143,6 +150,22 @@ class EmulatorApp:
                 await send({"type": "websocket.close", "code": 1000})  # no such endpoint: refused
                 return
             await self._not_found(scope, receive, send)
+
+    async def _no_service(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """`GET /`: an index of the services and the control API. Any other path no service serves:
+        a JSON 404 naming the service prefixes, and the nearest one when the path looks like a typo."""
+        if scope["path"] == "/" and scope.get("method") in ("GET", "HEAD"):
+            index = {"services": self._index, "control": CONTROL_PREFIX, "health": HEALTH}
+            await JSONResponse(index)(scope, receive, send)
+            return
+        near = difflib.get_close_matches(scope["path"], [p for p, _, _ in self._services], n=1, cutoff=0.5)
+        body = {
+            "error": "no emulated service serves this path",
+            "path": scope["path"],
+            "services": self._index,
+            "did_you_mean": near[0] if near else None,
+        }
+        await JSONResponse(body, status_code=404)(scope, receive, send)
 
     @contextlib.asynccontextmanager
     async def _run_ticker(self, app: object) -> AsyncIterator[None]:

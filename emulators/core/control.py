@@ -446,5 +446,6 @@ def control_app(
             HTTPException: _on_http_error,
         },
     )
+    app.router.redirect_slashes = False  # one rule on every surface: no redirects, a slash is another path
     app.state.host = host
     return app
