@@ -196,10 +196,12 @@ class FaultRules:
 
     def candidates(self, direction: str, service: str | None, method: str) -> list[ActiveRule]:
         """The rules whose direction, service and method allow a request like this one."""
-        key = (direction, service, method.upper())
+        key = (direction, service, method)
         found = self._candidates.get(key)
         if found is None:
-            found = self._candidates[key] = [r for r in self._rules if _allows(r.rule, *key)]
+            upper = method.upper()
+            found = [r for r in self._rules if _allows(r.rule, direction, service, upper)]
+            self._candidates[key] = found
         return found
 
     def add(self, rule: FaultRule) -> ActiveRule:
