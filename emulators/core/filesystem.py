@@ -12,6 +12,12 @@ every read at time t first applies the attached changes due by t, in time order,
 own schedule (so the cost over a transfer's life is one change per file, however often it is read).
 Time given to reads and changes must not go backwards, as with the World's clock.
 
+Reads are cheap however many transfers are attached: at an instant already settled nothing is
+looked at again (a caller judging thousands of paths at one instant pays for the attachments once),
+and at a later instant an attachment with nothing due costs one finish-time lookup. This relies on
+one rule for whoever changes an attached transfer at t (stops, pauses, resumes): it may move files
+that had not finished by t later, or make them never finish, but never make one finish by t.
+
 Conventions: paths are '/'-separated and relative to the tree's root, without leading or trailing
 slashes ("" is the root), as in `emulators.core.storage`. The module knows no service's vocabulary.
 """
@@ -89,6 +95,7 @@ class FileSystem:
     _hidden: list[str] = field(default_factory=list)  # removed base paths (whole subtrees), sorted
     _attachments: list[_Attachment] = field(default_factory=list)
     _settled: datetime | None = None
+    _attached_since: bool = False  # an attachment came after the last settle
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -204,21 +211,33 @@ class FileSystem:
         finish, and a cancel freezes the transfer, so neither is placed.
         """
         self._attachments.append(_Attachment(transfer, place, failures or {}))
+        self._attached_since = True
 
     def settle(self, at: datetime) -> None:
         """Apply every attached change due by `at`, in time order."""
-        if self._settled is not None and at < self._settled:
+        if self._settled is not None and at <= self._settled:
+            if not self._attached_since:
+                return  # settled already (see the module docstring for why nothing can be new)
             at = self._settled
-        self._settled = at
+        self._settled, self._attached_since = at, False
         due: list[tuple[datetime, int, int, Change]] = []
         for n, attachment in enumerate(self._attachments):
-            due += self._due(n, attachment, at)
+            if self._next_finish(attachment) <= at:
+                due += self._due(n, attachment, at)
         due.sort(key=lambda d: d[:3])
         for *_, change in due:
             self._apply(change)
         self._attachments = [a for a in self._attachments if a.applied < a.transfer.total]
 
     # -- internals ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _next_finish(attachment: _Attachment) -> datetime:
+        """When the first file not yet applied finishes (its stop, if any, is judged in `_due`)."""
+        transfer = attachment.transfer
+        if attachment.applied >= transfer.total:
+            return datetime.min.replace(tzinfo=transfer.start.tzinfo)  # due now: `_due` drops it
+        return transfer.start + timedelta(seconds=transfer.finished_after(attachment.applied))
 
     def _due(self, n: int, attachment: _Attachment, at: datetime) -> list[tuple[datetime, int, int, Change]]:
         transfer = attachment.transfer
@@ -274,6 +293,8 @@ class FileSystem:
 
     def _base_hidden(self, path: str) -> bool:
         """Whether `path` lies in a removed subtree of the base tree."""
+        if not self._hidden:
+            return False
         for candidate in itertools.chain([path], _ancestors(path)):
             if not candidate:
                 return False

@@ -229,3 +229,50 @@ def test_walking_directories_does_not_materialise_generated_files():
     dirs = system.directories("", START)
     assert len(dirs) == 2 + 1000
     assert dirs[-1] == "data/set/group-999"
+
+
+class CountingTransfer(Transfer):
+    """A transfer that counts how often the file system asks how far it has got."""
+
+    reads = 0
+
+    def progress(self, at: datetime) -> Any:
+        self.reads += 1
+        return super().progress(at)
+
+
+def test_many_reads_at_one_instant_look_at_each_attached_transfer_once():
+    source = fs(entries=[{"path": f"src/f{i}", "size": 100} for i in range(3)])
+    destination = fs()
+    transfers = []
+    for n in range(20):
+        transfer, place = copy_of(source, "src", f"dst{n}")
+        counting = CountingTransfer(transfer.files, SLOW, START)
+        destination.attach(counting, place)
+        transfers.append(counting)
+    for i in range(1000):
+        destination.stat(f"dst{i % 20}/f{i % 3}", at(1.5))
+    assert [t.reads for t in transfers] == [1] * 20
+    assert names(destination, "dst7", 1.5) == ["f0"]
+
+
+def test_a_transfer_with_nothing_due_is_not_asked_for_its_progress():
+    source = fs(entries=[{"path": "src/f0", "size": 100}])
+    destination = fs()
+    transfer, place = copy_of(source, "src", "dst")
+    counting = CountingTransfer(transfer.files, SLOW, at(100))
+    destination.attach(counting, place)
+    for second in range(50):
+        destination.stat("dst/f0", at(second))
+    assert counting.reads == 0
+    assert destination.stat("dst/f0", at(101)) is not None
+    assert counting.reads == 1
+
+
+def test_a_transfer_attached_after_a_read_still_applies_what_is_due():
+    source = fs(entries=[{"path": "src/f0", "size": 100}])
+    destination = fs()
+    assert destination.stat("dst", at(5)) is None
+    transfer, place = copy_of(source, "src", "dst")  # started at 0: its file finished at 1
+    destination.attach(transfer, place)
+    assert names(destination, "dst", 5) == ["f0"]
