@@ -29,6 +29,8 @@ Known deviations from the real service (the docs are silent; these are our choic
 - Maintenance windows answer every Transfer API operation with 503 `ServiceUnavailable` (before the
   token is checked); the Auth token endpoint and unknown paths are not affected.
 - A symlink is followed as the last component of an `ls` path, not in the middle of one.
+- Submissions are planned one at a time, so a submission waits for the ones before it; the task's
+  `request_time` is the instant its planning began.
 - A destination type conflict (IS_A_DIRECTORY, NOT_A_DIRECTORY) fails the task even with
   skip_source_errors, which the reference limits to FILE_NOT_FOUND and PERMISSION_DENIED.
 - A recursive delete of a collection's root is refused with 400 `ClientError.BadRequest`; `stat` of

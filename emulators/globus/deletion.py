@@ -17,7 +17,7 @@ from emulators.core.datafaults import DataFaults
 from emulators.core.storage import Entry
 from emulators.globus.endpoints import follow, resolve
 from emulators.globus.models import DeleteDocument
-from emulators.globus.plan import FATAL, Plan, Step, location, missing
+from emulators.globus.plan import CHUNK, FATAL, Chunked, Plan, Step, location, missing
 from emulators.globus.store import Collection
 
 _GLOB_CHARS = re.compile(r"(?<!\\)[*?\[\]]")
@@ -86,13 +86,16 @@ def expand_globs(collection: Collection, path: str, at: datetime) -> list[str] |
     ]
 
 
-def delete_plan(doc: DeleteDocument, collection: Collection, faults: DataFaults, at: datetime) -> Plan:
+def delete_plan(
+    doc: DeleteDocument, collection: Collection, faults: DataFaults, at: datetime
+) -> Chunked[Plan]:
     """The steps of a delete task: files first, then directories deepest first."""
     fs = collection.fs
     plan = Plan()
     removals: list[tuple[Step, str | None]] = []
     directories: list[Step] = []
     for path in doc.paths:
+        yield
         expanded = expand_globs(collection, path, at) if doc.interpret_globs else None
         if isinstance(expanded, str):
             if expanded == "NOT_A_DIRECTORY" or not doc.ignore_missing:
@@ -115,7 +118,10 @@ def delete_plan(doc: DeleteDocument, collection: Collection, faults: DataFaults,
             if not doc.recursive:
                 removals.append((Step(_zero(entry), target, "remove", path, ""), "IS_A_DIRECTORY"))
                 continue
-            removals += [(Step(_zero(f), f.path, "remove", path, ""), None) for f in fs.files(target, at)]
+            for n, file in enumerate(fs.files(target, at), 1):
+                removals.append((Step(_zero(file), file.path, "remove", path, ""), None))
+                if n % CHUNK == 0:
+                    yield
             subdirs = [fs.stat(d, at) or entry for d in fs.directories(target, at)]
             directories += [Step(_zero(d), d.path, "remove", path, "") for d in reversed(subdirs)]
             directories.append(Step(_zero(entry), target, "remove", path, ""))

@@ -29,10 +29,12 @@ Rules applied here, at the moment the service would discover them (doc sections 
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from emulators.core.datafaults import DataFaults
 from emulators.core.storage import Entry
@@ -44,6 +46,32 @@ Action = Literal["mkdir", "write", "remove"]
 SKIPPABLE = frozenset({"FILE_NOT_FOUND", "PERMISSION_DENIED"})
 QUOTA = frozenset({"QUOTA_EXCEEDED", "NO_SPACE_LEFT"})
 FATAL = SKIPPABLE | frozenset({"NOT_A_DIRECTORY", "IS_A_DIRECTORY", "NOT_A_SYMLINK", "INVALID_SYMLINK"})
+CHUNK = 500  # paths judged between two pauses of a long planning
+
+T = TypeVar("T")
+# Work that pauses (yields) between chunks so that a server can answer other requests meanwhile.
+Chunked = Generator[None, None, T]
+
+
+def complete(work: Chunked[T]) -> T:
+    """Run chunked work to its end at once (one instant, no other request in between)."""
+    while True:
+        try:
+            next(work)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+
+
+async def in_chunks(work: Chunked[T]) -> T:
+    """Run chunked work on the event loop, letting other tasks run between its chunks."""
+    while True:
+        try:
+            next(work)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        await asyncio.sleep(0)
 
 
 @dataclass(frozen=True)
@@ -136,9 +164,17 @@ class _TransferPlanner:
         self.dirs: list[tuple[Step, str | None]] = []  # with a transient listing error's code
         self.items: list[tuple[Step, str | None]] = []
         self.extras: list[Step] = []
+        self.judged = 0
 
-    def build(self, at: datetime) -> Plan:
+    def _tick(self) -> Chunked[None]:
+        """Count one judged path; pause after every CHUNK of them."""
+        self.judged += 1
+        if self.judged % CHUNK == 0:
+            yield
+
+    def build(self, at: datetime) -> Chunked[Plan]:
         for item in self.doc.items:
+            yield from self._tick()
             src, dst = (
                 resolve(self.source, item.source_path),
                 resolve(self.destination, item.destination_path),
@@ -153,7 +189,7 @@ class _TransferPlanner:
             elif item.symlink:
                 self._symlink_item(entry, src, dst, item.source_path, item.destination_path, at)
             elif recursive:
-                self._directory(entry, src, dst, item.source_path, item.destination_path, at)
+                yield from self._directory(entry, src, dst, item.source_path, item.destination_path, at)
             else:
                 self._file(entry, src, dst, item.source_path, item.destination_path, at)
         plan = Plan()
@@ -225,7 +261,7 @@ class _TransferPlanner:
 
     def _directory(
         self, entry: Entry | None, src: str, dst: str, src_path: str, dst_path: str, at: datetime
-    ) -> None:
+    ) -> Chunked[None]:
         if entry is not None and entry.kind == "symlink":
             followed = follow(self.source, entry, at)
             entry = followed
@@ -242,6 +278,7 @@ class _TransferPlanner:
         excluded: list[str] = []
         wanted, unlisted = set(), []
         for path in fs.directories(src, at):
+            yield from self._tick()
             rest = path[len(src) :].lstrip("/")
             sub = fs.stat(path, at) or entry
             if any(path.startswith(e + "/") for e in excluded) or _excluded(rules, sub):
@@ -257,15 +294,17 @@ class _TransferPlanner:
             step = Step(sub, _join(dst, rest), "mkdir", _join(src_path, rest), _join(dst_path, rest))
             self.dirs.append((step, refused))
         for file in fs.files(src, at):
+            yield from self._tick()
             rest = file.path[len(src) :].lstrip("/")
             if any(file.path.startswith(e + "/") for e in excluded) or _excluded(rules, file):
                 continue
             if file.kind == "symlink" and self.doc.recursive_symlinks == "ignore":
                 continue
             wanted.add(rest)
-            self._link_or_file(file, _join(dst, rest), _join(src_path, rest), _join(dst_path, rest), at)
+            target, src_rest, dst_rest = _join(dst, rest), _join(src_path, rest), _join(dst_path, rest)
+            yield from self._link_or_file(file, target, src_rest, dst_rest, at)
         if self.doc.delete_destination_extra:
-            self._extras(dst, dst_path, wanted, unlisted, at)
+            yield from self._extras(dst, dst_path, wanted, unlisted, at)
 
     def _not_a_directory(self, target: str, at: datetime) -> str | None:
         """NOT_A_DIRECTORY if a directory's destination exists as something else."""
@@ -277,34 +316,40 @@ class _TransferPlanner:
         fault = self.faults.outcome(location(self.source, path)) if self.faults else None
         return fault.error if fault is not None and fault.stage == "enumeration" else None
 
-    def _link_or_file(self, file: Entry, target: str, src_path: str, dst_path: str, at: datetime) -> None:
+    def _link_or_file(
+        self, file: Entry, target: str, src_path: str, dst_path: str, at: datetime
+    ) -> Chunked[None]:
         if file.kind == "symlink" and self.doc.recursive_symlinks == "copy":
             followed = follow(self.source, file, at)
             if followed is None:
                 # Doc 2.3, copy: the task fails if a symlink is invalid.
                 return self._fail(file.path, src_path, dst_path, "INVALID_SYMLINK", file)
             if followed.kind == "dir":
-                return self._linked_directory(followed, target, src_path, dst_path, at)
+                return (yield from self._linked_directory(followed, target, src_path, dst_path, at))
             file = Entry(file.path, "file", followed.size, followed.mtime, followed.checksum)
         self._write(file, target, src_path, dst_path, at)
 
     def _linked_directory(
         self, directory: Entry, target: str, src_path: str, dst_path: str, at: datetime
-    ) -> None:
+    ) -> Chunked[None]:
         """Doc 2.3, copy: a link to a directory becomes a directory (links inside it are not followed)."""
         fs = self.source.fs
         self.dirs.append((Step(directory, target, "mkdir", src_path, dst_path), None))
         for path in fs.directories(directory.path, at):
+            yield from self._tick()
             rest = path[len(directory.path) :].lstrip("/")
             sub = fs.stat(path, at) or directory
             step = Step(sub, _join(target, rest), "mkdir", _join(src_path, rest), _join(dst_path, rest))
             self.dirs.append((step, None))
         for file in fs.files(directory.path, at):
+            yield from self._tick()
             if file.kind == "file":
                 rest = file.path[len(directory.path) :].lstrip("/")
                 self._write(file, _join(target, rest), _join(src_path, rest), _join(dst_path, rest), at)
 
-    def _extras(self, dst: str, dst_path: str, wanted: set[str], unlisted: list[str], at: datetime) -> None:
+    def _extras(
+        self, dst: str, dst_path: str, wanted: set[str], unlisted: list[str], at: datetime
+    ) -> Chunked[None]:
         """Doc 2.3, delete_destination_extra: files, symlinks and directories the source lacks.
 
         What lies under a source directory that could not be listed is left alone.
@@ -314,11 +359,13 @@ class _TransferPlanner:
             return
         kept = wanted | {parent for path in wanted for parent in _parents(path)}
         for existing in fs.files(dst, at):
+            yield from self._tick()
             rest = existing.path[len(dst) :].lstrip("/")
             if rest not in wanted and not any(rest.startswith(u + "/") for u in unlisted):
                 self.extras.append(Step(existing, existing.path, "remove", "", _join(dst_path, rest)))
         removed: list[str] = []
         for path in fs.directories(dst, at):
+            yield from self._tick()
             rest = path[len(dst) :].lstrip("/")
             if rest in kept or any(rest.startswith(r + "/") for r in removed):
                 continue
@@ -347,6 +394,6 @@ class _TransferPlanner:
 
 def transfer_plan(
     doc: TransferDocument, source: Collection, destination: Collection, faults: DataFaults, at: datetime
-) -> Plan:
+) -> Chunked[Plan]:
     """The steps of a transfer task, judged against the trees as they are at `at`."""
     return _TransferPlanner(doc, source, destination, faults).build(at)

@@ -22,7 +22,13 @@ from emulators.globus.errors import GlobusError, permission_denied, service_unav
 from emulators.globus.models import parse_delete, parse_mkdir, parse_rename, parse_task_update, parse_transfer
 from emulators.globus.scenario import Identity
 from emulators.globus.store import Collection, GlobusStore
-from emulators.globus.submission import new_submission_id, result_document, submit_delete, submit_transfer
+from emulators.globus.submission import (
+    accept,
+    delete_submission,
+    new_submission_id,
+    result_document,
+    transfer_submission,
+)
 from emulators.globus.tasks import Task
 
 API_VERSION = "/v0.10"
@@ -99,7 +105,9 @@ async def submit_transfer_task(request: Request) -> Response:
     """POST /transfer (doc 3.2): 202 Accepted, or 200 Duplicate with the original task id."""
     call = _call(request)
     document = parse_transfer(await read_json_object(request))
-    submitted = submit_transfer(call.store, document, call.identity, call.store.world.catch_up())
+    submitted = await accept(
+        call.store, lambda now: transfer_submission(call.store, document, call.identity, now)
+    )
     body = result_document(submitted, call.resource, call.request_id())
     return JSONResponse(body, status_code=200 if submitted.duplicate else 202)
 
@@ -108,7 +116,9 @@ async def submit_delete_task(request: Request) -> Response:
     """POST /delete (doc 3.3): same result codes as transfer."""
     call = _call(request)
     document = parse_delete(await read_json_object(request))
-    submitted = submit_delete(call.store, document, call.identity, call.store.world.catch_up())
+    submitted = await accept(
+        call.store, lambda now: delete_submission(call.store, document, call.identity, now)
+    )
     body = result_document(submitted, call.resource, call.request_id())
     return JSONResponse(body, status_code=200 if submitted.duplicate else 202)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,7 @@ class GlobusStore:
     # (identity id, submission id) -> task id: each identity's submission ids are its own
     submissions: dict[tuple[str, str], str] = field(default_factory=dict)
     maintenance: list[tuple[datetime, datetime, str]] = field(default_factory=list)  # start, end, message
+    submitting: asyncio.Lock = field(default_factory=asyncio.Lock)  # submissions run one at a time
 
     def maintenance_message(self, now: datetime) -> str | None:
         """The message of the maintenance window `now` falls in, if any (doc 3.2.5, 503)."""

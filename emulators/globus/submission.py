@@ -3,10 +3,16 @@
 Order of the checks: the document (models.py), then a used submission id (a `Duplicate` that creates
 nothing, doc 3.2.4), then each endpoint: found (404 EndpointNotFound), usable by the caller (403
 PermissionDenied), its host not deleted (409 Conflict), activated (409 NoCredException).
+
+Planning a big directory is long work, so a submission is chunked (`plan.Chunked`): the server runs
+it a chunk at a time (`accept`), answering other requests in between. Submissions run one at a time
+(the store's `submitting` lock), so the check for a used submission id and the task it guards are
+never split by another submission, and concurrent resubmits of one id make one task.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +21,7 @@ from emulators.globus import endpoints
 from emulators.globus.deletion import delete_plan
 from emulators.globus.errors import bad_request
 from emulators.globus.models import Common, DeleteDocument, TransferDocument
-from emulators.globus.plan import transfer_plan
+from emulators.globus.plan import Chunked, complete, in_chunks, transfer_plan
 from emulators.globus.scenario import Identity
 from emulators.globus.store import Collection, GlobusStore
 from emulators.globus.tasks import Task, create_task
@@ -62,9 +68,9 @@ def _encrypted(requested: bool, *collections: Collection) -> bool:
     return requested or any(c.spec.force_encryption for c in (*collections, *hosts))
 
 
-def submit_transfer(
+def transfer_submission(
     store: GlobusStore, doc: TransferDocument, identity: Identity, now: datetime
-) -> Submitted:
+) -> Chunked[Submitted]:
     """POST /transfer (doc 3.2)."""
     duplicate = _duplicate(store, doc.common, identity)
     if duplicate is not None:
@@ -74,7 +80,7 @@ def submit_transfer(
     destination = endpoints.find(store, doc.destination_endpoint)
     endpoints.check_usable(source, identity, write=False)
     endpoints.check_usable(destination, identity, write=True)
-    plan = transfer_plan(doc, source, destination, store.data_faults, now)
+    plan = yield from transfer_plan(doc, source, destination, store.data_faults, now)
     options: dict[str, Any] = {
         "sync_level": doc.sync_level,
         "encrypt_data": _encrypted(doc.encrypt_data, source, destination),
@@ -111,7 +117,9 @@ def _filter_rules(doc: TransferDocument) -> list[dict[str, Any]] | None:
     ]
 
 
-def submit_delete(store: GlobusStore, doc: DeleteDocument, identity: Identity, now: datetime) -> Submitted:
+def delete_submission(
+    store: GlobusStore, doc: DeleteDocument, identity: Identity, now: datetime
+) -> Chunked[Submitted]:
     """POST /delete (doc 3.3)."""
     duplicate = _duplicate(store, doc.common, identity)
     if duplicate is not None:
@@ -120,7 +128,7 @@ def submit_delete(store: GlobusStore, doc: DeleteDocument, identity: Identity, n
     collection = endpoints.find(store, doc.endpoint)
     endpoints.check_usable(collection, identity, write=True)
     _check_not_root(doc, collection)
-    plan = delete_plan(doc, collection, store.data_faults, now)
+    plan = yield from delete_plan(doc, collection, store.data_faults, now)
     options: dict[str, Any] = {
         "sync_level": None,
         "encrypt_data": False,
@@ -146,6 +154,24 @@ def submit_delete(store: GlobusStore, doc: DeleteDocument, identity: Identity, n
         now=now,
     )
     return Submitted(task, False)
+
+
+def submit_transfer(
+    store: GlobusStore, doc: TransferDocument, identity: Identity, now: datetime
+) -> Submitted:
+    """A whole transfer submission at the instant `now`, without pauses."""
+    return complete(transfer_submission(store, doc, identity, now))
+
+
+def submit_delete(store: GlobusStore, doc: DeleteDocument, identity: Identity, now: datetime) -> Submitted:
+    """A whole delete submission at the instant `now`, without pauses."""
+    return complete(delete_submission(store, doc, identity, now))
+
+
+async def accept(store: GlobusStore, submission: Callable[[datetime], Chunked[Submitted]]) -> Submitted:
+    """Run one submission in chunks, after the ones before it; it is judged at the instant it starts."""
+    async with store.submitting:
+        return await in_chunks(submission(store.world.catch_up()))
 
 
 def result_document(submitted: Submitted, resource: str, request_id: str) -> dict[str, Any]:
