@@ -17,6 +17,7 @@ from typing import Any
 from emulators.globus.errors import bad_request
 
 TASK_LIST_MAX = 1000
+TASK_TYPES = frozenset({"TRANSFER", "DELETE"})
 TASK_FIELDS_ORDERABLE = ("request_time", "completion_time", "deadline", "label", "status", "type", "task_id")
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -119,6 +120,22 @@ def task_filter(text: str | None) -> Predicate:
             raise bad_request(f"Invalid filter '{clause[:64]}': known fields are {', '.join(_TASK_FILTERS)}")
         checks.append(_TASK_FILTERS[field](value))
     return lambda doc: all(check(doc) for check in checks)
+
+
+def task_types(text: str | None) -> frozenset[str] | None:
+    """The task types a (valid) `filter` keeps when it names nothing but types, else None.
+
+    This lets task_list take a page straight from a history without judging every task.
+    """
+    kinds = TASK_TYPES
+    for clause in (text or "").split("/"):
+        if not clause:
+            continue
+        field, _, value = clause.partition(":")
+        if field != "type":
+            return None
+        kinds = kinds & {v.upper() for v in value.split(",") if v}
+    return kinds
 
 
 @dataclass(frozen=True)

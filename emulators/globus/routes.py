@@ -127,18 +127,35 @@ async def submit_delete_task(request: Request) -> Response:
 
 
 async def task_list(request: Request) -> Response:
-    """GET /task_list: the caller's tasks, filtered, ordered and paged (limit/offset/total)."""
+    """GET /task_list: the caller's tasks, filtered, ordered and paged (limit/offset/total).
+
+    In request-time order with at most a type filter (what clients ask by default), the page is a
+    slice of the caller's history: only its own tasks are judged. Other filters and orders judge
+    every task of the caller.
+    """
     call = _call(request)
     params = request.query_params
     limit = queries.integer(params, "limit", 10, 1, queries.TASK_LIST_MAX)
     offset = queries.integer(params, "offset", 0, 0, 10**9)
     keep = queries.task_filter(params.get("filter"))
     orders = queries.ordering(params.get("orderby"), queries.TASK_FIELDS_ORDERABLE, "request_time DESC")
-    mine = [t for t in call.store.tasks.values() if t.owner.id == call.identity.id and not t.removed]
-    if orders[0].descending:
-        mine.reverse()  # ties (same second) keep submission order in the requested direction
-    docs = queries.sort_documents([d for d in (t.document(call.now) for t in mine) if keep(d)], orders)
-    page = [queries.project(d, params.get("fields")) for d in docs[offset : offset + limit]]
+    kinds = queries.task_types(params.get("filter"))
+    if kinds is not None and [o.field for o in orders] == ["request_time"]:
+        history = call.store.history(call.identity.id, kinds) if kinds else []
+        total = len(history)
+        if orders[0].descending:  # ties (same instant): the latest submitted first
+            chosen = history[max(total - offset - limit, 0) : max(total - offset, 0)][::-1]
+        else:
+            chosen = history[offset : offset + limit]
+        docs = [t.document(call.now) for t in chosen]
+    else:
+        mine = call.store.history(call.identity.id, queries.TASK_TYPES)[:]
+        if orders[0].descending:
+            mine.reverse()  # ties (same instant) keep submission order in the requested direction
+        docs = queries.sort_documents([d for d in (t.document(call.now) for t in mine) if keep(d)], orders)
+        total = len(docs)
+        docs = docs[offset : offset + limit]
+    page = [queries.project(d, params.get("fields")) for d in docs]
     return JSONResponse(
         {
             "DATA_TYPE": "task_list",
@@ -146,7 +163,7 @@ async def task_list(request: Request) -> Response:
             "length": len(page),
             "limit": limit,
             "offset": offset,
-            "total": len(docs),
+            "total": total,
         }
     )
 
@@ -186,7 +203,7 @@ async def remove_task(request: Request) -> Response:
     task = _task(call, request)
     if not task.is_complete(call.now):
         raise GlobusError(409, "Conflict", f"Task '{task.task_id}' is still active; cancel it first")
-    task.removed = True
+    call.store.forget(task)
     return call.result("result", "Removed", "The task has been removed")
 
 

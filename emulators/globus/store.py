@@ -1,8 +1,15 @@
-"""All Globus Transfer state of one World: identities, tokens, collections, tasks, submission ids."""
+"""All Globus Transfer state of one World: identities, tokens, collections, tasks, submission ids.
+
+Each identity's task history is kept in submission order (which is request-time order: the clock
+never goes back), whole and per task type, so a page of `task_list` in request-time order is a slice
+of one list, whatever the length of the history.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -56,10 +63,34 @@ class GlobusStore:
     submissions: dict[tuple[str, str], str] = field(default_factory=dict)
     maintenance: list[tuple[datetime, datetime, str]] = field(default_factory=list)  # start, end, message
     submitting: asyncio.Lock = field(default_factory=asyncio.Lock)  # submissions run one at a time
+    # (identity id, task type or None for all) -> its tasks not removed, in submission order
+    histories: dict[tuple[str, str | None], list[Task]] = field(default_factory=dict)
 
     def maintenance_message(self, now: datetime) -> str | None:
         """The message of the maintenance window `now` falls in, if any (doc 3.2.5, 503)."""
         return next((message for start, end, message in self.maintenance if start <= now < end), None)
+
+    def record(self, task: Task) -> None:
+        """Add a new task (the latest submitted) to its owner's history."""
+        self.tasks[task.task_id] = task
+        for kind in (None, task.type):
+            self.histories.setdefault((task.owner.id, kind), []).append(task)
+
+    def forget(self, task: Task) -> None:
+        """Take a removed task out of its owner's history."""
+        task.removed = True
+        for kind in (None, task.type):
+            tasks = self.histories[task.owner.id, kind]
+            i = bisect.bisect_left(tasks, task.request_time, key=lambda t: t.request_time)
+            while tasks[i] is not task:  # tasks requested at the same instant: few
+                i += 1
+            del tasks[i]
+
+    def history(self, owner_id: str, kinds: Iterable[str]) -> list[Task]:
+        """The owner's tasks of these types (all when none or both are named), in submission order."""
+        wanted = set(kinds)
+        kind = next(iter(wanted)) if len(wanted) == 1 else None
+        return self.histories.get((owner_id, kind), [])
 
 
 def _instant(world: World, value: datetime | float) -> datetime:

@@ -1,4 +1,4 @@
-"""Heavy use: many submissions at once, big directories.
+"""Heavy use: many submissions at once, big directories, long task histories.
 
 Concurrency is driven on one event loop through httpx's ASGI transport, as a server would run the
 requests; how fast things are is measured in `benchmarks/globus_load.py`, never here.
@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from globus_helpers import API, LAB, SCRATCH, TOKEN, item
+import pytest
+from globus_helpers import API, LAB, SCRATCH, TOKEN, Globus, globus, item
 
 from emulators.app import create_app
+from emulators.globus.tasks import Task
 
+__all__ = ["globus"]
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 
 
@@ -75,3 +78,51 @@ def test_other_requests_are_answered_while_a_big_directory_is_planned():
     ((submitted_rank, submitted), (read_rank, answered)), _ = on_one_loop([big, read])
     assert (submitted.status_code, answered.status_code) == (202, 200)
     assert read_rank < submitted_rank, "the read waited for the whole 10,000-file plan"
+
+
+def test_a_task_list_page_judges_only_the_tasks_on_it(globus: Globus, monkeypatch: pytest.MonkeyPatch):
+    ids = []
+    for n in range(30):
+        ids.append(globus.transfer(item("/~/experiments/run-001/summary.csv", f"/~/s{n}.csv")))
+        if n % 3 == 2:
+            globus.delete("/~/experiments/.cache")
+    judged: list[str] = []
+    document = Task.document
+
+    def counted(task: Task, at: Any) -> dict[str, Any]:
+        judged.append(task.task_id)
+        return document(task, at)
+
+    monkeypatch.setattr(Task, "document", counted)
+    page = globus.ok(globus.get("/task_list", params={"limit": 10}))
+    assert (page["total"], len(judged)) == (40, 10)
+    judged.clear()
+    params = {"limit": 10, "offset": 25, "filter": "type:TRANSFER", "orderby": "request_time ASC"}
+    page = globus.ok(globus.get("/task_list", params=params))
+    assert [t["task_id"] for t in page["DATA"]] == ids[25:] and page["total"] == 30
+    assert len(judged) == 5
+
+
+def test_a_page_from_the_history_matches_a_page_judged_task_by_task(globus: Globus):
+    transfers = [
+        globus.transfer(item("/~/experiments/run-001/summary.csv", f"/~/s{n}.csv")) for n in range(5)
+    ]
+    globus.delete("/~/experiments/.cache")
+    globus.advance(120)
+    globus.ok(globus.post(f"/task/{transfers[2]}/remove"))
+    every_status = "status:ACTIVE,INACTIVE,SUCCEEDED,FAILED"
+    for params in [
+        {},
+        {"orderby": "request_time ASC"},
+        {"filter": "type:TRANSFER"},
+        {"filter": "type:DELETE"},
+    ]:
+        for offset, limit in [(0, 3), (2, 2), (5, 10)]:
+            sliced = globus.ok(globus.get("/task_list", params={**params, "offset": offset, "limit": limit}))
+            kinds = params.get("filter", "type:TRANSFER,DELETE")
+            judged_params = {**params, "filter": f"{kinds}/{every_status}", "offset": offset, "limit": limit}
+            judged = globus.ok(globus.get("/task_list", params=judged_params))
+            assert sliced == judged
+    assert globus.ok(globus.get("/task_list", params={"filter": "type:TRANSFER/type:DELETE"}))["total"] == 0
+    listed = [t["task_id"] for t in globus.ok(globus.get("/task_list"))["DATA"]]
+    assert transfers[2] not in listed and len(listed) == 5
