@@ -483,6 +483,16 @@ def test_ls_errors(emulator: Emulator) -> None:
     assert error_of(response, "get", LS, 403)["code"] == "EndpointPermissionDenied"
 
 
+def test_ls_refuses_filters_it_cannot_read(emulator: Emulator) -> None:
+    """Reference, 8: 400 `ClientError.BadRequest` for "bad params": an unknown filter field, and
+    more filter terms than the emulator takes (100; the docs set no limit)."""
+    unknown = call(emulator, "get", LS, params={"path": "/~/", "filter": "colour:red"})
+    assert error_of(unknown, "get", LS, 400)["code"] in BAD_REQUEST
+    names = ",".join(f"name-{n}" for n in range(101))
+    too_many = call(emulator, "get", LS, params={"path": "/~/", "filter": f"name:{names}"})
+    assert error_of(too_many, "get", LS, 400)["code"] in BAD_REQUEST
+
+
 def test_stat_one_file_and_its_errors(emulator: Emulator) -> None:
     """Reference, 7: `GET .../stat?path=` "returns a single `file` doc" (`last_modified` with a space
     separator); "Not found is 404 `NotFound`"; "denied is 403 `EndpointPermissionDenied`"."""
@@ -616,6 +626,7 @@ EXERCISES = {
     ("post", ACTIVATE, "200"): "test_legacy_activation_round_trip",
     ("post", DEACTIVATE, "200"): "test_legacy_activation_round_trip",
     ("get", LS, "200"): "test_ls_lists_a_directory",
+    ("get", LS, "400"): "test_ls_refuses_filters_it_cannot_read",
     ("get", LS, "403"): "test_ls_errors",
     ("get", LS, "404"): "test_ls_errors",
     ("get", LS, "502"): "test_ls_errors",

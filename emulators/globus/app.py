@@ -28,7 +28,9 @@ Known deviations from the real service (the docs are silent; these are our choic
 - `endpoint_search` ranks every hit 1.0 and sorts by display name; no pause rules are ever in force.
 - Maintenance windows answer every Transfer API operation with 503 `ServiceUnavailable` (before the
   token is checked); the Auth token endpoint and unknown paths are not affected.
-- A symlink is followed as the last component of an `ls` path, not in the middle of one.
+- A symlink is followed as the last component of an `ls` path, not in the middle of one. `ls` takes
+  at most 100 filter terms (clauses and comma-separated values over all `filter` parameters; more
+  is 400 `ClientError.BadRequest`), so a listing's work stays proportional to its entries.
 - Submissions are planned one at a time, so a submission waits for the ones before it; the task's
   `request_time` is the instant its planning began.
 - A destination type conflict (IS_A_DIRECTORY, NOT_A_DIRECTORY) fails the task even with

@@ -4,6 +4,9 @@
 trailing slash, `last_modified` is space separated, `show_hidden=0` drops dot files, repeated
 `filter` parameters are OR'ed (each a `/`-separated AND of `name:`, `type:`, `size:` and
 `last_modified:` clauses; `name:` takes `=`, `~` (glob), `!` and `!~`), `orderby` sorts by any field.
+The docs set no limit on filters; each term (a clause, or a comma-separated value in one) is checked
+against every entry, so an `ls` takes at most `LS_FILTER_TERMS` of them (more is 400), keeping a
+listing's cost proportional to its entries.
 A missing path is 404 ClientError.NotFound; a file is 502 ExternalError.DirListingFailed.NotDirectory.
 A data fault of stage `enumeration` matching the directory (`ENDPOINT_ID/path`) makes the endpoint
 refuse the listing: 502 `ExternalError.DirListingFailed.<Code>` (PERMISSION_DENIED → PermissionDenied,
@@ -27,6 +30,7 @@ from emulators.globus.queries import boolean, integer, ordering, sort_documents
 from emulators.globus.store import Collection
 
 LS_MAX = 100_000
+LS_FILTER_TERMS = 100
 LS_ORDERABLE = ("name", "type", "size", "last_modified", "permissions", "user", "group")
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -120,6 +124,12 @@ def _clause(clause: str) -> Predicate:
 
 def ls_filter(filters: Sequence[str]) -> Predicate:
     """Repeated `filter` parameters OR'ed; inside one, `/`-separated clauses AND'ed."""
+    terms = sum(1 + c.count(",") for f in filters for c in f.split("/") if c)
+    if terms > LS_FILTER_TERMS:
+        raise bad_request(
+            f"Invalid filter: {terms} terms given, at most {LS_FILTER_TERMS} "
+            "(clauses and comma-separated values, over all filter parameters)"
+        )
     groups = [[_clause(c) for c in f.split("/") if c] for f in filters if f]
     if not groups:
         return lambda doc: True

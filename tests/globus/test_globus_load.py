@@ -1,4 +1,4 @@
-"""Heavy use: many submissions at once, big directories, long task histories.
+"""Heavy use: many submissions at once, big directories, long task histories, many ls filters.
 
 Concurrency is driven on one event loop through httpx's ASGI transport, as a server would run the
 requests; how fast things are is measured in `benchmarks/globus_load.py`, never here.
@@ -126,3 +126,16 @@ def test_a_page_from_the_history_matches_a_page_judged_task_by_task(globus: Glob
     assert globus.ok(globus.get("/task_list", params={"filter": "type:TRANSFER/type:DELETE"}))["total"] == 0
     listed = [t["task_id"] for t in globus.ok(globus.get("/task_list"))["DATA"]]
     assert transfers[2] not in listed and len(listed) == 5
+
+
+def test_ls_takes_at_most_100_filter_terms(globus: Globus):
+    path = f"/operation/endpoint/{LAB}/ls"
+    hundred = [f"name:~frame-00000{n % 10}*" for n in range(99)] + ["type:dir,file"]
+    assert globus.ok(globus.get(path, params={"path": "/~/", "filter": [*hundred[:-1], "type:dir"]}))
+    too_many = globus.get(path, params={"path": "/~/", "filter": hundred})
+    body = globus.error(too_many, 400, "ClientError.BadRequest")
+    assert "at most 100" in body["message"]
+    names = ",".join(f"n{n}" for n in range(101))
+    globus.error(
+        globus.get(path, params={"path": "/~/", "filter": f"name:{names}"}), 400, "ClientError.BadRequest"
+    )
