@@ -14,7 +14,8 @@ Rules applied here, at the moment the service would discover them (doc sections 
   what its source is (a directory recursively);
 - the destination's types are never changed: a file onto a directory fails with IS_A_DIRECTORY, a
   directory onto a file, or anything below a file, with NOT_A_DIRECTORY (these are not source
-  errors, so skip_source_errors does not skip them);
+  errors, so skip_source_errors does not skip them), judged against the destination as the task's
+  own earlier steps will have left it [3.2, transfer_item];
 - sync_level 0-3 skips files that exist / have the same size / are not older / have the same checksum
   at the destination [2.3, sync_level]; filter_rules include or exclude names, first match wins;
 - recursive_symlinks ignore / keep / copy, an invalid symlink with copy fails the task [2.3];
@@ -201,6 +202,7 @@ class _TransferPlanner:
             plan.add(step, code, self.doc.skip_source_errors)
         for step in self.extras:
             plan.add(step)
+        yield from self._judge_layout(plan)
         self._judge(plan)
         plan.sync_skipped = self.sync_skipped
         return plan
@@ -374,6 +376,31 @@ class _TransferPlanner:
             removed.append(rest)
             entry = fs.stat(path, at) or Entry(path, "dir", 0, at, "")
             self.extras.append(Step(entry, path, "remove", "", _join(dst_path, rest) + "/"))
+
+    def _judge_layout(self, plan: Plan) -> Chunked[None]:
+        """Each step against the destination as the task's earlier steps will have left it.
+
+        Doc 3.2, transfer_item: "all parent directories are created automatically", which a file
+        this task wrote earlier at a parent's path prevents (NOT_A_DIRECTORY); a file cannot be
+        written where this task made a directory (IS_A_DIRECTORY).
+        """
+        made: dict[str, bool] = {}  # target of an earlier step -> whether it is a directory
+        parents_made: set[str] = set()
+        for position, step in enumerate(plan.steps):
+            yield from self._tick()
+            if step.action == "remove" or position in plan.fatal or position in plan.skipped:
+                continue
+            parents = _parents(step.target)
+            directory = step.action == "mkdir"
+            if any(made.get(parent) is False for parent in parents) or (
+                directory and made.get(step.target) is False
+            ):
+                plan.fatal[position] = "NOT_A_DIRECTORY"
+            elif not directory and (made.get(step.target) or step.target in parents_made):
+                plan.fatal[position] = "IS_A_DIRECTORY"
+            else:
+                made[step.target] = directory
+                parents_made.update(parents)
 
     def _judge(self, plan: Plan) -> None:
         if not self.faults:

@@ -92,3 +92,31 @@ def test_an_explicit_recursive_false_still_refuses_a_trailing_slash(globus: Glob
     document = globus.transfer_document(item("/~/experiments/run-001/", "/~/x/", recursive=False))
     body = globus.error(globus.post("/transfer", document), 400, "ClientError.BadRequest")
     assert "DATA[0].source_path" in body["message"]
+
+
+@pytest.mark.emulator(scenario_text=CONFLICTS)
+def test_a_file_the_task_wrote_cannot_become_a_parent_later_in_the_task(globus: Globus):
+    """Doc 3.2, transfer_item: "all parent directories are created automatically", which a file
+    written by an earlier item of the same task prevents."""
+    items = [item("/src/summary.csv", "/d/x"), item("/src/reads.fastq", "/d/x/y")]
+    failed_with_after_files(globus, globus.transfer(*items), "NOT_A_DIRECTORY", ["/d/x"])
+    assert stat(globus, "/d/x")["type"] == "file"
+    assert globus.ls("/d/") == ["x"]
+
+
+@pytest.mark.emulator(scenario_text=CONFLICTS)
+def test_a_file_cannot_be_written_where_the_task_made_a_directory(globus: Globus):
+    items = [item("/src/summary.csv", "/d/x/y"), item("/src/reads.fastq", "/d/x")]
+    failed_with_after_files(globus, globus.transfer(*items), "IS_A_DIRECTORY", ["/d/x/y"])
+    assert stat(globus, "/d/x")["type"] == "dir"
+    task_id = globus.transfer(item("/src/", "/e/"), item("/src/summary.csv", "/e/notes"))
+    failed_with_after_files(
+        globus, task_id, "IS_A_DIRECTORY", ["/e/notes/readme.txt", "/e/reads.fastq", "/e/summary.csv"]
+    )
+
+
+def failed_with_after_files(globus: Globus, task_id: str, code: str, copied: list[str]) -> None:
+    document = globus.finish(task_id)
+    assert (document["status"], document["fatal_error"]["code"]) == ("FAILED", code)
+    rows = globus.ok(globus.get(f"/task/{task_id}/successful_transfers"))["DATA"]
+    assert sorted(row["destination_path"] for row in rows) == copied
