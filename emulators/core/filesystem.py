@@ -12,6 +12,9 @@ every read at time t first applies the attached changes due by t, in time order,
 own schedule (so the cost over a transfer's life is one change per file, however often it is read).
 Time given to reads and changes must not go backwards, as with the World's clock.
 
+What attached transfers have yet to write is indexed (`promised`, `promised_below`): a service that
+judges new work against the tree as it will be asks the index, never the transfers one by one.
+
 Reads are cheap however many transfers are attached: at an instant already settled nothing is
 looked at again (a caller judging thousands of paths at one instant pays for the attachments once),
 and at a later instant an attachment with nothing due costs one finish-time lookup. This relies on
@@ -29,6 +32,7 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from emulators.core.engine import Transfer
 from emulators.core.storage import Entry, FileRange, GeneratedFiles, Tree
@@ -36,6 +40,7 @@ from emulators.core.storage import Entry, FileRange, GeneratedFiles, Tree
 __all__ = ["Change", "FileSystem", "Placement", "Remove", "Write", "normalize"]
 
 _AFTER_SLASH = chr(ord("/") + 1)
+K = TypeVar("K")
 
 
 def normalize(path: str) -> str:
@@ -56,6 +61,14 @@ def _ancestors(path: str) -> Iterator[str]:
     while path:
         path = _parent(path)
         yield path
+
+
+def _count(counts: dict[K, int], key: K, delta: int) -> None:
+    left = counts.get(key, 0) + delta
+    if left:
+        counts[key] = left
+    else:
+        counts.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,8 @@ class FileSystem:
     _attachments: list[_Attachment] = field(default_factory=list)
     _settled: datetime | None = None
     _attached_since: bool = False  # an attachment came after the last settle
+    _promised: dict[tuple[str, str], int] = field(default_factory=dict)  # (path, kind) -> pending writes
+    _promised_under: dict[str, int] = field(default_factory=dict)  # directory -> pending writes below it
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -149,6 +164,17 @@ class FileSystem:
         explicit += [self._overlay[k] for k in self._overlay_under(path) if self._overlay[k].kind != "dir"]
         explicit.sort(key=lambda e: e.path)
         return FileRange(explicit, kept)
+
+    def promised(self, path: str, at: datetime) -> frozenset[str]:
+        """The kinds of entry that attached transfers have yet to write at `path`, as of `at`."""
+        self.settle(at)
+        path = normalize(path)
+        return frozenset(kind for kind in ("file", "symlink", "dir") if (path, kind) in self._promised)
+
+    def promised_below(self, path: str, at: datetime) -> bool:
+        """Whether attached transfers have yet to write anything under `path`, as of `at`."""
+        self.settle(at)
+        return normalize(path) in self._promised_under
 
     def directories(self, path: str, at: datetime) -> list[str]:
         """Every directory under `path` (not `path` itself), parents before children."""
@@ -210,8 +236,11 @@ class FileSystem:
         `failures` are the positions the engine was told fail; files stopped by an abort never
         finish, and a cancel freezes the transfer, so neither is placed.
         """
-        self._attachments.append(_Attachment(transfer, place, failures or {}))
+        attachment = _Attachment(transfer, place, failures or {})
+        self._attachments.append(attachment)
         self._attached_since = True
+        for position in range(transfer.total):
+            self._promise(attachment, position, +1)
 
     def settle(self, at: datetime) -> None:
         """Apply every attached change due by `at`, in time order."""
@@ -237,7 +266,22 @@ class FileSystem:
         transfer = attachment.transfer
         if attachment.applied >= transfer.total:
             return datetime.min.replace(tzinfo=transfer.start.tzinfo)  # due now: `_due` drops it
-        return transfer.start + timedelta(seconds=transfer.finished_after(attachment.applied))
+        finish = transfer.start + timedelta(seconds=transfer.finished_after(attachment.applied))
+        return finish if transfer.stop is None else min(finish, transfer.stop.at)
+
+    def _promise(self, attachment: _Attachment, position: int, delta: int) -> None:
+        """Count (+1) or uncount (-1) the write a position of an attachment will make, if any."""
+        if position in attachment.failures:
+            return
+        transfer = attachment.transfer
+        finished = transfer.start + timedelta(seconds=transfer.finished_after(position))
+        change = attachment.place(position, transfer.files[position], finished)
+        if not isinstance(change, Write):
+            return
+        path = normalize(change.entry.path)
+        _count(self._promised, (path, change.entry.kind), delta)
+        for parent in _ancestors(path):
+            _count(self._promised_under, parent, delta)
 
     def _due(self, n: int, attachment: _Attachment, at: datetime) -> list[tuple[datetime, int, int, Change]]:
         transfer = attachment.transfer
@@ -245,6 +289,7 @@ class FileSystem:
         stop = transfer.stop
         due = []
         for i in range(attachment.applied, processed):
+            self._promise(attachment, i, -1)
             finished = transfer.start + timedelta(seconds=transfer.finished_after(i))
             if i in attachment.failures or (stop is not None and stop.at < finished):
                 continue
@@ -253,6 +298,8 @@ class FileSystem:
                 due.append((finished, n, i, change))
         attachment.applied = max(attachment.applied, processed)
         if stop is not None and stop.at <= at:
+            for i in range(attachment.applied, transfer.total):
+                self._promise(attachment, i, -1)
             attachment.applied = transfer.total  # stopped: nothing more will finish
         return due
 

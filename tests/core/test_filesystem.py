@@ -276,3 +276,28 @@ def test_a_transfer_attached_after_a_read_still_applies_what_is_due():
     transfer, place = copy_of(source, "src", "dst")  # started at 0: its file finished at 1
     destination.attach(transfer, place)
     assert names(destination, "dst", 5) == ["f0"]
+
+
+def test_what_attached_transfers_have_yet_to_write_is_promised_until_it_is_written():
+    source = fs(entries=[{"path": f"src/f{i}", "size": 100} for i in range(3)])
+    destination = fs()
+    transfer, place = copy_of(source, "src", "out/dst")
+    destination.attach(transfer, place, {1: "BROKEN"})
+    assert destination.promised("out/dst/f2", at(0)) == {"file"}
+    assert destination.promised("out/dst/f1", at(0)) == set(), "a failing file is never written"
+    assert destination.promised_below("out", at(0)) and destination.promised_below("", at(0))
+    assert destination.promised("out/dst/f0", at(1.5)) == set()
+    assert destination.promised("out/dst/f2", at(1.5)) == {"file"}
+    assert not destination.promised_below("out", at(3)) and destination.stat("out/dst/f2", at(3))
+
+
+def test_a_stopped_transfer_promises_nothing_more():
+    source = fs(entries=[{"path": f"src/f{i}", "size": 100} for i in range(3)])
+    destination = fs()
+    transfer, place = copy_of(source, "src", "dst")
+    destination.attach(transfer, place)
+    transfer.cancel(at(1.5))
+    assert destination.promised("dst/f2", at(1)) == {"file"}
+    assert destination.promised("dst/f2", at(1.5)) == set()
+    assert not destination.promised_below("dst", at(1.5))
+    assert names(destination, "dst", 10) == ["f0"]
