@@ -34,7 +34,10 @@ Known deviations from the real service (the docs are silent; these are our choic
 - Submissions are planned one at a time, so a submission waits for the ones before it; the task's
   `request_time` is the instant its planning began.
 - A destination type conflict (IS_A_DIRECTORY, NOT_A_DIRECTORY) fails the task even with
-  skip_source_errors, which the reference limits to FILE_NOT_FOUND and PERMISSION_DENIED.
+  skip_source_errors, which the reference limits to FILE_NOT_FOUND and PERMISSION_DENIED. It is
+  judged at submission against the destination as the task's own earlier steps and the tasks still
+  running there will leave it: their remaining writes count as done first (they were submitted
+  first), even where one of them would in fact land after the new task's step.
 - A recursive delete of a collection's root is refused with 400 `ClientError.BadRequest`; `stat` of
   the root names it `/`; file operations on an endpoint that is not activated answer 409
   `NoCredException`, like submissions.

@@ -14,8 +14,8 @@ Rules applied here, at the moment the service would discover them (doc sections 
   what its source is (a directory recursively);
 - the destination's types are never changed: a file onto a directory fails with IS_A_DIRECTORY, a
   directory onto a file, or anything below a file, with NOT_A_DIRECTORY (these are not source
-  errors, so skip_source_errors does not skip them), judged against the destination as the task's
-  own earlier steps will have left it [3.2, transfer_item];
+  errors, so skip_source_errors does not skip them), judged against the destination as the tasks
+  still running there and the task's own earlier steps will have left it [3.2, transfer_item];
 - sync_level 0-3 skips files that exist / have the same size / are not older / have the same checksum
   at the destination [2.3, sync_level]; filter_rules include or exclude names, first match wins;
 - recursive_symlinks ignore / keep / copy, an invalid symlink with copy fails the task [2.3];
@@ -215,22 +215,28 @@ class _TransferPlanner:
         self.items.append((step, code))
 
     def _blocked_parent(self, target: str, at: datetime) -> str | None:
-        """NOT_A_DIRECTORY if a parent of a destination path exists and is not a directory."""
+        """NOT_A_DIRECTORY if a parent of a destination path is, or will be, something else."""
         for parent in _parents(target):
-            existing = self.destination.fs.stat(parent, at)
-            if existing is None:
-                return None
-            if not _is_dir(self.destination, existing, at):
+            if self._not_a_directory(parent, at):
                 return "NOT_A_DIRECTORY"
         return None
 
+    def _will_be_file(self, target: str, at: datetime) -> bool:
+        """Whether a task still running on the destination will write something else than a
+        directory at `target` (its later steps come before ours: it was submitted first)."""
+        return bool(self.destination.fs.promised(target, at) - {"dir"})
+
     def _is_directory(self, target: str, at: datetime) -> bool:
-        existing = self.destination.fs.stat(target, at)
-        return existing is not None and existing.kind == "dir"
+        """Whether `target` is, or a task still running on the destination will make it, a directory."""
+        fs = self.destination.fs
+        existing = fs.stat(target, at)
+        if existing is not None:
+            return existing.kind == "dir"
+        return "dir" in fs.promised(target, at) or fs.promised_below(target, at)
 
     def _write(self, entry: Entry, target: str, src_path: str, dst_path: str, at: datetime) -> None:
         existing = self.destination.fs.stat(target, at)
-        if existing is not None and existing.kind == "dir":
+        if self._is_directory(target, at):
             return self._fail(entry.path, src_path, dst_path, "IS_A_DIRECTORY", entry)
         if not _needs_copy(self.doc.sync_level, entry, existing):
             self.sync_skipped += 1
@@ -309,9 +315,11 @@ class _TransferPlanner:
             yield from self._extras(dst, dst_path, wanted, unlisted, at)
 
     def _not_a_directory(self, target: str, at: datetime) -> str | None:
-        """NOT_A_DIRECTORY if a directory's destination exists as something else."""
+        """NOT_A_DIRECTORY if a directory's destination exists, or will exist, as something else."""
         existing = self.destination.fs.stat(target, at)
-        return None if existing is None or _is_dir(self.destination, existing, at) else "NOT_A_DIRECTORY"
+        if existing is None:
+            return "NOT_A_DIRECTORY" if self._will_be_file(target, at) else None
+        return None if _is_dir(self.destination, existing, at) else "NOT_A_DIRECTORY"
 
     def _unlistable(self, path: str) -> str | None:
         """The code of an `enumeration` data fault on a source directory: listing it fails."""

@@ -120,3 +120,29 @@ def failed_with_after_files(globus: Globus, task_id: str, code: str, copied: lis
     assert (document["status"], document["fatal_error"]["code"]) == ("FAILED", code)
     rows = globus.ok(globus.get(f"/task/{task_id}/successful_transfers"))["DATA"]
     assert sorted(row["destination_path"] for row in rows) == copied
+
+
+@pytest.mark.emulator(scenario_text=CONFLICTS)
+def test_a_task_is_judged_against_what_running_tasks_will_write(globus: Globus):
+    """Doc 3.2, transfer_item (parents "are created automatically"): a task submitted while another
+    is still to write a file at /p/q cannot make /p/q a directory, and the reverse."""
+    writes_file = globus.transfer(item("/src/summary.csv", "/p/q"))
+    makes_directory = globus.transfer(item("/src/", "/p/q/"))
+    file_below = globus.transfer(item("/src/reads.fastq", "/p/q/r"))
+    assert globus.finish(writes_file)["status"] == "SUCCEEDED"
+    failed_with(globus, makes_directory, "NOT_A_DIRECTORY")
+    failed_with(globus, file_below, "NOT_A_DIRECTORY")
+    assert stat(globus, "/p/q")["type"] == "file"
+    makes_directory = globus.transfer(item("/src/", "/s/t/"))
+    writes_file = globus.transfer(item("/src/summary.csv", "/s/t"))
+    assert globus.finish(makes_directory)["status"] == "SUCCEEDED"
+    failed_with(globus, writes_file, "IS_A_DIRECTORY")
+    assert stat(globus, "/s/t")["type"] == "dir"
+
+
+@pytest.mark.emulator(scenario_text=CONFLICTS)
+def test_a_canceled_task_no_longer_stands_in_the_way(globus: Globus):
+    canceled = globus.transfer(item("/src/summary.csv", "/p/q"))
+    assert globus.ok(globus.post(f"/task/{canceled}/cancel"))["code"] == "Canceled"
+    assert globus.finish(globus.transfer(item("/src/", "/p/q/")))["status"] == "SUCCEEDED"
+    assert stat(globus, "/p/q")["type"] == "dir"
