@@ -379,6 +379,14 @@ def test_endpoint_search_scopes(emulator: Emulator) -> None:
     assert ok(response, "get", SEARCH)["DATA"] == []
 
 
+def test_endpoint_search_refuses_what_globus_sdk_says_it_refuses(emulator: Emulator) -> None:
+    """Reference, 8 (400 for "bad params"), with the refusals globus-sdk's `endpoint_search`
+    documents: scope `all` without filter_fulltext, filter_owner_id with scope my-endpoints."""
+    for params in ({}, {"filter_scope": "my-endpoints", "filter_owner_id": "x"}):
+        error = error_of(call(emulator, "get", SEARCH, params=params), "get", SEARCH, 400)
+        assert error["code"] in BAD_REQUEST, error
+
+
 def test_legacy_activation_round_trip(emulator: Emulator) -> None:
     """Reference, 6.1: activation_requirements; `autoactivate` answers `AlreadyActivated` while
     active; after `deactivate` the endpoint is not activated (reference, 6: `expires_in` 0 = not
@@ -621,6 +629,7 @@ EXERCISES = {
     ("get", PAUSE_INFO, "200"): "test_pause_info_with_no_rules_in_force",
     ("get", ENDPOINT, "200"): "test_endpoint_documents_a_mapped_and_a_guest_collection",
     ("get", SEARCH, "200"): "test_endpoint_search_pages_with_has_next_page",
+    ("get", SEARCH, "400"): "test_endpoint_search_refuses_what_globus_sdk_says_it_refuses",
     ("get", REQUIREMENTS, "200"): "test_legacy_activation_round_trip",
     ("post", AUTOACTIVATE, "200"): "test_legacy_activation_round_trip",
     ("post", ACTIVATE, "200"): "test_legacy_activation_round_trip",

@@ -25,7 +25,10 @@ Known deviations from the real service (the docs are silent; these are our choic
   whose activation expires (timeline `expire_activation`, or `deactivate`) pauses its tasks
   (INACTIVE, nice_status NO_CREDENTIALS) until it is activated again. A task without a client
   deadline (flexible) expires at the first instant from its shown deadline on at which it is INACTIVE.
-- `endpoint_search` ranks every hit 1.0 and sorts by display name; no pause rules are ever in force.
+- `endpoint_search` ranks every hit 1.0 and sorts by display name; no endpoint a scenario declares
+  is non-functional, so `filter_non_functional=1` finds nothing; an unknown `filter_host_endpoint`
+  is 400 `ClientError.BadRequest` (globus-sdk allows BadRequest or PermissionDenied). No pause rules
+  are ever in force.
 - Maintenance windows answer every Transfer API operation with 503 `ServiceUnavailable` (before the
   token is checked); the Auth token endpoint and unknown paths are not affected.
 - A symlink is followed as the last component of an `ls` path, not in the middle of one. `ls` takes

@@ -8,6 +8,7 @@ same file is `/x` on the guest and `host_path/x` on the host.
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -172,6 +173,18 @@ SEARCH_SCOPES = (
     "administered-by-me",
 )
 SEARCH_MAX = 1000  # the API stops at 1000 results
+OWNER_SCOPES = ("my-endpoints", "my-gcp-endpoints", "shared-by-me")  # filter_owner_id conflicts with these
+ENTITY_TYPES = frozenset(
+    {
+        "GCP_mapped_collection",
+        "GCP_guest_collection",
+        "GCSv5_endpoint",
+        "GCSv5_mapped_collection",
+        "GCSv5_guest_collection",
+        "GCSv4_host",
+        "GCSv4_share",
+    }
+)
 
 
 def _in_scope(store: GlobusStore, collection: Collection, identity: Identity, scope: str) -> bool:
@@ -196,12 +209,58 @@ def _in_scope(store: GlobusStore, collection: Collection, identity: Identity, sc
     return bool(access(collection, identity)) or collection.spec.public
 
 
-def search(
-    store: GlobusStore, identity: Identity, text: str, scope: str, offset: int, limit: int, now: datetime
-) -> dict[str, Any]:
-    """GET /endpoint_search: endpoints in a scope whose names or descriptions contain `text`."""
+@dataclass(frozen=True)
+class SearchFilters:
+    """The optional filters of GET /endpoint_search, as globus-sdk's `endpoint_search` sends them."""
+
+    owner_id: str | None = None
+    host_endpoint: str | None = None
+    non_functional: bool | None = None
+    entity_type: str | None = None
+
+
+def _check_filters(store: GlobusStore, text: str, scope: str, filters: SearchFilters) -> None:
+    """The combinations globus-sdk's `endpoint_search` documents as refused (400)."""
     if scope not in SEARCH_SCOPES:
         raise bad_request(f"Invalid filter_scope '{scope[:64]}': scopes are {', '.join(SEARCH_SCOPES)}")
+    if scope == "all" and not text.strip():
+        raise bad_request("filter_fulltext is required when filter_scope is 'all'")
+    if filters.owner_id is not None and scope in OWNER_SCOPES:
+        raise bad_request(f"filter_owner_id conflicts with filter_scope '{scope}'")
+    if filters.non_functional is not None and filters.entity_type is not None:
+        raise bad_request("filter_non_functional and filter_entity_type are mutually exclusive")
+    if filters.entity_type is not None and filters.entity_type not in ENTITY_TYPES:
+        raise bad_request(f"Invalid filter_entity_type '{filters.entity_type[:64]}'")
+    if filters.host_endpoint is not None and filters.host_endpoint not in store.collections:
+        raise bad_request(f"Invalid filter_host_endpoint '{filters.host_endpoint[:64]}': no such endpoint")
+
+
+def _kept(store: GlobusStore, collection: Collection, filters: SearchFilters) -> bool:
+    spec = collection.spec
+    return (
+        (filters.owner_id is None or store.identities[spec.owner].id == filters.owner_id)
+        and (
+            filters.host_endpoint is None
+            or (collection.host is not None and collection.host.id == filters.host_endpoint)
+        )
+        # Every endpoint a scenario declares is a functional collection (no bare GCSv5 endpoint).
+        and filters.non_functional is not True
+        and (filters.entity_type is None or spec.entity_type == filters.entity_type)
+    )
+
+
+def search(
+    store: GlobusStore,
+    identity: Identity,
+    text: str,
+    scope: str,
+    page: tuple[int, int],
+    now: datetime,
+    filters: SearchFilters,
+) -> dict[str, Any]:
+    """GET /endpoint_search: endpoints in a scope whose names or descriptions contain `text`."""
+    _check_filters(store, text, scope, filters)
+    offset, limit = page
     if offset + limit > SEARCH_MAX:
         raise bad_request(f"offset + limit must not exceed {SEARCH_MAX}")
     words = text.lower().split()
@@ -211,14 +270,17 @@ def search(
         haystack = " ".join(
             (spec.id, spec.display_name, spec.description, spec.organization, spec.owner)
         ).lower()
-        if _in_scope(store, collection, identity, scope) and all(w in haystack for w in words):
+        if (
+            _in_scope(store, collection, identity, scope)
+            and _kept(store, collection, filters)
+            and all(w in haystack for w in words)
+        ):
             found.append(collection)
     found.sort(key=lambda c: c.spec.display_name.lower())
-    page = found[offset : offset + limit]
     return {
         "DATA_TYPE": "endpoint_list",
         "offset": offset,
         "limit": limit,
         "has_next_page": offset + limit < len(found),
-        "DATA": [{**document(store, c, identity, now), "_rank": 1.0} for c in page],
+        "DATA": [{**document(store, c, identity, now), "_rank": 1.0} for c in found[offset : offset + limit]],
     }

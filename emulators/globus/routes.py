@@ -271,13 +271,24 @@ async def get_endpoint(request: Request) -> Response:
 
 
 async def endpoint_search(request: Request) -> Response:
-    """GET /endpoint_search: fulltext and scope, offset/limit with has_next_page."""
+    """GET /endpoint_search: fulltext, scope and the owner, host, entity type and non-functional
+    filters; offset/limit with has_next_page."""
     call = _call(request)
     params = request.query_params
     limit = queries.integer(params, "limit", 25, 1, 100)
     offset = queries.integer(params, "offset", 0, 0, endpoints.SEARCH_MAX)
     text, scope = params.get("filter_fulltext", ""), params.get("filter_scope") or "all"
-    return JSONResponse(endpoints.search(call.store, call.identity, text, scope, offset, limit, call.now))
+    owner, host = params.get("filter_owner_id"), params.get("filter_host_endpoint")
+    filters = endpoints.SearchFilters(
+        owner_id=owner.lower() if owner else None,
+        host_endpoint=host.lower() if host else None,
+        non_functional=queries.boolean(params, "filter_non_functional", False)
+        if params.get("filter_non_functional")
+        else None,
+        entity_type=params.get("filter_entity_type") or None,
+    )
+    found = endpoints.search(call.store, call.identity, text, scope, (offset, limit), call.now, filters)
+    return JSONResponse(found)
 
 
 async def endpoint_activation_requirements(request: Request) -> Response:

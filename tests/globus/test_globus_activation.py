@@ -133,15 +133,49 @@ def test_endpoint_search_by_text_and_scope(globus: Globus):
     assert ids(filter_fulltext="scratch") == [SCRATCH]
     assert ids(filter_scope="shared-by-me") == [SHARED]
     assert ids(token="globus-colleague-token", filter_scope="shared-with-me") == [LAB, SHARED]
-    assert ids(token="globus-colleague-token") == [LAB, SHARED], "Scratch is not visible to the colleague"
-    page = globus.ok(globus.get("/endpoint_search", params={"limit": 1}))
+    visible = ids(token="globus-colleague-token", filter_fulltext="researcher")
+    assert visible == [LAB, SHARED], "Scratch is not visible to the colleague"
+    page = globus.ok(globus.get("/endpoint_search", params={"filter_fulltext": "lab", "limit": 1}))
     assert (len(page["DATA"]), page["has_next_page"]) == (1, True)
     globus.error(
         globus.get("/endpoint_search", params={"filter_scope": "mine"}), 400, "ClientError.BadRequest"
     )
     globus.error(
-        globus.get("/endpoint_search", params={"offset": 999, "limit": 2}), 400, "ClientError.BadRequest"
+        globus.get("/endpoint_search", params={"filter_fulltext": "lab", "offset": 999, "limit": 2}),
+        400,
+        "ClientError.BadRequest",
     )
+
+
+def test_endpoint_search_filters_as_globus_sdk_documents_them(globus: Globus):
+    """globus-sdk `TransferClient.endpoint_search`: scope `all` (the default) needs filter_fulltext;
+    filter_owner_id (an identity id) conflicts with my-endpoints, my-gcp-endpoints and shared-by-me;
+    filter_non_functional and filter_entity_type are mutually exclusive; filter_host_endpoint keeps
+    the collections an endpoint hosts."""
+
+    def ids(**params: str) -> list[str]:
+        return [e["id"] for e in globus.ok(globus.get("/endpoint_search", params=params))["DATA"]]
+
+    def refused(**params: str) -> None:
+        globus.error(globus.get("/endpoint_search", params=params), 400, "ClientError.BadRequest")
+
+    researcher, colleague = "7c1b2a4e-0d3f-4f6a-9b8e-1a2b3c4d5e01", "7c1b2a4e-0d3f-4f6a-9b8e-1a2b3c4d5e02"
+    refused()
+    refused(filter_scope="all", filter_fulltext=" ")
+    assert ids(filter_scope="shared-with-me") == []
+    assert ids(filter_fulltext="lab", filter_owner_id=researcher) == [LAB, SHARED]
+    assert ids(filter_fulltext="lab", filter_owner_id=colleague) == []
+    by_name = [SCRATCH, LAB, SHARED]  # HPC Scratch, Lab Storage, Lab Storage Shared
+    assert ids(filter_scope="administered-by-me", filter_owner_id=researcher.upper()) == by_name
+    refused(filter_scope="my-endpoints", filter_owner_id=researcher)
+    assert ids(filter_fulltext="lab", filter_host_endpoint=LAB) == [SHARED]
+    refused(filter_fulltext="lab", filter_host_endpoint="dddddddd-0000-4000-8000-000000000004")
+    assert ids(filter_fulltext="lab", filter_entity_type="GCSv5_guest_collection") == [SHARED]
+    assert ids(filter_fulltext="lab", filter_entity_type="GCSv5_mapped_collection") == [LAB]
+    refused(filter_fulltext="lab", filter_entity_type="GCSv9_nothing")
+    assert ids(filter_fulltext="lab", filter_non_functional="0") == [LAB, SHARED]
+    assert ids(filter_fulltext="lab", filter_non_functional="1") == []
+    refused(filter_fulltext="lab", filter_non_functional="1", filter_entity_type="GCSv5_endpoint")
 
 
 TOKEN_EXPIRY = """
