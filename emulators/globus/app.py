@@ -15,7 +15,8 @@ Known deviations from the real service (the docs are silent; these are our choic
 - `nice_status` is `Queued`, `OK`, the code of a transient error while its step is retried, or
   (INACTIVE) `NO_CREDENTIALS`; `subtasks_*` counts one subtask
   for the expansion and one per file, directory or removal, which is plausible rather than the real
-  internal accounting.
+  internal accounting; a file error that fails the task counts the subtasks it leaves undone as
+  failed (so the counts add up to the total) and is one fault.
 - Updating a completed task and removing an active one answer 409 `Conflict`. A cancel of a task with
   work in flight answers `CancelAccepted` and takes effect `behaviour.cancel_delay` seconds later
   (the task may still succeed meanwhile); a queued or INACTIVE task is `Canceled` during the call.

@@ -14,10 +14,9 @@ import re
 from datetime import datetime
 
 from emulators.core.datafaults import DataFaults
-from emulators.core.storage import Entry
 from emulators.globus.endpoints import follow, resolve
 from emulators.globus.models import DeleteDocument
-from emulators.globus.plan import CHUNK, FATAL, Chunked, Plan, Step, location, missing
+from emulators.globus.plan import CHUNK, FATAL, Chunked, Plan, Step, location, missing, weightless
 from emulators.globus.store import Collection
 
 _GLOB_CHARS = re.compile(r"(?<!\\)[*?\[\]]")
@@ -113,18 +112,18 @@ def delete_plan(
                     removals.append((step, "FILE_NOT_FOUND"))
                 continue
             if entry.kind != "dir":
-                removals.append((Step(_zero(entry), target, "remove", path, ""), None))
+                removals.append((Step(weightless(entry), target, "remove", path, ""), None))
                 continue
             if not doc.recursive:
-                removals.append((Step(_zero(entry), target, "remove", path, ""), "IS_A_DIRECTORY"))
+                removals.append((Step(weightless(entry), target, "remove", path, ""), "IS_A_DIRECTORY"))
                 continue
             for n, file in enumerate(fs.files(target, at), 1):
-                removals.append((Step(_zero(file), file.path, "remove", path, ""), None))
+                removals.append((Step(weightless(file), file.path, "remove", path, ""), None))
                 if n % CHUNK == 0:
                     yield
             subdirs = [fs.stat(d, at) or entry for d in fs.directories(target, at)]
-            directories += [Step(_zero(d), d.path, "remove", path, "") for d in reversed(subdirs)]
-            directories.append(Step(_zero(entry), target, "remove", path, ""))
+            directories += [Step(weightless(d), d.path, "remove", path, "") for d in reversed(subdirs)]
+            directories.append(Step(weightless(entry), target, "remove", path, ""))
     for step, code in removals:
         plan.add(step, code)
     for step in directories:
@@ -134,8 +133,3 @@ def delete_plan(
         if fault is not None and position not in plan.fatal:
             (plan.fatal if fault.error in FATAL else plan.transient)[position] = fault.error
     return plan
-
-
-def _zero(entry: Entry) -> Entry:
-    """A delete moves no bytes: the engine times it by per-file overhead alone."""
-    return Entry(entry.path, entry.kind, 0, entry.mtime, entry.checksum, entry.target)

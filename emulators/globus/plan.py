@@ -126,6 +126,11 @@ def missing(path: str) -> Entry:
     return Entry(path.strip("/"), "file", 0, datetime.min, "")
 
 
+def weightless(entry: Entry) -> Entry:
+    """A removal moves no bytes: the engine times it by per-file overhead alone."""
+    return Entry(entry.path, entry.kind, 0, entry.mtime, entry.checksum, entry.target)
+
+
 def _parents(path: str) -> list[str]:
     parts = path.split("/")
     return ["/".join(parts[:n]) for n in range(1, len(parts))]
@@ -372,7 +377,8 @@ class _TransferPlanner:
             yield from self._tick()
             rest = existing.path[len(dst) :].lstrip("/")
             if rest not in wanted and not any(rest.startswith(u + "/") for u in unlisted):
-                self.extras.append(Step(existing, existing.path, "remove", "", _join(dst_path, rest)))
+                step = Step(weightless(existing), existing.path, "remove", "", _join(dst_path, rest))
+                self.extras.append(step)
         removed: list[str] = []
         for path in fs.directories(dst, at):
             yield from self._tick()
@@ -383,7 +389,7 @@ class _TransferPlanner:
                 continue  # inside a directory a copied symlink became
             removed.append(rest)
             entry = fs.stat(path, at) or Entry(path, "dir", 0, at, "")
-            self.extras.append(Step(entry, path, "remove", "", _join(dst_path, rest) + "/"))
+            self.extras.append(Step(weightless(entry), path, "remove", "", _join(dst_path, rest) + "/"))
 
     def _judge_layout(self, plan: Plan) -> Chunked[None]:
         """Each step against the destination as the task's earlier steps will have left it.

@@ -223,9 +223,14 @@ class Task:
         retrying = 1 if self.retrying(at) is not None else 0
         total = 1 + (steps if started else 0)
         succeeded = (1 if started else 0) + done - skipped - failed_steps
-        failed = 1 if fatal not in (None, "CANCELED", "EXPIRED") else 0
-        remaining = total - succeeded - skipped - failed
-        elapsed = max((min(at, self.completion) - self.start).total_seconds(), 0)
+        file_error = fatal not in (None, "CANCELED", "EXPIRED")
+        remaining = total - succeeded - skipped - failed_steps
+        # A file error ends the task: the subtasks it leaves undone fail with it, so the counts add
+        # up to the total as they do for a cancel or an expiry (reference 5, subtask arithmetic).
+        failed = failed_steps + remaining if file_error else 0
+        remaining = 0 if file_error else remaining
+        # Both real task captures divide the bytes by the time since the request (queue included).
+        elapsed = max((min(at, self.completion) - self.request_time).total_seconds(), 0)
         moved = progress.succeeded_bytes if self.type == "TRANSFER" else 0
         removals = self.type == "DELETE"
         return {
@@ -234,7 +239,7 @@ class Task:
             "symlinks": plan.count("symlink", removals=removals) if started else 0,
             "files_skipped": plan.sync_skipped if started else 0,
             "files_transferred": self._ok_files[done] if self.type == "TRANSFER" else 0,
-            "faults": transient + failed,
+            "faults": transient + (1 if file_error else 0),
             "subtasks_total": total,
             "subtasks_succeeded": succeeded,
             "subtasks_skipped_errors": skipped,

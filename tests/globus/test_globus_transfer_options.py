@@ -321,3 +321,24 @@ def test_a_transient_listing_error_is_retried(globus: Globus):
     document = globus.finish(task_id)
     assert (document["status"], document["faults"], document["files_transferred"]) == ("SUCCEEDED", 1, 1)
     assert [e["code"] for e in globus.events(task_id, filter="is_error:1")] == ["CONNECT_FAILED"]
+
+
+EXTRA = with_trees(
+    lab="- {path: src/a.txt, size: 100}",
+    scratch="""
+    - {path: dst/a.txt, size: 100}
+    - {path: dst/huge.bin, size: 10737418240}
+""",
+)
+
+
+@pytest.mark.emulator(scenario_text=EXTRA)
+def test_removed_extras_are_not_transferred_bytes_and_take_no_time_per_byte(globus: Globus):
+    """Doc 2.3, delete_destination_extra "delete files ... that don't exist in the source": a removal
+    moves no data, so it adds nothing to bytes_transferred and is not timed by its size."""
+    task_id = globus.transfer(item("/src/", "/dst/"), sync_level=1, delete_destination_extra=True)
+    globus.advance(5)
+    document = globus.task(task_id)
+    assert document["status"] == "SUCCEEDED", "10 GiB at the default bandwidth would take 100 s"
+    assert (document["bytes_transferred"], document["files_transferred"]) == (0, 0)
+    assert globus.ls("/dst/") == ["a.txt"]
