@@ -839,9 +839,11 @@ def test_successful_transfers_page_by_marker(emulator: Emulator) -> None:
         pages += 1
         assert pages <= MAX_STEPS
     assert pages >= 2, "the scenario's two-row pages should need a second page"
-    assert sorted(t["source_path"] for t in listed) == sorted(RUN_001_FILES)
+    # Reference 5.3: the records show paths expanded (`"source_path":"/home/u_anon_user/fake.txt"`).
+    expanded = sorted(path.replace("/~/", "/home/researcher/") for path in RUN_001_FILES)
+    assert sorted(t["source_path"] for t in listed) == expanded
     assert len(listed) == task["files_transferred"]
-    assert all(t["destination_path"].startswith("/~/copy/") for t in listed)
+    assert all(t["destination_path"].startswith("/scratch/researcher/copy/") for t in listed)
 
 
 def test_task_list_pages_filters_and_orders(emulator: Emulator) -> None:

@@ -299,8 +299,10 @@ def test_skipped_errors_page_by_marker(emulator: Emulator) -> None:
         listed += page["DATA"]
         marker = page["next_marker"]
     assert marker is None
-    assert [e["source_path"] for e in listed] == ["/~/experiments/run-002/reads.fastq"]
+    # Reference 5.3: `"source_path":"/home/u_anon_user/fake.txt"`, `"error_details":"550-GlobusError: ...`.
+    assert [e["source_path"] for e in listed] == ["/home/researcher/experiments/run-002/reads.fastq"]
     assert listed[0]["error_code"] == "FILE_NOT_FOUND"
+    assert listed[0]["error_details"].startswith("550-GlobusError: v=1 c=PATH_NOT_FOUND\r\n")
     assert task["subtasks_skipped_errors"] == len(listed)
 
 

@@ -20,6 +20,11 @@ Known deviations from the real service (the docs are silent; these are our choic
 - Updating a completed task and removing an active one answer 409 `Conflict`. A cancel of a task with
   work in flight answers `CancelAccepted` and takes effect `behaviour.cancel_delay` seconds later
   (the task may still succeed meanwhile); a queued or INACTIVE task is `Canceled` during the call.
+- Per-file records show `/~/` expanded to the collection's home. An error's details follow the real
+  shape (`Error (operation)`, `Endpoint:`, `File:`, `Command:`, then the endpoint's `550-GlobusError:
+  v=1 c=...` reply); the reply's class for codes other than FILE_NOT_FOUND (PATH_NOT_FOUND), its
+  errno and text lines are our reading. A mkdir whose parent is missing is 502
+  `ExternalError.MkdirFailed.PermissionDenied` with "No such file or directory" in that shape.
 - Error codes for statuses the docs do not name: 405 `ClientError.BadMethod`, 500
   `ServerError.InternalError`; `request_id` is a seeded hex string.
 - Legacy activation needs no credentials: `autoactivate` and `activate` always succeed. An endpoint

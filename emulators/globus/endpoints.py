@@ -73,12 +73,19 @@ def check_file_access(collection: Collection, identity: Identity, path: str, wri
     check_reachable(collection)
 
 
-def resolve(collection: Collection, path: str) -> str:
-    """A Globus path as a path of the collection's file system (the core's relative form)."""
+def expand_home(collection: Collection, path: str) -> str:
+    """A Globus path with a leading `/~/` (or `~/`) replaced by the collection's home, as the
+    service shows paths in per-file records and error details."""
     if path.startswith("~"):
         path = "/" + path
     if path == "/~" or path.startswith("/~/"):
-        path = collection.spec.home.rstrip("/") + "/" + path[3:]
+        return collection.spec.home.rstrip("/") + "/" + path[3:]
+    return path
+
+
+def resolve(collection: Collection, path: str) -> str:
+    """A Globus path as a path of the collection's file system (the core's relative form)."""
+    path = expand_home(collection, path)
     clean = posixpath.normpath("/" + path.lstrip("/")).strip("/")
     joined = f"{collection.root}/{clean}" if collection.root else clean
     return joined.strip("/")

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from emulators.globus.endpoints import expand_home
+
 if TYPE_CHECKING:
     from emulators.globus.plan import Step
+    from emulators.globus.store import Collection
     from emulators.globus.tasks import Task, TaskType
 
 NO_CREDENTIALS = "NO_CREDENTIALS"
@@ -61,8 +64,55 @@ def started_details(kind: TaskType) -> str:
     return json.dumps({"type": name, "concurrency": 2, "parallelism": 4, "pipelining": 20}, indent=2)
 
 
-def error_details(step: Step) -> str:
-    return f"Error on path '{step.source_path or step.destination_path}'"
+# The error class and errno a GridFTP server reports for a task error code, and the errno's text.
+# Reference 5.3 shows FILE_NOT_FOUND as `550-GlobusError: v=1 c=PATH_NOT_FOUND`; the rest follow it.
+_REPLIES = {
+    "FILE_NOT_FOUND": ("PATH_NOT_FOUND", 2, "No such file or directory"),
+    "PERMISSION_DENIED": ("PERMISSION_DENIED", 13, "Permission denied"),
+    "NOT_A_DIRECTORY": ("NOT_A_DIRECTORY", 20, "Not a directory"),
+    "IS_A_DIRECTORY": ("IS_A_DIRECTORY", 21, "Is a directory"),
+    "NO_SPACE_LEFT": ("NO_SPACE_LEFT", 28, "No space left on device"),
+    "QUOTA_EXCEEDED": ("QUOTA_EXCEEDED", 122, "Disk quota exceeded"),
+}
+# Codes found at the destination; the others (a missing or unreadable source, data faults on the
+# source) are the source endpoint's.
+_DESTINATION_CODES = frozenset({"NOT_A_DIRECTORY", "IS_A_DIRECTORY", "NO_SPACE_LEFT", "QUOTA_EXCEEDED"})
+
+
+def gridftp_reply(code: str, path: str) -> str:
+    """The endpoint's reply to a failed command, as `error_details` of a skipped error shows it."""
+    error_class, errno, text = _REPLIES.get(code, (code, 5, "Input/output error"))
+    lines = [f"GlobusError: v=1 c={error_class}", f"GridFTP-Errno: {errno}", f"GridFTP-Error-String: {text}"]
+    return "".join(f"550-{line}\r\n" for line in [*lines, f"GridFTP-Path: {path}"]) + "550 End.\r\n"
+
+
+def error_details(task: Task, step: Step, code: str) -> str:
+    """An error event's `details`, in the shape of the real one (reference 5.2): the operation, the
+    endpoint, the file, the command, then the endpoint's reply."""
+    collection: Collection = task.source
+    if step.action == "remove":
+        operation, command, named = "delete", "RMD" if step.entry.kind == "dir" else "DELE", step.source_path
+        named = named or step.destination_path
+        collection = task.destination or task.source
+    elif step.action == "mkdir":
+        operation, command, named = "make directories", "MKD", step.destination_path
+        collection = task.destination or task.source
+    elif code in _DESTINATION_CODES:
+        operation, command, named = "transfer", "STOR", step.destination_path
+        collection = task.destination or task.source
+    else:
+        operation, command, named = "transfer", "RETR", step.source_path
+    path = expand_home(collection, named)
+    return failure_text(operation, collection, path, command, gridftp_reply(code, path))
+
+
+def failure_text(operation: str, collection: Collection, path: str, command: str, reply: str) -> str:
+    """`Error (operation)`, the endpoint, file and command, then the endpoint's reply."""
+    endpoint = f"{collection.spec.display_name} ({collection.id})"
+    return (
+        f"Error ({operation})\nEndpoint: {endpoint}\nFile: {path}\nCommand: {command} {path}\n"
+        f"Message: Fatal FTP response\n---\nDetails: {reply}"
+    )
 
 
 def _progress(task: Task, end: datetime) -> list[Event]:
@@ -91,12 +141,12 @@ def task_events(task: Task, at: datetime) -> list[Event]:
     for position, code in sorted(task.plan.transient.items()):
         if task.error_time(position) <= task.limit(at):
             step = task.plan.steps[position]
-            events.append(Event(task.error_time(position), code, True, error_details(step)))
+            events.append(Event(task.error_time(position), code, True, error_details(task, step, code)))
     done = task.done_steps(at)
     for position, code in sorted(task.plan.skipped.items()):
         if position < done:
             step = task.plan.steps[position]
-            events.append(Event(task.step_time(position), code, True, error_details(step)))
+            events.append(Event(task.step_time(position), code, True, error_details(task, step, code)))
     status, fatal = task.status(at)
     if status == "SUCCEEDED":
         events.append(Event(task.completion, "SUCCEEDED", False, "{}"))
@@ -106,7 +156,7 @@ def task_events(task: Task, at: datetime) -> list[Event]:
         events.append(Event(task.completion, "EXPIRED", True, "The task deadline passed"))
     elif fatal is not None:
         step = task.plan.steps[min(task.plan.fatal)]
-        events.append(Event(task.completion, fatal, True, error_details(step)))
+        events.append(Event(task.completion, fatal, True, error_details(task, step, fatal)))
     # Oldest first, then reversed: of two events at the same instant the later one comes first.
     events.sort(key=lambda e: e.time)
     events.reverse()

@@ -23,8 +23,9 @@ from typing import Any
 
 from emulators.core.datafaults import DataFaults
 from emulators.core.storage import Entry
-from emulators.globus.endpoints import display_path, follow, resolve
+from emulators.globus.endpoints import display_path, expand_home, follow, resolve
 from emulators.globus.errors import GlobusError, bad_request, external, not_found
+from emulators.globus.events import failure_text, gridftp_reply
 from emulators.globus.plan import location
 from emulators.globus.queries import boolean, integer, ordering, sort_documents
 from emulators.globus.store import Collection
@@ -219,8 +220,13 @@ def mkdir(collection: Collection, requested: str, at: datetime) -> None:
         )
     parent = collection.fs.stat(posixpath.dirname("/" + path), at)
     if parent is None or parent.kind != "dir":
+        # Reference 7: "A missing parent gives `ExternalError.MkdirFailed.PermissionDenied` / a message
+        # with "No such file or directory"", in the endpoint's error shape (reference 5.2).
+        shown = expand_home(collection, requested)
+        reply = gridftp_reply("FILE_NOT_FOUND", shown)
         raise external(
-            "ExternalError.MkdirFailed", f"No such file or directory, Error (mkdir)\nPath: {requested}"
+            "ExternalError.MkdirFailed.PermissionDenied",
+            failure_text("mkdir", collection, shown, "MKD", reply),
         )
     collection.fs.mkdir(path, at)
 

@@ -215,8 +215,10 @@ class _TransferPlanner:
     sync_skipped = 0
 
     def _fail(self, path: str, src_path: str, dst_path: str, code: str, entry: Entry | None = None) -> None:
-        """A step that fails with `code`; `entry` is the source's, if it exists."""
-        step = Step(entry or missing(path), "", "write", src_path, dst_path, found=entry is not None)
+        """A step that fails with `code`; `entry` is the source's, if it exists (a directory's step
+        makes directories, so its error reads as the real one does)."""
+        action: Action = "mkdir" if entry is not None and entry.kind == "dir" else "write"
+        step = Step(entry or missing(path), "", action, src_path, dst_path, found=entry is not None)
         self.items.append((step, code))
 
     def _blocked_parent(self, target: str, at: datetime) -> str | None:

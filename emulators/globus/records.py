@@ -1,8 +1,11 @@
 """Per-file records of a task: `successful_transfers` and `skipped_errors`, a page at a time.
 
-Both use marker paging: `marker` is where a page starts (0 for the first) and `next_marker` where the
-next one does, null after the last page (the SDK's paginators stop there). Only files actually copied
-are successful transfers: no directories, sync-skipped files or skipped errors.
+Paths are shown as the service shows them, `/~/` expanded to the collection's home (reference 5.3:
+a skipped error's `source_path` is `/home/<user>/...`), and a skipped error's `error_details` is the
+endpoint's GridFTP reply. Both use marker paging: `marker` is where a page starts (0 for the first)
+and `next_marker` where the next one does, null after the last page (the SDK's paginators stop
+there). Only files actually copied are successful transfers: no directories, sync-skipped files or
+skipped errors.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
-from emulators.globus.events import iso
+from emulators.globus.endpoints import expand_home
+from emulators.globus.events import gridftp_reply, iso
+from emulators.globus.plan import Step
 from emulators.globus.tasks import Task
 
 T = TypeVar("T")
@@ -24,6 +29,14 @@ def _page(rows: Iterator[tuple[int, T]], size: int) -> tuple[list[T], int | None
     return [row for _, row in taken[:size]], next_marker
 
 
+def _paths(task: Task, step: Step) -> dict[str, str]:
+    destination = task.destination or task.source
+    return {
+        "source_path": expand_home(task.source, step.source_path),
+        "destination_path": expand_home(destination, step.destination_path),
+    }
+
+
 def successful_transfers(task: Task, at: datetime, marker: int, size: int) -> dict[str, Any]:
     checksums = bool(task.options.get("verify_checksum"))
     rows = (
@@ -31,8 +44,7 @@ def successful_transfers(task: Task, at: datetime, marker: int, size: int) -> di
             position,
             {
                 "DATA_TYPE": "successful_transfer",
-                "source_path": step.source_path,
-                "destination_path": step.destination_path,
+                **_paths(task, step),
                 "checksum": step.entry.checksum if checksums else None,
                 "checksum_algorithm": "MD5" if checksums else None,
                 "dynamic": False,
@@ -51,10 +63,9 @@ def skipped_errors(task: Task, at: datetime, marker: int, size: int) -> dict[str
             position,
             {
                 "DATA_TYPE": "skipped_error",
-                "source_path": step.source_path,
-                "destination_path": step.destination_path,
+                **_paths(task, step),
                 "error_code": code,
-                "error_details": f"{code}: {step.source_path}",
+                "error_details": gridftp_reply(code, _paths(task, step)["source_path"]),
                 "error_time": iso(task.step_time(position)),
                 "checksum_algorithm": None,
                 "external_checksum": None,

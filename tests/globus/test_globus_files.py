@@ -167,7 +167,9 @@ def test_mkdir_creates_a_directory_and_refuses_an_existing_one(globus: Globus):
     orphan = globus.post(
         f"/operation/endpoint/{SCRATCH}/mkdir", {"DATA_TYPE": "mkdir", "path": "/no/such/dir"}
     )
-    globus.error(orphan, 502, "ExternalError.MkdirFailed")
+    message = globus.error(orphan, 502, "ExternalError.MkdirFailed.PermissionDenied")["message"]
+    assert message.startswith(f"Error (mkdir)\nEndpoint: HPC Scratch ({SCRATCH})\nFile: /no/such/dir\n")
+    assert "Command: MKD /no/such/dir\n" in message and "No such file or directory" in message
     read_only = globus.post(
         f"/operation/endpoint/{LAB}/mkdir", {"path": "/x"}, token="globus-colleague-token"
     )

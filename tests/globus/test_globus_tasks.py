@@ -368,8 +368,9 @@ def test_successful_transfers_use_marker_paging(globus: Globus):
         if marker is None:
             break
     assert pages == 5, "20 files, page_size 4"
-    assert [r["destination_path"] for r in rows] == [f"/~/big-copy/part-{i:03d}.dat" for i in range(20)]
-    assert rows[0]["source_path"] == "/~/big/part-000.dat" and rows[0]["size"] == 1048576
+    copies = [f"/scratch/researcher/big-copy/part-{i:03d}.dat" for i in range(20)]
+    assert [r["destination_path"] for r in rows] == copies, "/~/ expanded, as the records show it"
+    assert rows[0]["source_path"] == "/home/researcher/big/part-000.dat" and rows[0]["size"] == 1048576
 
 
 @pytest.mark.emulator(scenario="globus-skipped-errors")
@@ -390,7 +391,7 @@ def test_skip_source_errors_skips_and_lists_the_missing_file(globus: Globus):
     skipped = globus.ok(globus.get(f"/task/{task_id}/skipped_errors"))
     assert skipped["next_marker"] is None
     assert [(s["error_code"], s["source_path"]) for s in skipped["DATA"]] == [
-        ("FILE_NOT_FOUND", "/~/experiments/run-002/reads.fastq")
+        ("FILE_NOT_FOUND", "/home/researcher/experiments/run-002/reads.fastq")
     ]
     assert "reads.fastq" not in globus.ls("/~/r2/")
 
@@ -501,7 +502,7 @@ def test_skipped_errors_use_marker_paging(globus: Globus):
     second = globus.ok(globus.get(f"/task/{task_id}/skipped_errors", params={"marker": first["next_marker"]}))
     assert (len(second["DATA"]), second["next_marker"]) == (2, None)
     paths = [row["source_path"] for row in first["DATA"] + second["DATA"]]
-    assert paths == [f"/~/big/part-{i:03d}.dat" for i in range(6)]
+    assert paths == [f"/home/researcher/big/part-{i:03d}.dat" for i in range(6)]
     assert document["files_transferred"] == 14
 
 
@@ -554,3 +555,24 @@ def test_subtask_counts_of_a_task_failed_by_a_file_error_add_up(globus: Globus):
     ]
     assert sum(parts) == document["subtasks_total"] == 4, document
     assert (document["subtasks_failed"], document["faults"]) == (2, 1)
+
+
+def test_error_events_carry_the_endpoint_s_error_in_the_real_shape(globus: Globus):
+    """Reference 5.2: an error event's details read `Error (make directories)\\nEndpoint: ...
+    \\nFile: /foo/\\nCommand: MKD /foo\\n...`, and 5.3: the reply is `550-GlobusError: v=1 c=...`."""
+    task_id = globus.transfer(item("/~/missing.csv", "/~/b.csv"))
+    globus.finish(task_id)
+    details = globus.events(task_id)[0]["details"]
+    path = "/home/researcher/missing.csv"
+    assert details.startswith(
+        f"Error (transfer)\nEndpoint: Lab Storage ({LAB})\nFile: {path}\nCommand: RETR {path}\n"
+    )
+    assert "Details: 550-GlobusError: v=1 c=PATH_NOT_FOUND\r\n" in details
+    assert f"550-GridFTP-Path: {path}\r\n550 End.\r\n" in details
+    globus.transfer(item("/~/experiments/run-001/summary.csv", "/~/taken"))
+    globus.advance(60)
+    task_id = globus.transfer(item("/~/experiments/run-001/", "/~/taken/"))
+    globus.finish(task_id)
+    details = globus.events(task_id)[0]["details"]
+    assert details.startswith(f"Error (make directories)\nEndpoint: HPC Scratch ({SCRATCH})\nFile: /scratch/")
+    assert "Command: MKD /scratch/researcher/taken/\n" in details and "c=NOT_A_DIRECTORY" in details

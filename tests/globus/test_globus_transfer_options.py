@@ -311,7 +311,7 @@ def test_a_source_directory_that_cannot_be_listed_fails_or_is_skipped(globus: Gl
     assert globus.ls("/~/b/") == ["reads.fastq", "summary.csv"]
     rows = globus.ok(globus.get(f"/task/{task_id}/skipped_errors"))["DATA"]
     assert [(r["error_code"], r["source_path"], r["is_directory"]) for r in rows] == [
-        ("PERMISSION_DENIED", "/~/experiments/run-001/notes", True)
+        ("PERMISSION_DENIED", "/home/researcher/experiments/run-001/notes", True)
     ]
 
 
