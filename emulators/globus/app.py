@@ -6,7 +6,13 @@ credentials only, so globus-cli can log in headlessly).
 
 Known deviations from the real service (the docs are silent; these are our choices):
 - `Accepted` is 202 and `Duplicate` 200; a duplicate is answered before any endpoint check, so a
-  resubmit still gets the original task id after an endpoint was deactivated.
+  resubmit still gets the original task id after an endpoint was deactivated. Submission ids are
+  compared as UUIDs (an upper-cased copy is the same id, as task and endpoint ids are), and across
+  kinds: a `/delete` reusing a transfer's id is a `Duplicate` of that transfer (doc 3.2.4 speaks of
+  "a transfer or delete submission with the same submission id").
+- Maintenance 503s carry `Retry-After`: the seconds left in the window. A deleted host endpoint is
+  404 `EndpointNotFound` everywhere (its guests answer 409 `Conflict`, doc 3.2.5). An empty label
+  is no label (null).
 - The destination is laid out when the task is submitted (sync levels, filters and extras are judged
   against the trees at that instant), not when the task starts.
 - A missing source, a wrong item kind or a data-fault code FILE_NOT_FOUND / PERMISSION_DENIED /

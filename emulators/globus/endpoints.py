@@ -32,7 +32,7 @@ def find(store: GlobusStore, reference: object) -> Collection:
     found = store.collections.get(reference.lower())
     if found is None:
         found = next((c for c in store.collections.values() if canonical_name(store, c) == reference), None)
-    if found is None:
+    if found is None or found.spec.deleted:  # a deleted endpoint is gone; its guests answer Conflict
         raise endpoint_not_found(reference)
     return found
 
@@ -166,6 +166,14 @@ def document(store: GlobusStore, collection: Collection, identity: Identity, now
         "preferred_concurrency": None,
         "preferred_parallelism": None,
         "last_accessed_time": None,
+        # Reference 6 (full list: the JavaScript SDK's endpoint type). A scenario declares collections
+        # only, so there is no GCSv5 endpoint to name and no server to list.
+        "gcs_manager_url": None,
+        "https_server": None,
+        "tlsftp_server": None,
+        "non_functional_endpoint_id": None,
+        "non_functional_endpoint_display_name": None,
+        "DATA": [],
     }
 
 
@@ -278,7 +286,8 @@ def search(
             (spec.id, spec.display_name, spec.description, spec.organization, spec.owner)
         ).lower()
         if (
-            _in_scope(store, collection, identity, scope)
+            not spec.deleted
+            and _in_scope(store, collection, identity, scope)
             and _kept(store, collection, filters)
             and all(w in haystack for w in words)
         ):

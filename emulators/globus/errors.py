@@ -86,9 +86,10 @@ def host_deleted(endpoint_id: str) -> GlobusError:
     return GlobusError(409, "Conflict", f"The host endpoint of shared endpoint '{endpoint_id}' was deleted")
 
 
-def service_unavailable(message: str) -> GlobusError:
-    """Doc 3.2.5: 503, the service is down for maintenance (the SDK retries it)."""
-    return GlobusError(503, "ServiceUnavailable", message)
+def service_unavailable(message: str, retry_after: int) -> GlobusError:
+    """Doc 3.2.5: 503, the service is down for maintenance; `Retry-After` says for how many more
+    seconds (the SDK honours it on a 503, reference 1)."""
+    return GlobusError(503, "ServiceUnavailable", message, {"Retry-After": str(max(retry_after, 1))})
 
 
 def external(code: str, message: str) -> GlobusError:

@@ -99,8 +99,10 @@ def _string(doc: dict[str, Any], name: str, *, where: str = "") -> str:
 
 
 def parse_label(value: object) -> str | None:
-    """Doc 2.2, label: at most 128 characters from the allowed set, no leading or trailing space."""
-    if value is None:
+    """Doc 2.2, label: at most 128 characters from the allowed set, no leading or trailing space.
+
+    An empty label is no label: it reads back as null."""
+    if value is None or value == "":
         return None
     if not isinstance(value, str):
         raise bad_request("Invalid value for 'label': must be a string")
@@ -226,7 +228,8 @@ def parse_transfer(doc: dict[str, Any]) -> TransferDocument:
         isinstance(sync_level, bool) or not isinstance(sync_level, int) or not 0 <= sync_level <= 3
     ):
         raise bad_request("Invalid value for 'sync_level': must be an integer in the 0-3 range")
-    value = doc.get("recursive_symlinks") or "ignore"
+    value = doc.get("recursive_symlinks")
+    value = "ignore" if value is None else value  # doc 2.3: the default is "ignore"; "" is no value
     symlinks = _RECURSIVE_SYMLINKS.get(value) if isinstance(value, str) else None
     if symlinks is None:
         raise bad_request("Invalid value for 'recursive_symlinks': must be 'ignore', 'keep' or 'copy'")

@@ -6,6 +6,7 @@ call the state machine → render. Errors are raised (`GlobusError`) and rendere
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,9 +72,10 @@ def resource_of(request: Request) -> str:
 def _call(request: Request) -> Call:
     store = world_of(request).store(GlobusStore)
     now = store.world.catch_up()
-    maintenance = store.maintenance_message(now)
+    maintenance = store.maintenance_window(now)
     if maintenance is not None:
-        raise service_unavailable(maintenance)
+        end, message = maintenance
+        raise service_unavailable(message, math.ceil((end - now).total_seconds()))
     identity = auth.authenticate(store, request.headers.get("authorization"), now)
     return Call(store, identity, now, resource_of(request))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -59,20 +60,25 @@ class GlobusStore:
     data_faults: DataFaults
     tokens: Tokens[Identity] = field(default_factory=Tokens)
     tasks: dict[str, Task] = field(default_factory=dict)
-    # (identity id, submission id) -> task id: each identity's submission ids are its own
+    # (identity id, submission id as a canonical UUID) -> task id: each identity's ids are its own
     submissions: dict[tuple[str, str], str] = field(default_factory=dict)
     maintenance: list[tuple[datetime, datetime, str]] = field(default_factory=list)  # start, end, message
     submitting: asyncio.Lock = field(default_factory=asyncio.Lock)  # submissions run one at a time
     # (identity id, task type or None for all) -> its tasks not removed, in submission order
     histories: dict[tuple[str, str | None], list[Task]] = field(default_factory=dict)
 
-    def maintenance_message(self, now: datetime) -> str | None:
-        """The message of the maintenance window `now` falls in, if any (doc 3.2.5, 503)."""
-        return next((message for start, end, message in self.maintenance if start <= now < end), None)
+    def submitted(self, owner_id: str, submission_id: str) -> str | None:
+        """The task id of the owner's submission with this id, compared as a UUID (any case)."""
+        return self.submissions.get((owner_id, str(uuid.UUID(submission_id))))
+
+    def maintenance_window(self, now: datetime) -> tuple[datetime, str] | None:
+        """(end, message) of the maintenance window `now` falls in, if any (doc 3.2.5, 503)."""
+        return next(((end, message) for start, end, message in self.maintenance if start <= now < end), None)
 
     def record(self, task: Task) -> None:
         """Add a new task (the latest submitted) to its owner's history."""
         self.tasks[task.task_id] = task
+        self.submissions[task.owner.id, str(uuid.UUID(task.submission_id))] = task.task_id
         for kind in (None, task.type):
             self.histories.setdefault((task.owner.id, kind), []).append(task)
 

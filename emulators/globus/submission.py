@@ -46,7 +46,7 @@ def new_submission_id(store: GlobusStore) -> str:
 
 def _duplicate(store: GlobusStore, common: Common, identity: Identity) -> Submitted | None:
     """Doc 3.2.4: the caller's own earlier submission with this id (another identity's does not count)."""
-    task_id = store.submissions.get((identity.id, common.submission_id))
+    task_id = store.submitted(identity.id, common.submission_id)
     return Submitted(store.tasks[task_id], True) if task_id is not None else None
 
 

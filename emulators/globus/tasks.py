@@ -376,5 +376,4 @@ def create_task(
     target = destination or source
     target.fs.attach(transfer, placement(task, bool(options.get("preserve_timestamp"))), plan.failures)
     store.record(task)
-    store.submissions[owner.id, submission_id] = task.task_id
     return task

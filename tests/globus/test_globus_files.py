@@ -36,6 +36,10 @@ def test_get_endpoint_describes_mapped_and_guest_collections(globus: Globus):
         "/share/",
     )
     globus.error(globus.get(f"/endpoint/{uuid.uuid4()}"), 404, "EndpointNotFound")
+    # Reference 6: the endpoint document's fields, with `DATA: [server docs]`.
+    shown = {"DATA", "gcs_manager_url", "non_functional_endpoint_id", "non_functional_endpoint_display_name"}
+    assert shown <= set(lab)
+    assert (lab["DATA"], lab["non_functional_endpoint_id"]) == ([], None)
 
 
 def test_ls_lists_a_directory_with_the_documented_document(globus: Globus):

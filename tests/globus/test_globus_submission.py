@@ -55,6 +55,29 @@ def test_submission_ids_are_per_identity(globus: Globus):
     assert (again["code"], again["task_id"]) == ("Duplicate", theirs["task_id"])
 
 
+def test_an_upper_cased_copy_of_a_used_submission_id_is_the_same_submission(globus: Globus):
+    """Doc 3.2.4: a submission id is a UUID from /submission_id; compared as a UUID, its upper-cased
+    copy names the same submission, a Duplicate (the service compares task and endpoint ids so too)."""
+    document = globus.transfer_document()
+    first = globus.ok(globus.post("/transfer", document), 202)
+    again = {**document, "submission_id": document["submission_id"].upper()}
+    duplicate = globus.ok(globus.post("/transfer", again), 200)
+    assert (duplicate["code"], duplicate["task_id"]) == ("Duplicate", first["task_id"])
+    assert globus.ok(globus.get("/task_list"))["total"] == 1
+
+
+def test_an_empty_label_reads_back_as_null_and_an_empty_recursive_symlinks_is_refused(globus: Globus):
+    """Doc 2.2, label (optional): an empty one is no label. Doc 2.3, recursive_symlinks: "ignore",
+    "keep" or "copy"; the default applies only when it is left out."""
+    task_id = globus.transfer(label="")
+    assert globus.task(task_id)["label"] is None
+    globus.ok(globus.put(f"/task/{task_id}", {"DATA_TYPE": "task", "label": "named"}))
+    globus.ok(globus.put(f"/task/{task_id}", {"DATA_TYPE": "task", "label": ""}))
+    assert globus.task(task_id)["label"] is None
+    document = globus.transfer_document(recursive_symlinks="")
+    globus.error(globus.post("/transfer", document), 400, "ClientError.BadRequest")
+
+
 def test_a_non_boolean_recursive_names_its_item(globus: Globus):
     document = globus.transfer_document({**item("/~/a", "/~/b"), "recursive": "yes"})
     body = globus.error(globus.post("/transfer", document), 400, "ClientError.BadRequest")
@@ -249,12 +272,26 @@ def test_a_shared_endpoint_whose_host_was_deleted_is_409_conflict(globus: Globus
     globus.error(globus.post("/transfer", document), 409, "Conflict")
 
 
+@pytest.mark.emulator(scenario_text=INACTIVE)
+def test_a_deleted_host_is_no_endpoint_at_all(globus: Globus):
+    """Doc 3.2.5 names Conflict for a shared endpoint whose host "has been deleted": the host itself
+    is gone, so using it, reading it or finding it answers as for an unknown endpoint."""
+    retired = "dddddddd-0000-4000-8000-000000000004"
+    document = globus.transfer_document(destination=retired, DATA=[item("/a", "/b")])
+    globus.error(globus.post("/transfer", document), 404, "EndpointNotFound")
+    globus.error(globus.get(f"/endpoint/{retired}"), 404, "EndpointNotFound")
+    found = globus.ok(globus.get("/endpoint_search", params={"filter_scope": "my-endpoints"}))["DATA"]
+    assert retired not in [e["id"] for e in found] and found
+
+
 @pytest.mark.emulator(scenario="globus-maintenance")
 def test_a_maintenance_window_answers_503_service_unavailable(globus: Globus):
     assert globus.ok(globus.get("/submission_id"))
     globus.advance(60)
-    body = globus.error(globus.post("/transfer", globus.transfer_document()), 503, "ServiceUnavailable")
+    refused = globus.post("/transfer", globus.transfer_document())
+    body = globus.error(refused, 503, "ServiceUnavailable")
     assert body["message"] == "The service is down for maintenance until 10:00 UTC."
+    assert refused.headers["Retry-After"] == "240", "the window ends 5 min after the start; it is 1 min"
     assert (body["resource"], len(body["request_id"])) == ("/transfer", 12)
     listing = globus.error(globus.get("/task_list"), 503, "ServiceUnavailable")
     assert listing["resource"] == "/task_list" and listing["request_id"] != body["request_id"]
