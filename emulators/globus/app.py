@@ -15,6 +15,10 @@ Known deviations from the real service (the docs are silent; these are our choic
   is no label (null).
 - The destination is laid out when the task is submitted (sync levels, filters and extras are judged
   against the trees at that instant), not when the task starts.
+- A file item's `external_checksum` that differs from the source file's checksum fails the task at
+  once with EXTERNAL_CHECKSUM_MISMATCH. `source_local_user` / `destination_local_user` (a delete's
+  `local_user`, shown as the source's) appear on the task with status `OK`: any identity may act as
+  any local account. `notify_on_*` are checked and kept, not shown: the real task captures show none.
 - A missing source, a wrong item kind or a data-fault code FILE_NOT_FOUND / PERMISSION_DENIED /
   INVALID_SYMLINK / NOT_A_DIRECTORY / IS_A_DIRECTORY fails the task at once (the real service retries
   some of them until the deadline); other data-fault codes are retried once and succeed.

@@ -35,6 +35,9 @@ class Common:
     notify_on_succeeded: bool
     notify_on_failed: bool
     notify_on_inactive: bool
+    # The local accounts to act as (transfer: source and destination; delete: its endpoint's).
+    source_local_user: str | None = None
+    destination_local_user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class TransferItem:
     destination_path: str
     recursive: bool | None  # None: the source's type decides (globus-cli without --recursive)
     symlink: bool  # a transfer_symlink_item
+    external_checksum: str | None = None  # what the copied file's checksum must be
+    checksum_algorithm: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,13 @@ def _optional_bool(doc: dict[str, Any], name: str, *, where: str = "") -> bool |
     value = doc.get(name)
     if value is not None and not isinstance(value, bool):
         raise bad_request(f"Invalid value for '{where}{name}': must be a boolean")
+    return value
+
+
+def _optional_string(doc: dict[str, Any], name: str, *, where: str = "") -> str | None:
+    value = doc.get(name)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise bad_request(f"Invalid value for '{where}{name}': must be a non-empty string")
     return value
 
 
@@ -133,6 +145,7 @@ def parse_deadline(value: object) -> datetime | None:
 
 
 def _common(doc: dict[str, Any], data_type: str) -> Common:
+    """The shared fields; a delete's `local_user` is its one endpoint's, shown as the source's."""
     if doc.get("DATA_TYPE") != data_type:
         raise bad_request(f"Invalid value for 'DATA_TYPE': must be '{data_type}'")
     submission_id = _string(doc, "submission_id")
@@ -147,6 +160,12 @@ def _common(doc: dict[str, Any], data_type: str) -> Common:
         notify_on_succeeded=_bool(doc, "notify_on_succeeded", True),
         notify_on_failed=_bool(doc, "notify_on_failed", True),
         notify_on_inactive=_bool(doc, "notify_on_inactive", True),
+        source_local_user=_optional_string(
+            doc, "source_local_user" if data_type == "transfer" else "local_user"
+        ),
+        destination_local_user=_optional_string(doc, "destination_local_user")
+        if data_type == "transfer"
+        else None,
     )
 
 
@@ -192,7 +211,9 @@ def _transfer_item(item: object, n: int) -> TransferItem:
             raise bad_request(
                 f"Invalid value for 'DATA[{n}].{name}': a file or symlink path must not end with '/'"
             )
-    return TransferItem(source, destination, recursive, symlink)
+    external_checksum = _optional_string(item, "external_checksum", where=where)
+    algorithm = _optional_string(item, "checksum_algorithm", where=where)
+    return TransferItem(source, destination, recursive, symlink, external_checksum, algorithm)
 
 
 def _filter_rules(value: object) -> tuple[FilterRule, ...] | None:

@@ -197,7 +197,9 @@ class _TransferPlanner:
             elif recursive:
                 yield from self._directory(entry, src, dst, item.source_path, item.destination_path, at)
             else:
+                copied = len(self.items)
                 self._file(entry, src, dst, item.source_path, item.destination_path, at)
+                self._check_external(item.external_checksum, copied)
         plan = Plan()
         for step, code in self.dirs:
             if code is not None:
@@ -220,6 +222,15 @@ class _TransferPlanner:
         action: Action = "mkdir" if entry is not None and entry.kind == "dir" else "write"
         step = Step(entry or missing(path), "", action, src_path, dst_path, found=entry is not None)
         self.items.append((step, code))
+
+    def _check_external(self, expected: str | None, position: int) -> None:
+        """A file item's `external_checksum`: the copy is checked against it, and a file whose
+        checksum differs fails with EXTERNAL_CHECKSUM_MISMATCH (an event code, reference 5.2)."""
+        if expected is None or position >= len(self.items):
+            return
+        step, code = self.items[position]
+        if code is None and step.entry.checksum.lower() != expected.lower():
+            self.items[position] = (step, "EXTERNAL_CHECKSUM_MISMATCH")
 
     def _blocked_parent(self, target: str, at: datetime) -> str | None:
         """NOT_A_DIRECTORY if a parent of a destination path is, or will be, something else."""

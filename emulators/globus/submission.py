@@ -91,6 +91,7 @@ def transfer_submission(
         "filter_rules": _filter_rules(doc),
         "skip_source_errors": doc.skip_source_errors,
         "fail_on_quota_errors": doc.fail_on_quota_errors,
+        **_local_users(doc.common),
     }
     task = create_task(
         store,
@@ -106,6 +107,19 @@ def transfer_submission(
         now=now,
     )
     return Submitted(task, False)
+
+
+def _local_users(common: Common) -> dict[str, str | None]:
+    """Reference 5, task document: `*_local_user` as submitted, `*_local_user_status` "OK" then
+    (every identity may act as any local account here)."""
+    return {
+        f"{side}_local_user{suffix}": (user if suffix == "" else "OK") if user is not None else None
+        for side, user in (
+            ("source", common.source_local_user),
+            ("destination", common.destination_local_user),
+        )
+        for suffix in ("", "_status")
+    }
 
 
 def _filter_rules(doc: TransferDocument) -> list[dict[str, Any]] | None:
@@ -139,6 +153,7 @@ def delete_submission(
         "filter_rules": None,
         "skip_source_errors": False,
         "fail_on_quota_errors": False,
+        **_local_users(doc.common),
     }
     task = create_task(
         store,

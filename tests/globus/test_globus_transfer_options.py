@@ -342,3 +342,38 @@ def test_removed_extras_are_not_transferred_bytes_and_take_no_time_per_byte(glob
     assert document["status"] == "SUCCEEDED", "10 GiB at the default bandwidth would take 100 s"
     assert (document["bytes_transferred"], document["files_transferred"]) == (0, 0)
     assert globus.ls("/dst/") == ["a.txt"]
+
+
+CHECKSUMMED = with_trees(lab="- {path: src/a.txt, size: 100, checksum: 0cc175b9c0f1b6a8}")
+
+
+@pytest.mark.emulator(scenario_text=CHECKSUMMED)
+def test_an_external_checksum_that_does_not_match_fails_the_file(globus: Globus):
+    """Reference 3, `add_item(..., external_checksum=, checksum_algorithm=)`: the copy is checked
+    against the checksum given; a mismatch is EXTERNAL_CHECKSUM_MISMATCH (an event code, reference
+    5.2), and the file is not left at the destination."""
+    good = {**item("/src/a.txt", "/out/good.txt"), "external_checksum": "0CC175B9C0F1B6A8"}
+    copied = globus.transfer({**good, "checksum_algorithm": "MD5"}, destination=LAB)
+    assert globus.finish(copied)["status"] == "SUCCEEDED"
+    bad = {**item("/src/a.txt", "/out/bad.txt"), "external_checksum": "ffffffffffffffff"}
+    document = globus.finish(globus.transfer(bad, destination=LAB))
+    assert (document["status"], document["fatal_error"]["code"]) == ("FAILED", "EXTERNAL_CHECKSUM_MISMATCH")
+    assert globus.ls("/out/", endpoint=LAB) == ["good.txt"]
+    globus.error(
+        globus.post("/transfer", globus.transfer_document({**good, "external_checksum": 7}, destination=LAB)),
+        400,
+        "ClientError.BadRequest",
+    )
+
+
+def test_local_users_are_shown_on_the_task(globus: Globus):
+    """Reference 5, task document: `source_local_user` / `destination_local_user` (str | null) and
+    their `_status`; a delete's `local_user` is its endpoint's, the task's source."""
+    task_id = globus.transfer(source_local_user="alice", destination_local_user="bob")
+    document = globus.task(task_id)
+    assert (document["source_local_user"], document["source_local_user_status"]) == ("alice", "OK")
+    assert (document["destination_local_user"], document["destination_local_user_status"]) == ("bob", "OK")
+    plain = globus.task(globus.transfer())
+    assert (plain["source_local_user"], plain["destination_local_user_status"]) == (None, None)
+    deleting = globus.task(globus.delete("/~/experiments/.cache", local_user="carol"))
+    assert (deleting["source_local_user"], deleting["destination_local_user"]) == ("carol", None)
