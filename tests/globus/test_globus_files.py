@@ -411,3 +411,19 @@ def test_stat_of_the_root_is_named_slash(globus: Globus):
     assert (body["name"], body["type"]) == ("/", "dir")
     guest = globus.ok(globus.get(f"/operation/endpoint/{SHARED}/stat", params={"path": "/"}))
     assert guest["name"] == "/"
+
+
+def test_fields_cut_down_ls_stat_endpoint_and_search_documents(globus: Globus):
+    """Reference 5 (`fields`, a common query parameter): the documents carry only the fields named
+    (and DATA_TYPE); in a list, each document in DATA does."""
+    listing = globus.ok(
+        globus.get(f"/operation/endpoint/{LAB}/ls", params={"path": "/~/", "fields": "name,type"})
+    )
+    assert listing["DATA"] and all(set(d) == {"DATA_TYPE", "name", "type"} for d in listing["DATA"])
+    assert listing["DATA_TYPE"] == "file_list" and "total" in listing
+    stat = globus.ok(globus.get(f"/operation/endpoint/{LAB}/stat", params={"path": "/~/", "fields": "size"}))
+    assert stat == {"DATA_TYPE": "file", "size": 4096}
+    endpoint = globus.ok(globus.get(f"/endpoint/{LAB}", params={"fields": "id,display_name"}))
+    assert endpoint == {"DATA_TYPE": "endpoint", "id": LAB, "display_name": "Lab Storage"}
+    found = globus.ok(globus.get("/endpoint_search", params={"filter_fulltext": "scratch", "fields": "id"}))
+    assert found["DATA"] == [{"DATA_TYPE": "endpoint", "id": SCRATCH}]
