@@ -68,6 +68,7 @@ LS = "/operation/endpoint/{endpoint_id}/ls"
 MKDIR = "/operation/endpoint/{endpoint_id}/mkdir"
 RENAME = "/operation/endpoint/{endpoint_id}/rename"
 STAT = "/operation/endpoint/{endpoint_id}/stat"
+MANAGER_TASKS = "/endpoint_manager/task_list"
 OPERATIONS = [
     ("put", TASK),
     ("post", CANCEL),
@@ -84,6 +85,7 @@ OPERATIONS = [
     ("post", MKDIR),
     ("post", RENAME),
     ("get", STAT),
+    ("get", MANAGER_TASKS),
 ]
 CLOSED = {
     "Result",
@@ -93,6 +95,7 @@ CLOSED = {
     "PauseRuleLimited",
     "Server",
     "EndpointList",
+    "ManagerTaskList",
     "ActivationRequirements",
     "ActivationRequirement",
     "ActivationResult",
@@ -153,6 +156,7 @@ def sample_request(path: str) -> dict[str, Any]:
         MKDIR: {"json": {"DATA_TYPE": "mkdir", "path": "/~/sweep"}},
         RENAME: {"json": {"DATA_TYPE": "rename", "old_path": "/~/empty", "new_path": "/~/emptied"}},
         STAT: {"params": {"path": "/~/empty"}},
+        MANAGER_TASKS: {"params": {"filter_status": "ACTIVE"}},
     }
     return samples.get(path, {})
 
@@ -387,6 +391,24 @@ def test_endpoint_search_refuses_what_globus_sdk_says_it_refuses(emulator: Emula
     for params in ({}, {"filter_scope": "my-endpoints", "filter_owner_id": "x"}):
         error = error_of(call(emulator, "get", SEARCH, params=params), "get", SEARCH, 400)
         assert error["code"] in BAD_REQUEST, error
+
+
+def test_endpoint_manager_task_list_pages_by_last_key(emulator: Emulator) -> None:
+    """Reference, 2: "task_list uses `last_key` paging": following `last_key` while `has_next_page`
+    lists each running task once, newest first; a filter mix globus-sdk documents as refused is a
+    400 (reference, 8)."""
+    submitted = [running_transfer(emulator) for _ in range(3)]
+    seen: list[str] = []
+    params: dict[str, Any] = {"filter_status": "ACTIVE", "limit": 2}
+    for _ in range(3):
+        page = ok(call(emulator, "get", MANAGER_TASKS, params=params), "get", MANAGER_TASKS)
+        seen += [t["task_id"] for t in page["DATA"]]
+        if not page["has_next_page"]:
+            break
+        params["last_key"] = page["last_key"]
+    assert seen == submitted[::-1]
+    refused = call(emulator, "get", MANAGER_TASKS, params={"filter_status": "SUCCEEDED"})
+    assert error_of(refused, "get", MANAGER_TASKS, 400)["code"] in BAD_REQUEST
 
 
 def test_legacy_activation_round_trip(emulator: Emulator) -> None:
@@ -632,6 +654,8 @@ EXERCISES = {
     ("get", ENDPOINT, "200"): "test_endpoint_documents_a_mapped_and_a_guest_collection",
     ("get", SEARCH, "200"): "test_endpoint_search_pages_with_has_next_page",
     ("get", SEARCH, "400"): "test_endpoint_search_refuses_what_globus_sdk_says_it_refuses",
+    ("get", MANAGER_TASKS, "200"): "test_endpoint_manager_task_list_pages_by_last_key",
+    ("get", MANAGER_TASKS, "400"): "test_endpoint_manager_task_list_pages_by_last_key",
     ("get", REQUIREMENTS, "200"): "test_legacy_activation_round_trip",
     ("post", AUTOACTIVATE, "200"): "test_legacy_activation_round_trip",
     ("post", ACTIVATE, "200"): "test_legacy_activation_round_trip",

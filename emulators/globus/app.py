@@ -35,6 +35,9 @@ Known deviations from the real service (the docs are silent; these are our choic
   v=1 c=...` reply); the reply's class for codes other than FILE_NOT_FOUND (PATH_NOT_FOUND), its
   errno and text lines are our reading. A mkdir whose parent is missing is 502
   `ExternalError.MkdirFailed.PermissionDenied` with "No such file or directory" in that shape.
+- Of the endpoint_manager API only `GET /endpoint_manager/task_list` is served: the caller manages
+  the collections it owns and the guests of hosts it owns (no roles to grant); `last_key` is the id
+  of the page's last task; a removed task stays listed with `history_deleted` true.
 - Error codes for statuses the docs do not name: 405 `ClientError.BadMethod`, 500
   `ServerError.InternalError`; `request_id` is a seeded hex string.
 - Legacy activation needs no credentials: `autoactivate` and `activate` always succeed. An endpoint

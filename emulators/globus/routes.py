@@ -18,7 +18,7 @@ from starlette.routing import Route
 from emulators.core.host import world_of
 from emulators.core.http import read_json_object
 from emulators.core.tokens import ClientCredentials, token_endpoint
-from emulators.globus import activation, auth, endpoints, files, queries, records
+from emulators.globus import activation, auth, endpoints, files, management, queries, records
 from emulators.globus.errors import GlobusError, permission_denied, service_unavailable, task_not_found
 from emulators.globus.models import parse_delete, parse_mkdir, parse_rename, parse_task_update, parse_transfer
 from emulators.globus.scenario import Identity
@@ -168,6 +168,13 @@ async def task_list(request: Request) -> Response:
             "total": total,
         }
     )
+
+
+async def endpoint_manager_task_list(request: Request) -> Response:
+    """GET /endpoint_manager/task_list: tasks on the collections the caller administers, last_key paging."""
+    call = _call(request)
+    listing = management.task_list(call.store, call.identity, request.query_params, call.now)
+    return JSONResponse(_project_data(listing, request.query_params.get("fields")))
 
 
 async def get_task(request: Request) -> Response:
@@ -400,6 +407,12 @@ API_ROUTES = [
     Route("/transfer", submit_transfer_task, methods=["POST"], name="submit_transfer"),
     Route("/delete", submit_delete_task, methods=["POST"], name="submit_delete"),
     Route("/task_list", task_list, methods=["GET"], name="task_list"),
+    Route(
+        "/endpoint_manager/task_list",
+        endpoint_manager_task_list,
+        methods=["GET"],
+        name="endpoint_manager_task_list",
+    ),
     Route(_TASK, get_task, methods=["GET"], name="get_task"),
     Route(_TASK, update_task, methods=["PUT"], name="update_task"),
     Route(f"{_TASK}/cancel", cancel_task, methods=["POST"], name="cancel_task"),

@@ -166,3 +166,10 @@ def test_the_sdk_paginators_walk_every_page(tc: globus_sdk.TransferClient, emula
     found = list(tc.paginated.endpoint_search("storage", limit=1).items())
     assert [e["id"] for e in found] == [LAB], "has_next_page ends the walk"
     assert tc.task_pause_info(task_id)["pause_rules"] == []
+
+
+def test_the_endpoint_manager_task_list_pages_by_last_key(tc: globus_sdk.TransferClient):
+    """globus-sdk's LastKeyPaginator follows `last_key` until `has_next_page` is false."""
+    submitted = [tc.submit_transfer(submit_run(tc, label=f"run {n}"))["task_id"] for n in range(3)]
+    pages = tc.paginated.endpoint_manager_task_list(filter_status="ACTIVE", query_params={"limit": 2})
+    assert [t["task_id"] for t in pages.items()] == submitted[::-1]

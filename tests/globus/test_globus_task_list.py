@@ -1,12 +1,14 @@
-"""GET /task_list: the caller's tasks, filtered (`field:v1,v2/field2:...`), ordered and paged."""
+"""GET /task_list: the caller's tasks, filtered (`field:v1,v2/field2:...`), ordered and paged; and the
+endpoint manager's task list."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from globus_helpers import Globus, globus, item
+from globus_helpers import COLLEAGUE_TOKEN, LAB, SHARED, Globus, globus, item
 
 __all__ = ["globus"]
 
@@ -87,3 +89,39 @@ def test_task_list_label_exact_match_and_open_ended_ranges(globus: Globus):
     globus.error(
         globus.get("/task_list", params={"filter": "request_time:2030"}), 400, "ClientError.BadRequest"
     )
+
+
+def test_endpoint_manager_task_list_shows_tasks_on_administered_collections(globus: Globus):
+    """globus-sdk `endpoint_manager_task_list`: tasks visible through the caller's role on the
+    collections, whoever submitted them, newest first, with `last_key` paging (reference 2:
+    "task_list uses `last_key` paging") and the documented filter rules."""
+    shared = globus.transfer_document(
+        source=SHARED, destination=SHARED, DATA=[item("/public/README.md", "/c.md")]
+    )
+    theirs = globus.ok(globus.post("/transfer", shared, token=COLLEAGUE_TOKEN), 202)["task_id"]
+    mine = [globus.transfer(), globus.transfer()]
+
+    def listing(token: str | None = None, **params: Any) -> dict[str, Any]:
+        return dict(globus.ok(globus.get("/endpoint_manager/task_list", token=token, params=params)))
+
+    running = listing(filter_status="ACTIVE,INACTIVE")
+    assert [t["task_id"] for t in running["DATA"]] == [mine[1], mine[0], theirs]
+    assert running["DATA"][2]["owner_string"] == "colleague@example.org"
+    assert running["DATA"][2]["source_host_endpoint_id"] == LAB
+    assert listing(COLLEAGUE_TOKEN, filter_status="ACTIVE")["DATA"] == []
+    first = listing(filter_status="ACTIVE", limit=2)
+    assert (len(first["DATA"]), first["has_next_page"], first["last_key"]) == (2, True, mine[0])
+    rest = listing(filter_status="ACTIVE", limit=2, last_key=first["last_key"])
+    assert ([t["task_id"] for t in rest["DATA"]], rest["has_next_page"]) == ([theirs], False)
+    by_endpoint = listing(filter_endpoint=LAB, filter_endpoint_use="destination")
+    assert [t["task_id"] for t in by_endpoint["DATA"]] == [theirs], "the guest's host counts as the endpoint"
+    assert [t["task_id"] for t in listing(filter_task_id=theirs)["DATA"]] == [theirs]
+    for refused in (
+        {},
+        {"filter_status": "SUCCEEDED"},
+        {"filter_task_id": theirs, "filter_status": "ACTIVE"},
+        {"filter_status": "ACTIVE", "filter_endpoint_use": "source"},
+        {"filter_status": "ACTIVE", "last_key": "nowhere"},
+        {"filter_task_id": ",".join(str(uuid.uuid4()) for _ in range(51))},
+    ):
+        globus.error(globus.get("/endpoint_manager/task_list", params=refused), 400, "ClientError.BadRequest")
