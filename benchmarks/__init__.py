@@ -13,9 +13,13 @@ What is measured (each module says how; figures are reported against targets and
    by a separate load process over 10 keep-alive connections (target: ≥ 0.85 of the bare app).
 4. `startup`: from spawning `transfer-emulators serve --port 0 --clock manual` until
    `GET /_emulator/health` answers 200 (median of three), and the time of `POST /_emulator/reset`.
+5. `globus_load` (`--only globus`): 200 concurrent Globus submissions of a 10,000-file directory
+   over uvicorn (time until all are accepted, health-check latency meanwhile), and
+   `GET /task_list?limit=10` with 10,000 tasks in the caller's history, in process.
 
 Run them all with `make bench` (or `python -m benchmarks`); `make bench ARGS="--only latency memory"`
 runs a subset. A table is printed and the figures are written to `benchmarks/results.json`. The
-whole run takes about a minute on a two-core machine; every server and load process it starts
-listens or connects on 127.0.0.1 only, runs for a bounded time and is stopped before the run ends.
+first four take about a minute on a two-core machine, the Globus load a few more; every server and
+load process a run starts listens or connects on 127.0.0.1 only, runs for a bounded time and is
+stopped before the run ends.
 """
