@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, TypeVar
 
@@ -85,6 +85,7 @@ class Step:
     source_path: str  # as the client named it, for successful_transfers and skipped_errors
     destination_path: str
     found: bool = True  # False: the path does not exist (the step fails; counters leave it out)
+    checksum_algorithm: str | None = None  # a file item's, when it gave an external_checksum
 
 
 @dataclass
@@ -199,7 +200,7 @@ class _TransferPlanner:
             else:
                 copied = len(self.items)
                 self._file(entry, src, dst, item.source_path, item.destination_path, at)
-                self._check_external(item.external_checksum, copied)
+                self._check_external(item.external_checksum, item.checksum_algorithm, copied)
         plan = Plan()
         for step, code in self.dirs:
             if code is not None:
@@ -223,14 +224,16 @@ class _TransferPlanner:
         step = Step(entry or missing(path), "", action, src_path, dst_path, found=entry is not None)
         self.items.append((step, code))
 
-    def _check_external(self, expected: str | None, position: int) -> None:
+    def _check_external(self, expected: str | None, algorithm: str | None, position: int) -> None:
         """A file item's `external_checksum`: the copy is checked against it, and a file whose
         checksum differs fails with EXTERNAL_CHECKSUM_MISMATCH (an event code, reference 5.2)."""
         if expected is None or position >= len(self.items):
             return
         step, code = self.items[position]
+        step = replace(step, checksum_algorithm=algorithm or "MD5")
         if code is None and step.entry.checksum.lower() != expected.lower():
-            self.items[position] = (step, "EXTERNAL_CHECKSUM_MISMATCH")
+            code = "EXTERNAL_CHECKSUM_MISMATCH"
+        self.items[position] = (step, code)
 
     def _blocked_parent(self, target: str, at: datetime) -> str | None:
         """NOT_A_DIRECTORY if a parent of a destination path is, or will be, something else."""

@@ -38,15 +38,17 @@ def _paths(task: Task, step: Step) -> dict[str, str]:
 
 
 def successful_transfers(task: Task, at: datetime, marker: int, size: int) -> dict[str, Any]:
-    checksums = bool(task.options.get("verify_checksum"))
+    verified = bool(task.options.get("verify_checksum"))
     rows = (
         (
             position,
             {
                 "DATA_TYPE": "successful_transfer",
                 **_paths(task, step),
-                "checksum": step.entry.checksum if checksums else None,
-                "checksum_algorithm": "MD5" if checksums else None,
+                # Checked files show their checksum: all with verify_checksum, or one given an
+                # external_checksum (with its checksum_algorithm, reference 3: `add_item`).
+                "checksum": step.entry.checksum if verified or step.checksum_algorithm else None,
+                "checksum_algorithm": step.checksum_algorithm or ("MD5" if verified else None),
                 "dynamic": False,
                 "size": step.entry.size,
             },

@@ -353,8 +353,10 @@ def test_an_external_checksum_that_does_not_match_fails_the_file(globus: Globus)
     against the checksum given; a mismatch is EXTERNAL_CHECKSUM_MISMATCH (an event code, reference
     5.2), and the file is not left at the destination."""
     good = {**item("/src/a.txt", "/out/good.txt"), "external_checksum": "0CC175B9C0F1B6A8"}
-    copied = globus.transfer({**good, "checksum_algorithm": "MD5"}, destination=LAB)
+    copied = globus.transfer({**good, "checksum_algorithm": "SHA1"}, destination=LAB)
     assert globus.finish(copied)["status"] == "SUCCEEDED"
+    row = globus.ok(globus.get(f"/task/{copied}/successful_transfers"))["DATA"][0]
+    assert (row["checksum"], row["checksum_algorithm"]) == ("0cc175b9c0f1b6a8", "SHA1")
     bad = {**item("/src/a.txt", "/out/bad.txt"), "external_checksum": "ffffffffffffffff"}
     document = globus.finish(globus.transfer(bad, destination=LAB))
     assert (document["status"], document["fatal_error"]["code"]) == ("FAILED", "EXTERNAL_CHECKSUM_MISMATCH")
