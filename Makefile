@@ -3,26 +3,44 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+MIN_VENV := .venv-min
+MIN_STAMP := $(MIN_VENV)/.installed
 CODE := $(wildcard emulators tests contract_tests benchmarks)
 
-.PHONY: setup serve test lint bench clean
+.PHONY: setup serve test test-min lint bench lock clean
 
 setup: $(STAMP)
 
-# Reinstall only when the project's dependencies change.
-$(STAMP): pyproject.toml
+# Reinstall only when the dependencies change. pyproject.toml states the ranges the package
+# supports; constraints.txt pins the exact versions every developer and CI run installs.
+$(STAMP): pyproject.toml constraints.txt
+	@echo "Setting up $(VENV): installing the package and its test tools (versions from constraints.txt)..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test]'
 	touch $(STAMP)
+
+# The oldest versions pyproject.toml allows (constraints-min.txt), in a venv of their own.
+$(MIN_STAMP): pyproject.toml constraints-min.txt
+	@echo "Setting up $(MIN_VENV): installing the lowest supported versions (constraints-min.txt)..."
+	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python -m pip install --quiet --constraint constraints-min.txt --editable '.[test]'
+	touch $(MIN_STAMP)
 
 serve: setup
 	$(BIN)/transfer-emulators serve $(ARGS)
 
-# The suite starts with the linter: "ruff clean" is part of passing.
+# The suite starts with the linter: "ruff clean" is part of passing. Then it runs again on the
+# lowest supported versions, with the packaging test that builds and installs the wheel.
 test: setup
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/python -m pytest -q $(ARGS)
+	$(MAKE) --no-print-directory test-min
+
+# The suite on the lowest supported versions, plus the packaging test (it needs the registries).
+test-min: $(MIN_STAMP)
+	EMULATORS_PACKAGING_TESTS=1 $(MIN_VENV)/bin/python -m pytest -q $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check $(CODE)
@@ -37,5 +55,15 @@ bench: setup
 		(apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)); } || true
 	$(BIN)/python -m benchmarks $(ARGS)
 
+# Refresh constraints.txt with the newest versions pyproject.toml allows, resolved from scratch.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet '.[test]'
+	{ grep '^#' constraints.txt; .venv-lock/bin/python -m pip freeze --exclude transfer-emulators; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .venv-lock
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(MIN_VENV) .venv-lock build *.egg-info

@@ -1,0 +1,107 @@
+"""Packaging: loose dependency ranges, the lock and lowest-version files that match them, and the
+built wheel installed into a fresh venv beside pins that exact `==` requirements used to refuse.
+
+The wheel test needs the package registries, so it runs only with EMULATORS_PACKAGING_TESTS=1
+(`make test-min` sets it).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+# Pins common in projects that would use the plugin; each refused the old exact pins.
+NEIGHBOUR_PINS = ["httpx<0.28", "pydantic<2.14", "starlette<1"]
+PLUGIN_TEST = """\
+import pytest
+
+@pytest.mark.emulator(scenario="relativity-stages")
+def test_job_completes(emulator):
+    emulator.control.advance(120)
+    assert emulator.client.get("/_emulator/health").json()["status"] == "ready"
+"""
+
+
+def _requirements(*extras: str) -> list[Requirement]:
+    listed = PYPROJECT["project"]["dependencies"] + [
+        r for extra in extras for r in PYPROJECT["project"]["optional-dependencies"][extra]
+    ]
+    return [Requirement(r) for r in listed]
+
+
+def _pins(name: str) -> dict[str, Version]:
+    """A constraints file's `name==version` lines, by canonical name."""
+    pins = {}
+    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            requirement = Requirement(line)
+            [spec] = requirement.specifier
+            assert spec.operator == "==", f"{name}: {line!r} is not an exact pin"
+            pins[canonicalize_name(requirement.name)] = Version(spec.version)
+    return pins
+
+
+def _lower_bound(requirement: Requirement) -> Version:
+    [lower] = [s.version for s in requirement.specifier if s.operator == ">="]
+    return Version(lower)
+
+
+def test_runtime_dependencies_are_ranges_not_exact_pins():
+    for requirement in _requirements("pytest"):
+        operators = {s.operator for s in requirement.specifier}
+        assert ">=" in operators, f"{requirement}: state the lowest supported version"
+        assert not operators & {"==", "==="}, f"{requirement}: an exact pin refuses every other version"
+
+
+def test_the_lowest_versions_file_pins_each_lower_bound():
+    lowest = {canonicalize_name(r.name): _lower_bound(r) for r in _requirements("pytest")}
+    assert _pins("constraints-min.txt") == lowest
+
+
+def test_the_lock_pins_every_dependency_within_its_range():
+    locked = _pins("constraints.txt")
+    for requirement in _requirements("pytest", "test"):
+        version = locked.get(canonicalize_name(requirement.name))
+        assert version is not None, f"constraints.txt does not pin {requirement.name}"
+        assert requirement.specifier.contains(version), f"constraints.txt: {version} is outside {requirement}"
+
+
+def _run(*command: str | Path, cwd: Path | None = None) -> str:
+    done = subprocess.run(
+        [str(c) for c in command], cwd=cwd, capture_output=True, text=True, check=False, timeout=600
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"{' '.join(map(str, command))} failed:\n{output}"
+    return output
+
+
+@pytest.mark.skipif(
+    os.environ.get("EMULATORS_PACKAGING_TESTS") != "1",
+    reason="needs the package registries: set EMULATORS_PACKAGING_TESTS=1 (make test-min does)",
+)
+def test_the_wheel_installs_beside_common_pins_and_its_plugin_runs(tmp_path: Path):
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist", ROOT)
+    [wheel] = (tmp_path / "dist").glob("*.whl")
+    (tmp_path / "pins.txt").write_text("\n".join(NEIGHBOUR_PINS) + "\n", encoding="utf-8")
+    _run(sys.executable, "-m", "venv", tmp_path / "venv")
+    python = tmp_path / "venv" / "bin" / "python"
+    _run(python, "-m", "pip", "install", "--quiet", "--constraint", tmp_path / "pins.txt", f"{wheel}[pytest]")
+
+    installed = _run(python, "-m", "pip", "list", "--format=freeze").splitlines()
+    for pin in map(Requirement, NEIGHBOUR_PINS):
+        [line] = [x for x in installed if canonicalize_name(x.split("==")[0]) == canonicalize_name(pin.name)]
+        assert pin.specifier.contains(line.split("==")[1]), line
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "test_example.py").write_text(PLUGIN_TEST, encoding="utf-8")
+    assert "1 passed" in _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
