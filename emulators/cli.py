@@ -5,7 +5,11 @@ transfer-emulators serve [--host H] [--port P] [--scenario FILE ...] [--scenario
                          [--allowed-host NAME] [--keep-alive-timeout S] [--header-timeout S]
                          [--body-timeout S] [--log-level LEVEL]
 transfer-emulators validate FILE ...
+transfer-emulators scenarios         list the bundled scenarios, by name with their headlines
 transfer-emulators schema            print the scenario JSON Schema
+
+A scenario argument (`--scenario`, `validate`) is a file, or else a bundled scenario's name
+(`relativity-stages`), as in `extends:` and the pytest marker.
 
 Exit status: 0 on success, 1 when a scenario file is invalid or the server cannot listen, and 2
 (argparse's convention) for a bad command line. Each is reported on stderr without a traceback:
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,7 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve every emulator on one port", epilog=EXIT_STATUS)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8700, help="0 to 65535; 0 picks a free port")
-    serve.add_argument("--scenario", nargs="+", metavar="FILE", help="scenario files, later ones override")
+    serve.add_argument(
+        "--scenario",
+        nargs="+",
+        metavar="FILE",
+        help="scenario files or bundled names (see `scenarios`), later ones override",
+    )
     serve.add_argument(
         "--scenario-dir",
         type=_directory,
@@ -144,7 +154,8 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the server's log level: {', '.join(LOG_LEVELS)} (default: warning)",
     )
     validate = commands.add_parser("validate", help="check scenario files", epilog=EXIT_STATUS)
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files or bundled names")
+    commands.add_parser("scenarios", help="list the bundled scenarios by name, with their headlines")
     commands.add_parser("schema", help="print the scenario JSON Schema")
     return parser
 
@@ -153,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "validate":
         return _validate(args.files)
+    if args.command == "scenarios":
+        return _list_scenarios()
     if args.command == "schema":
         sys.stdout.write(schema_text({s.name: s.section for s in SERVICES}))
         return 0
@@ -173,10 +186,31 @@ def _check(path: str) -> list[Problem]:
     if unreadable := _unreadable([path]):
         return unreadable
     try:
-        load_scenario_files([path])
+        load_scenario_files([_scenario_file(path)])
     except ScenarioError as exc:
         return exc.problems
     return []
+
+
+def _bundled() -> dict[str, Path]:
+    """The bundled scenarios' files by name."""
+    return {path.stem: path for path in sorted(default_scenario_path().parent.glob("*.yaml"))}
+
+
+def _is_name(item: str) -> bool:
+    """Whether a scenario argument could be a bundled name: no folder and no extension."""
+    return not Path(item).suffix and Path(item).name == item
+
+
+def _scenario_file(item: str) -> str:
+    """The file a scenario argument names: a file that exists, or else a bundled scenario by name;
+    anything else unchanged, so that reading it reports why it cannot be read."""
+    if not Path(item).is_file() and _is_name(item) and item in (bundled := _bundled()):
+        return str(bundled[item])
+    return item
+
+
+NOT_BUNDLED = "; nor a bundled scenario (`transfer-emulators scenarios` lists them)"
 
 
 def _unreadable(files: list[str]) -> list[Problem]:
@@ -184,13 +218,38 @@ def _unreadable(files: list[str]) -> list[Problem]:
     problems = []
     for path in files:
         try:
-            Path(path).read_text(encoding="utf-8")
+            Path(_scenario_file(path)).read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             reason = f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
             problems.append(Problem(path, 0, "", f"cannot read the file: {reason}"))
         except OSError as exc:
-            problems.append(Problem(path, 0, "", f"cannot read the file: {exc.strerror or exc}"))
+            hint = NOT_BUNDLED if _is_name(path) else ""
+            problems.append(Problem(path, 0, "", f"cannot read the file: {exc.strerror or exc}{hint}"))
     return problems
+
+
+def _list_scenarios() -> int:
+    bundled = _bundled()
+    width = max(map(len, bundled))
+    for name, path in bundled.items():
+        print(f"{name:<{width}}  {_headline(path)}".rstrip())
+    return 0
+
+
+# The header's first phrase: up to the first full stop or colon that ends a word.
+HEADLINE = re.compile(r"(?P<phrase>.+?)[.:](?:\s|$)")
+
+
+def _headline(path: Path) -> str:
+    """The first phrase of a scenario file's comment header (the lines starting with `#`)."""
+    header = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line.lstrip("#").strip())
+    text = " ".join(header)
+    match = HEADLINE.match(text)
+    return match["phrase"] if match else text
 
 
 def _report(problems: list[Problem]) -> None:
@@ -201,10 +260,11 @@ def _report(problems: list[Problem]) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    files = args.scenario or [str(default_scenario_path())]
-    if problems := _unreadable(files):
+    named = args.scenario or [str(default_scenario_path())]
+    if problems := _unreadable(named):
         _report(problems)
         return 1
+    files = [_scenario_file(item) for item in named]
     try:
         app = create_app(
             files,
@@ -228,7 +288,7 @@ def _serve(args: argparse.Namespace) -> int:
     app.host.public_url = (args.public_url or base).rstrip("/")
     if args.link_secret:
         app.host.use_link_secret(args.link_secret.encode())
-    _announce(base, app.state.host, files)
+    _announce(base, app.state.host, named)
     timeouts = Timeouts(
         keep_alive=args.keep_alive_timeout, header=args.header_timeout, body=args.body_timeout
     )

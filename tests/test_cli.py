@@ -121,6 +121,44 @@ def test_validate_counts_several_valid_files(capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr() == (f"{len(BUNDLED)} scenario file(s) valid\n", "")
 
 
+def test_scenarios_lists_each_bundled_name_with_its_headline(capsys: pytest.CaptureFixture[str]):
+    assert main(["scenarios"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == [p.stem for p in BUNDLED]
+    assert "relativity-stages               Every documented job stage lasts long enough to be seen " in (
+        "\n".join(lines)
+    )
+    assert all(len(line.split(maxsplit=1)) == 2 for line in lines), "a scenario without a headline"
+
+
+def test_validate_and_serve_take_bundled_names(served: list[Config], capsys: pytest.CaptureFixture[str]):
+    assert main(["validate", "relativity-stages", "default"]) == 0
+    assert capsys.readouterr() == ("2 scenario file(s) valid\n", "")
+
+    assert main(["serve", "--port", "0", "--scenario", "relativity-stages"]) == 0
+
+    [config] = served
+    assert config.app.state.host.scenario.model.name == "relativity-stages"
+    assert "  scenario: relativity-stages (relativity-stages), " in capsys.readouterr().out
+
+
+def test_a_file_wins_over_a_bundled_name_and_an_unknown_name_points_to_the_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.chdir(tmp_path)
+    Path("default").write_text(BAD_SCENARIO, encoding="utf-8")
+
+    assert main(["validate", "default", "relativity-stage"]) == 1
+
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("default:2: seed: ")
+    assert lines[-1] == (
+        "relativity-stage: cannot read the file: No such file or directory; "
+        "nor a bundled scenario (`transfer-emulators scenarios` lists them)"
+    )
+
+
 def test_schema_is_a_draft_2020_12_schema_that_accepts_the_default_scenario(
     capsys: pytest.CaptureFixture[str],
 ):
