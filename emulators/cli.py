@@ -7,6 +7,7 @@ transfer-emulators serve [--host H] [--port P] [--scenario FILE ...] [--scenario
 transfer-emulators validate FILE ...
 transfer-emulators scenarios         list the bundled scenarios, by name with their headlines
 transfer-emulators schema            print the scenario JSON Schema
+transfer-emulators --version
 
 A scenario argument (`--scenario`, `validate`) is a file, or else a bundled scenario's name
 (`relativity-stages`), as in `extends:` and the pytest marker.
@@ -29,6 +30,7 @@ from pathlib import Path
 import uvicorn
 from uvicorn.config import LOG_LEVELS
 
+from emulators import __version__
 from emulators.app import SERVICES, create_app, default_scenario_path, load_scenario_files
 from emulators.core.errors import Problem, ScenarioError
 from emulators.core.host import Host
@@ -89,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="transfer-emulators", description="Stateful transfer-service emulators.", epilog=EXIT_STATUS
     )
+    parser.add_argument("--version", action="version", version=f"transfer-emulators {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve every emulator on one port", epilog=EXIT_STATUS)
     serve.add_argument("--host", default="127.0.0.1")
@@ -328,6 +331,7 @@ def _announce(base: str, host: Host, files: list[str]) -> None:
         print(f"  {service.name}:")
         for line in service.describe(world.store_named(service.name), base):
             print(f"    {line}")
+    print(f"transfer-emulators {__version__} ready: Ctrl-C to stop")
     sys.stdout.flush()
 
 

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from importlib.metadata import entry_points
+from importlib.metadata import entry_points, version
 from pathlib import Path
 
 import httpx
@@ -49,6 +49,14 @@ def test_validate_accepts_each_bundled_scenario(path: Path, capsys: pytest.Captu
     out, err = capsys.readouterr()
     assert out == "1 scenario file(s) valid\n"
     assert err == ""
+
+
+def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"transfer-emulators {version('transfer-emulators')}\n"
 
 
 def test_validate_reports_every_problem_as_file_line_key_message(
@@ -270,6 +278,16 @@ def test_serve_gives_a_valid_speed_and_log_level_to_the_clock_and_server(
     assert config.app.state.host.world.clock.speed == float(speed)
     assert config.log_level == "info"
     assert capsys.readouterr().out.startswith("transfer-emulators listening on http://127.0.0.1:")
+
+
+def test_serve_banner_ends_with_the_version_and_how_to_stop(
+    served: list[Config], capsys: pytest.CaptureFixture[str]
+):
+    assert main(["serve", "--port", "0"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("transfer-emulators listening on http://127.0.0.1:")
+    assert lines[-1] == f"transfer-emulators {version('transfer-emulators')} ready: Ctrl-C to stop"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows lets a second socket share a port")

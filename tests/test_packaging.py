@@ -18,6 +18,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from emulators import __version__
+
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Pins common in projects that would use the plugin; each refused the old exact pins.
@@ -68,6 +70,28 @@ def test_the_lowest_versions_file_pins_each_lower_bound():
     assert _pins("constraints-min.txt") == lowest
 
 
+def test_the_plugin_has_an_extra_that_brings_pytest():
+    assert PYPROJECT["project"]["entry-points"]["pytest11"] == {
+        "transfer_emulators": "emulators.testing.plugin"
+    }
+    assert [canonicalize_name(r.name) for r in _requirements("pytest")][-1] == "pytest"
+
+
+def test_the_license_file_is_the_declared_license():
+    assert PYPROJECT["project"]["license"] == "Apache-2.0"
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License\n                           Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text
+
+
+def test_the_description_names_only_the_services_built():
+    from emulators.app import SERVICES
+
+    described = PYPROJECT["project"]["description"].lower()
+    planned_or_built = {"relativity", "globus", "onedata", "amove"}
+    assert {name for name in planned_or_built if name in described} == {s.name for s in SERVICES}
+
+
 def test_the_lock_pins_every_dependency_within_its_range():
     locked = _pins("constraints.txt")
     for requirement in _requirements("pytest", "test"):
@@ -105,3 +129,5 @@ def test_the_wheel_installs_beside_common_pins_and_its_plugin_runs(tmp_path: Pat
     project.mkdir()
     (project / "test_example.py").write_text(PLUGIN_TEST, encoding="utf-8")
     assert "1 passed" in _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
+    command = tmp_path / "venv" / "bin" / "transfer-emulators"
+    assert _run(command, "--version") == f"transfer-emulators {__version__}\n"

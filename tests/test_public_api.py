@@ -15,7 +15,18 @@ PUBLIC = {
         "load_scenario_files",
     },
     "emulators.cli": {"main"},
-    "emulators.testing": {"ControlClient", "ControlClientError", "Emulator", "LiveEmulator", "ServiceCalls"},
+    "emulators.testing": {
+        "ControlClient",
+        "ControlClientError",
+        "Emulator",
+        "LiveEmulator",
+        "ServiceCalls",
+        "answer",
+        "drop_connection",
+        "fault_rule",
+        "time_window",
+    },
+    "emulators.testing.faults": {"JSON", "answer", "drop_connection", "fault_rule", "time_window"},
 }
 
 

@@ -1,9 +1,9 @@
 """`ControlClient`: the control API from Python.
 
-Works over any httpx client pointed at an emulator: the in-process one the `emulator` fixture gives,
-or a real one for a server started elsewhere::
+Works over any httpx client pointed at an emulator (the in-process one the `emulator` fixture gives,
+or a real one), or from a server's base URL alone::
 
-    control = ControlClient(httpx.Client(base_url="http://127.0.0.1:8700"))
+    control = ControlClient("http://127.0.0.1:8700")
     control.advance(30)
     control.add_fault({"service": "relativity", "method": "GET", "action": {"status": 503}})
 """
@@ -32,8 +32,10 @@ class ControlClientError(Exception):
 class ControlClient:
     """Typed calls for every control-API resource."""
 
-    def __init__(self, http: httpx.Client, token: str | None = None) -> None:
-        self.http = http
+    def __init__(self, http: httpx.Client | str, token: str | None = None) -> None:
+        """`http`: an httpx client whose base URL is the emulator's, or that base URL; from a URL the
+        control client makes its own httpx client, `self.http` (close it with `control.http.close()`)."""
+        self.http = httpx.Client(base_url=http) if isinstance(http, str) else http
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def _call(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
