@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 MIN_VENV := .venv-min
 MIN_STAMP := $(MIN_VENV)/.installed
 CODE := $(wildcard emulators tests contract_tests benchmarks)
+# setuptools notes "Editable installation" (10 lines) on every editable install that maps a package
+# to another folder, as emulators.scenarios comes from scenarios/; there is nothing to act on.
+QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 
 .PHONY: setup serve test test-min lint bench lock clean
 
@@ -17,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@echo "Setting up $(VENV): installing the package and its test tools (versions from constraints.txt)..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test]'
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test]'
 	touch $(STAMP)
 
 # The oldest versions pyproject.toml allows (constraints-min.txt), in a venv of their own.
@@ -25,7 +28,8 @@ $(MIN_STAMP): pyproject.toml constraints-min.txt
 	@echo "Setting up $(MIN_VENV): installing the lowest supported versions (constraints-min.txt)..."
 	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
 	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(MIN_VENV)/bin/python -m pip install --quiet --constraint constraints-min.txt --editable '.[test]'
+	$(QUIET_EDITABLE) $(MIN_VENV)/bin/python -m pip install --quiet --constraint constraints-min.txt \
+		--editable '.[test]'
 	touch $(MIN_STAMP)
 
 serve: setup

@@ -1,8 +1,9 @@
-"""Packaging: loose dependency ranges, the lock and lowest-version files that match them, and the
-built wheel installed into a fresh venv beside pins that exact `==` requirements used to refuse.
+"""Packaging: loose dependency ranges, the lock and lowest-version files that match them, the
+built wheel installed into a fresh venv beside pins that exact `==` requirements used to refuse, and
+`make setup` saying what it does without a page of setuptools warnings.
 
-The wheel test needs the package registries, so it runs only with EMULATORS_PACKAGING_TESTS=1
-(`make test-min` sets it).
+The tests that install need the package registries, so they run only with
+EMULATORS_PACKAGING_TESTS=1 (`make test-min` sets it).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -100,6 +102,17 @@ def test_the_lock_pins_every_dependency_within_its_range():
         assert requirement.specifier.contains(version), f"constraints.txt: {version} is outside {requirement}"
 
 
+def test_every_package_directory_is_configured():
+    # setuptools warns at length of a directory it sees but is not told about, and leaves it out.
+    configured = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(d.relative_to(ROOT).parts)
+        for d in [ROOT / "emulators", *(ROOT / "emulators").rglob("*")]
+        if d.is_dir() and d.name != "__pycache__"
+    }
+    assert found <= configured, f"not in [tool.setuptools] packages: {sorted(found - configured)}"
+
+
 def _run(*command: str | Path, cwd: Path | None = None) -> str:
     done = subprocess.run(
         [str(c) for c in command], cwd=cwd, capture_output=True, text=True, check=False, timeout=600
@@ -109,13 +122,20 @@ def _run(*command: str | Path, cwd: Path | None = None) -> str:
     return output
 
 
-@pytest.mark.skipif(
+needs_registries = pytest.mark.skipif(
     os.environ.get("EMULATORS_PACKAGING_TESTS") != "1",
     reason="needs the package registries: set EMULATORS_PACKAGING_TESTS=1 (make test-min does)",
 )
+
+
+@needs_registries
 def test_the_wheel_installs_beside_common_pins_and_its_plugin_runs(tmp_path: Path):
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist", ROOT)
+    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist", ROOT)
+    assert "Warning" not in built
     [wheel] = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as contents:
+        names = set(contents.namelist())
+    assert {"emulators/schema/scenario.schema.json", "emulators/scenarios/default.yaml"} <= names
     (tmp_path / "pins.txt").write_text("\n".join(NEIGHBOUR_PINS) + "\n", encoding="utf-8")
     _run(sys.executable, "-m", "venv", tmp_path / "venv")
     python = tmp_path / "venv" / "bin" / "python"
@@ -131,3 +151,20 @@ def test_the_wheel_installs_beside_common_pins_and_its_plugin_runs(tmp_path: Pat
     assert "1 passed" in _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
     command = tmp_path / "venv" / "bin" / "transfer-emulators"
     assert _run(command, "--version") == f"transfer-emulators {__version__}\n"
+
+
+@needs_registries
+def test_make_setup_says_what_it_does_and_prints_no_warning(tmp_path: Path):
+    venv = tmp_path / "venv"
+
+    output = _run(
+        "make", "--no-print-directory", "setup", f"VENV={venv}", f"PYTHON={sys.executable}", cwd=ROOT
+    )
+
+    lines = output.splitlines()
+    assert (
+        lines[0]
+        == f"Setting up {venv}: installing the package and its test tools (versions from constraints.txt)..."
+    )
+    assert "Warning" not in output
+    assert (venv / ".installed").exists()
