@@ -9,14 +9,16 @@ Fixtures:
 
 Options come from `@pytest.mark.emulator(scenario=..., clock=..., seed=..., scenario_text=...)`;
 `scenario` is a bundled scenario's name (e.g. "default") or a file path, or a list of them (layered);
-`scenario_text` is layered over it. Both fixtures build the scenario the same way, in this process.
+a relative path is found beside the test file, or else under pytest's rootdir, never by the current
+directory, so a test passes from wherever pytest starts. `scenario_text` is layered over it. Both
+fixtures build the scenario the same way, in this process.
 On teardown the plugin fails the test if the journal holds a 500 that no fault rule caused: a 500 is
 the emulator's own failure, while other 5xx (a Globus `ExternalError` 502, say) are documented answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,8 +53,12 @@ MARKER_OPTIONS = ("scenario", "scenario_text", "clock", "seed")
 CLOCKS = ("manual", "real")
 
 
-def scenario_files(scenario: str | Path | list[str | Path] | None) -> list[Path]:
-    """Bundled scenario names or paths, as paths; an unknown name fails the test with the known ones."""
+def scenario_files(
+    scenario: str | Path | list[str | Path] | None, folders: Sequence[Path] = ()
+) -> list[Path]:
+    """Bundled scenario names or paths, as paths: a relative path is looked up in `folders`, in
+    order (the plugin passes the test file's directory, then the rootdir). An unknown name or a
+    missing file fails the test with where it looked and the bundled names."""
     from emulators.app import default_scenario_path
 
     if scenario is None:
@@ -64,22 +70,35 @@ def scenario_files(scenario: str | Path | list[str | Path] | None) -> list[Path]
         path = Path(item)
         if not path.suffix and (bundled / f"{item}.yaml").exists():
             path = bundled / f"{item}.yaml"
-        elif not path.exists():
-            known = ", ".join(sorted(p.stem for p in bundled.glob("*.yaml")))
-            pytest.fail(
-                f"emulator: no scenario {item!r}: not a file, nor a bundled one ({known})", pytrace=False
-            )
+        else:
+            candidates = [path] if path.is_absolute() else [folder / path for folder in folders]
+            found = next((c for c in candidates if c.exists()), None)
+            if found is None:
+                known = ", ".join(sorted(p.stem for p in bundled.glob("*.yaml")))
+                looked = f" (looked in {', '.join(map(str, folders))})" if not path.is_absolute() else ""
+                pytest.fail(
+                    f"emulator: no scenario {item!r}: not a file{looked}, nor a bundled one ({known})",
+                    pytrace=False,
+                )
+            path = found
         paths.append(path)
     return paths
 
 
-def build_scenario(scenario: Any = None, scenario_text: str | None = None) -> Scenario:
+def scenario_folders(request: pytest.FixtureRequest) -> tuple[Path, ...]:
+    """Where a test's relative scenario paths are found: beside its file, then under the rootdir."""
+    return tuple(dict.fromkeys((request.path.parent, request.config.rootpath)))  # once each, in order
+
+
+def build_scenario(
+    scenario: Any = None, scenario_text: str | None = None, folders: Sequence[Path] = ()
+) -> Scenario:
     """The marker's scenario: the files (or bundled names), with `scenario_text` layered over them;
     either alone; or the default. An invalid one fails the test with its problems, not a traceback."""
     from emulators.app import load_scenario_files
     from emulators.core.errors import ScenarioError
 
-    files = [] if scenario is None and scenario_text is not None else scenario_files(scenario)
+    files = [] if scenario is None and scenario_text is not None else scenario_files(scenario, folders)
     try:
         return load_scenario_files(files, text=scenario_text)
     except ScenarioError as exc:
@@ -148,22 +167,27 @@ def _checked(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _build(
-    scenario: Any = None, scenario_text: str | None = None, clock: str = "manual", seed: int | None = None
+    folders: Sequence[Path],
+    scenario: Any = None,
+    scenario_text: str | None = None,
+    clock: str = "manual",
+    seed: int | None = None,
 ) -> EmulatorApp:
     from emulators.app import create_app
 
-    return create_app(scenario=build_scenario(scenario, scenario_text), clock=clock, seed=seed)  # type: ignore[arg-type]  # checked
+    scenario = build_scenario(scenario, scenario_text, folders)
+    return create_app(scenario=scenario, clock=clock, seed=seed)  # type: ignore[arg-type]  # checked
 
 
 @pytest.fixture
-def emulator_factory() -> Iterator[Callable[..., Emulator]]:
+def emulator_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Emulator]]:
     """Build in-process emulators from arguments; each is closed after the test."""
     made: list[Emulator] = []
 
     def make(**options: Any) -> Emulator:
         from emulators.testing.transport import InProcessTransport
 
-        app = _build(**_checked(options))
+        app = _build(scenario_folders(request), **_checked(options))
         app.host.public_url = IN_PROCESS_BASE_URL  # links the emulator hands out reach it in process
         transport = InProcessTransport(app)
         client = httpx.Client(transport=transport, base_url=IN_PROCESS_BASE_URL)
@@ -221,7 +245,9 @@ def emulator_server(
     """
     options = _options(request)
     live = _emulator_server_session
-    scenario = build_scenario(options.get("scenario"), options.get("scenario_text"))
+    scenario = build_scenario(
+        options.get("scenario"), options.get("scenario_text"), scenario_folders(request)
+    )
     live.host.clock_mode, live.host.seed = options.get("clock", "manual"), options.get("seed")
     live.host.load(scenario)
     try:

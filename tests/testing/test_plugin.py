@@ -297,7 +297,7 @@ def test_emulator_server_takes_the_markers_seed_and_clock(run):
         ('seed="abc"', "emulator: seed must be an integer, not 'abc'"),
         (
             'scenario="relativity-stagez"',
-            "emulator: no scenario 'relativity-stagez': not a file, nor a bundled*",
+            "emulator: no scenario 'relativity-stagez': not a file (looked in *), nor a bundled*",
         ),
         ('scenario_text="version: 1\\nseed: x\\n"', "*<scenario>:2: seed: *"),
     ],
@@ -315,3 +315,63 @@ def test_a_bad_marker_fails_the_test_with_a_message_not_a_traceback(run, marker:
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*{message}*"])
     result.stdout.no_fnmatch_line("*Traceback*")
+
+
+RELATIVE_PATHS = """
+import pytest
+
+@pytest.mark.emulator(scenario="beside.yaml")
+def test_a_file_beside_the_test(emulator):
+    assert emulator.control.health()["scenario"] == "beside"
+
+@pytest.mark.emulator(scenario="shared/at-the-root.yaml")
+def test_a_file_under_the_rootdir(emulator):
+    assert emulator.control.health()["scenario"] == "at-the-root"
+
+@pytest.mark.emulator(scenario=["beside.yaml", "shared/at-the-root.yaml"])
+def test_both_on_a_socket(emulator_server):
+    assert emulator_server.control.health()["scenario"] == "at-the-root"
+
+def test_the_factory(emulator_factory):
+    assert emulator_factory(scenario="beside.yaml").control.health()["scenario"] == "beside"
+"""
+
+
+@pytest.mark.parametrize("start_in", [".", "elsewhere"], ids=["rootdir", "another-directory"])
+def test_relative_scenario_paths_are_found_beside_the_test_then_under_the_rootdir(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, start_in: str
+):
+    def scenario(name: str) -> str:
+        return f"version: 1\nextends: default\nname: {name}\n"
+
+    pytester.makeini(INI)
+    suite = pytester.mkpydir("suite")
+    (suite / "test_paths.py").write_text(RELATIVE_PATHS, encoding="utf-8")
+    (suite / "beside.yaml").write_text(scenario("beside"), encoding="utf-8")
+    (pytester.mkdir("shared") / "at-the-root.yaml").write_text(scenario("at-the-root"), encoding="utf-8")
+    # Files a lookup by the current directory would find instead.
+    elsewhere = pytester.mkdir("elsewhere")
+    for decoy in (elsewhere / "beside.yaml", pytester.mkdir("elsewhere/shared") / "at-the-root.yaml"):
+        decoy.write_text(scenario("decoy"), encoding="utf-8")
+    monkeypatch.chdir(pytester.path / start_in)
+
+    result = pytester.runpytest_subprocess(suite / "test_paths.py")
+
+    result.assert_outcomes(passed=4)
+
+
+def test_a_missing_relative_scenario_file_names_where_it_was_looked_for(run, pytester: pytest.Pytester):
+    result = run(
+        """
+        import pytest
+
+        @pytest.mark.emulator(scenario="nowhere.yaml")
+        def test_it(emulator):
+            pass
+        """
+    )
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [f"*emulator: no scenario 'nowhere.yaml': not a file (looked in {pytester.path}), nor*"]
+    )
