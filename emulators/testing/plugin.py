@@ -85,7 +85,7 @@ def scenario_files(
     return paths
 
 
-def scenario_folders(request: pytest.FixtureRequest) -> tuple[Path, ...]:
+def _scenario_folders(request: pytest.FixtureRequest) -> tuple[Path, ...]:
     """Where a test's relative scenario paths are found: beside its file, then under the rootdir."""
     return tuple(dict.fromkeys((request.path.parent, request.config.rootpath)))  # once each, in order
 
@@ -187,7 +187,7 @@ def emulator_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., E
     def make(**options: Any) -> Emulator:
         from emulators.testing.transport import InProcessTransport
 
-        app = _build(scenario_folders(request), **_checked(options))
+        app = _build(_scenario_folders(request), **_checked(options))
         app.host.public_url = IN_PROCESS_BASE_URL  # links the emulator hands out reach it in process
         transport = InProcessTransport(app)
         client = httpx.Client(transport=transport, base_url=IN_PROCESS_BASE_URL)
@@ -246,7 +246,7 @@ def emulator_server(
     options = _options(request)
     live = _emulator_server_session
     scenario = build_scenario(
-        options.get("scenario"), options.get("scenario_text"), scenario_folders(request)
+        options.get("scenario"), options.get("scenario_text"), _scenario_folders(request)
     )
     live.host.clock_mode, live.host.seed = options.get("clock", "manual"), options.get("seed")
     live.host.load(scenario)
