@@ -34,10 +34,14 @@ def answer(
     headers: Mapping[str, str] | None = None,
     delay: float | None = None,
     delay_max: float | None = None,
+    close_after: int | None = None,
+    message_delay: float | None = None,
 ) -> dict[str, JSON]:
     """An action that answers: `status` with `message` in the matched service's own error format,
     or a literal JSON `body`; `Retry-After` and other `headers`; after `delay` seconds (real ones),
-    or a seeded random time up to `delay_max`."""
+    or a seeded random time up to `delay_max`. On a WebSocket, `status` refuses the handshake;
+    without one, `close_after` closes the connection after the server sent N messages and
+    `message_delay` holds each of them (real seconds)."""
     return _given(
         status=status,
         message=message,
@@ -46,6 +50,8 @@ def answer(
         headers=dict(headers) if headers is not None else None,
         delay=delay,
         delay_max=delay_max,
+        close_after=close_after,
+        message_delay=message_delay,
     )
 
 
@@ -70,6 +76,7 @@ def fault_rule(
     action: dict[str, JSON],
     *,
     id: str | None = None,  # the rule document's own field name, though it shadows the builtin
+    direction: str | None = None,
     service: str | None = None,
     method: str | Sequence[str] | None = None,
     path: str | None = None,
@@ -79,11 +86,13 @@ def fault_rule(
     probability: float | None = None,
     window: dict[str, JSON] | None = None,
 ) -> dict[str, JSON]:
-    """A rule: which requests it matches (`service`, `method`, a `path` glob, `headers` globs, a
-    `window`), when it fires among them (`nth`, the `first` N, or a seeded `probability`; at most
+    """A rule: which requests it matches (`direction`: "inbound", the default, or "outbound" for the
+    emulator's own callbacks; `service`, `method`, a `path` glob, `headers` globs, a `window`), when
+    it fires among them (`nth`, the `first` N, or a seeded `probability`; at most
     one), and its `action` (`answer(...)` or `drop_connection(...)`)."""
     return _given(
         id=id,
+        direction=direction,
         service=service,
         method=method if method is None or isinstance(method, str) else list(method),
         path=path,
