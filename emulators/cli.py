@@ -32,6 +32,7 @@ from uvicorn.config import LOG_LEVELS
 
 from emulators import __version__
 from emulators.app import SERVICES, create_app, default_scenario_path, load_scenario_files
+from emulators.core.console import Console
 from emulators.core.errors import Problem, ScenarioError
 from emulators.core.host import Host
 from emulators.core.scenario import MAX_SPEED, schema_text
@@ -148,6 +149,12 @@ def _parser() -> argparse.ArgumentParser:
         serve.add_argument(
             name, type=_seconds, default=default, metavar="SECONDS", help=f"{what} (default: {default:g})"
         )
+    serve.add_argument(
+        "--console",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="print a line per request (default: when the output is a terminal)",
+    )
     serve.add_argument(
         "--log-level",
         type=str.lower,
@@ -292,6 +299,8 @@ def _serve(args: argparse.Namespace) -> int:
     if args.link_secret:
         app.host.use_link_secret(args.link_secret.encode())
     _announce(base, app.state.host, named)
+    if args.console if args.console is not None else sys.stdout.isatty():
+        app.host.console = Console(sys.stdout, colour=sys.stdout.isatty())
     timeouts = Timeouts(
         keep_alive=args.keep_alive_timeout, header=args.header_timeout, body=args.body_timeout
     )

@@ -23,6 +23,7 @@ from uvicorn.config import Config
 
 from emulators.app import SERVICES, default_scenario_path
 from emulators.cli import main
+from emulators.core.console import Console
 
 BUNDLED = sorted(default_scenario_path().parent.glob("*.yaml"))
 PROBLEM_LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+): (?P<key>\S+): (?P<message>.+)$")
@@ -336,3 +337,13 @@ def test_serve_reports_an_unreadable_scenario_without_a_line(
     assert out == ""
     assert err.startswith(f"{missing}: cannot read the file: ")
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("flag", "on"), [([], False), (["--console"], True), (["--no-console"], False)])
+def test_serve_prints_a_line_per_request_when_asked_or_on_a_terminal(
+    flag: list[str], on: bool, served: list[Config]
+):
+    assert main(["serve", "--port", "0", *flag]) == 0  # captured output is no terminal: off by default
+
+    [config] = served
+    assert isinstance(config.app.state.host.console, Console) == on

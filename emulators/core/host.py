@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ from starlette.routing import Mount
 
 from emulators.core.clock import ClockMode, wall_now
 from emulators.core.faults import FaultAction
+from emulators.core.journal import JournalEntry
 from emulators.core.outbox import TIMEOUT, OutgoingRequest, deliver
 from emulators.core.scenario import MAX_SPEED, Scenario, load_scenario
 from emulators.core.service import ErrorAnswer, Service
@@ -54,6 +55,7 @@ class Host:
         self.public_url = (public_url or DEFAULT_PUBLIC_URL).rstrip("/")
         self._link_secret = link_secret
         self._generation = 0
+        self.console: Callable[[JournalEntry], None] | None = None  # a line per request, when serving
         self.library = library
         self._by_name = {s.name: s for s in self.services}
         if speed is not None and not 0 < speed <= MAX_SPEED:
@@ -134,7 +136,7 @@ class Host:
     async def _send(
         self, world: World, request: OutgoingRequest, due: datetime, http: httpx.AsyncClient
     ) -> None:
-        delivery = await deliver(request, due, world.journal, world.faults, http)
+        delivery = await deliver(request, due, world.journal, world.faults, http, self.console)
         later = request.retry(delivery) if request.retry is not None and not delivery.ok else None
         if later is not None:
             again = replace(request, attempt=request.attempt + 1)

@@ -280,6 +280,8 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         entry = journal.open(world.clock.now(), _service(scope, self.host), scope)
         if scope["type"] == "websocket":
             await _record_websocket(self.app, scope, receive, send, entry, journal.spec.body_excerpt)
+            if self.host.console is not None:
+                self.host.console(entry)
             return
         started = time.perf_counter()
 
@@ -295,6 +297,8 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         finally:
             entry.seconds = time.perf_counter() - started
             entry.fault = scope.get(FAULT_KEY)
+            if self.host.console is not None:
+                self.host.console(entry)
 
 
 _RECORDED = frozenset({"http", "websocket"})

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from emulators.core.faults import FaultRules
-from emulators.core.journal import Journal
+from emulators.core.journal import Journal, JournalEntry
 
 TIMEOUT = httpx.Timeout(5.0)  # real seconds a target may take; a settle waits for each delivery in turn
 
@@ -54,7 +54,12 @@ class OutgoingRequest:
 
 
 async def deliver(
-    request: OutgoingRequest, due: datetime, journal: Journal, faults: FaultRules, http: httpx.AsyncClient
+    request: OutgoingRequest,
+    due: datetime,
+    journal: Journal,
+    faults: FaultRules,
+    http: httpx.AsyncClient,
+    console: Callable[[JournalEntry], None] | None = None,
 ) -> Delivery:
     """Send one request (or let an outbound fault rule stand in for the target) and journal it."""
     parts = urlsplit(request.url)
@@ -83,4 +88,6 @@ async def deliver(
         except ValueError as exc:  # a URL httpx cannot send to
             error = f"invalid target: {exc}"
     entry.status, entry.error = status, error
+    if console is not None:
+        console(entry)
     return Delivery(status, error, request.attempt)

@@ -174,6 +174,7 @@ class FakeHost:
 
     def __init__(self, spec: JournalSpec) -> None:
         self.world = SimpleNamespace(journal=Journal(spec), clock=ManualClock(START))
+        self.console = None
 
     def service_for(self, path: str) -> str | None:
         return "svc" if path.startswith("/svc/") else None

@@ -4,6 +4,7 @@ guarantee that when a clock advance returns, everything due up to the new time h
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from starlette.routing import Route
 from websockets.sync.client import connect
 
 from emulators.app import create_app
+from emulators.core.console import Console
 from emulators.core.scenario import load_scenario
 from emulators.server import ThreadedServer
 from emulators.testing import ControlClient, Emulator
@@ -257,3 +259,12 @@ def test_a_websocket_to_a_path_no_service_serves_is_refused(clockwork: Emulator)
     with pytest.raises(WebSocketRefused) as refused:
         clockwork.websocket("/nowhere")
     assert refused.value.status == 403
+
+
+def test_the_console_shows_callbacks_with_their_target(clockwork: Emulator, receiver: Receiver) -> None:
+    out = io.StringIO()
+    clockwork.host.console = Console(out, colour=False)
+    start_job(clockwork, "shown", 5, callback=f"{receiver.url}/done")
+    clockwork.advance(10)
+    [line] = [line for line in out.getvalue().splitlines() if "->" in line]
+    assert line.split()[1:6] == ["clockwork", "POST", "->", f"{receiver.url}/done", "204"]
