@@ -11,6 +11,7 @@ Layers are timed on the same job, mid-transfer, so the differences show where th
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from benchmarks.common import (
 )
 from benchmarks.serve import BARE_PATH, bare_app
 from emulators.app import create_app
+from emulators.core.console import Console
 from emulators.core.faults import FaultRule
 from emulators.relativity.jobs import TransferJob
 from emulators.relativity.store import RelativityStore
@@ -156,6 +158,20 @@ def armed_rule_cost(bench: Bench, rounds: int = 6) -> float:
     return statistics.median(deltas)
 
 
+def console_cost(bench: Bench, rounds: int = 6) -> float:
+    """Microseconds the console's line (written to a null device) adds to a status read."""
+    host = bench.app.state.host
+    deltas = []
+    with open(os.devnull, "w", encoding="utf-8") as null:
+        for _ in range(rounds):
+            without = Summary.of_seconds(time_asgi(bench.app, bench.path, AUTH, 1000)).median
+            host.console = Console(null, colour=True)
+            shown = Summary.of_seconds(time_asgi(bench.app, bench.path, AUTH, 1000)).median
+            host.console = None
+            deltas.append((shown - without) * 1000)
+    return statistics.median(deltas)
+
+
 def time_async_client(bench: Bench, reads: int = READS) -> list[float]:
     """Seconds per status read through `httpx.AsyncClient` and httpx's ASGI transport, on one loop."""
 
@@ -200,6 +216,7 @@ def run() -> Report:
         asgi = Summary.of_seconds(time_asgi(bench.app, bench.path, AUTH))
         bare = Summary.of_seconds(time_asgi(bare_app(document), BARE_PATH, {}))
         armed = armed_rule_cost(bench)
+        console = console_cost(bench)
         state = Summary.of_seconds(time_document(bench))
     finally:
         bench.close()
@@ -229,6 +246,12 @@ def run() -> Report:
         target=f"≤ {ARMED_RULE_TARGET_US:g} µs",
         met=armed <= ARMED_RULE_TARGET_US,
         note="medians of alternating rounds, ASGI app called directly",
+    )
+    report.add(
+        "the console's line per request (serve --console): extra time per status read",
+        console,
+        "µs",
+        note="written to a null device; the throughput figures are measured with it off, as CI runs",
     )
     report.details.update(
         reads=READS,
