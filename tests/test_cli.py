@@ -347,3 +347,30 @@ def test_serve_prints_a_line_per_request_when_asked_or_on_a_terminal(
 
     [config] = served
     assert isinstance(config.app.state.host.console, Console) == on
+
+
+def test_validate_suggests_the_key_or_scenario_meant_and_gives_yaml_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("version: 1\nclock: {mod: manual}\nseeed: 3\n", encoding="utf-8")
+    named = tmp_path / "named.yaml"
+    named.write_text("version: 1\nextends: relativty-stages\n", encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: 1\nseed: [1,\n", encoding="utf-8")
+    uuid_id = tmp_path / "ids.yaml"
+    uuid_id.write_text(
+        "version: 1\nextends: default\nservices:\n  globus:\n    endpoints:\n"
+        "      - {id: not-a-uuid, display_name: X, owner: alice}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(typo), str(named), str(broken), str(uuid_id)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"{typo}:2: clock.mod: unknown key; did you mean 'mode'?"  # problems in line order
+    assert err[1] == f"{typo}:3: seeed: unknown key; did you mean 'seed'?"
+    assert (
+        err[2]
+        == f"{named}:2: extends: cannot find scenario 'relativty-stages'; did you mean 'relativity-stages'?"
+    )
+    assert re.fullmatch(rf"{re.escape(str(broken))}:3: \(top\): not valid YAML: .* \(column \d+\)", err[3])
+    assert err[4].startswith(f"{uuid_id}:6: services.globus.endpoints.0.id: must be a UUID")

@@ -12,6 +12,7 @@ whatever services the app was assembled with, and the JSON Schema comes from tha
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -185,7 +186,7 @@ def load_scenario(
         model = model_cls.model_validate(merged)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        raise ScenarioError(_problems(errors, where, first)) from exc
+        raise ScenarioError(_problems(errors, where, first, model_cls)) from exc
     problems = _check_timeline(model, sections, actions or {}, where, first)
     problems += _check_fault_ids(model, where, first)
     problems += _check_fault_windows(model, where, first)
@@ -283,7 +284,7 @@ def _expand(
     for base in bases:
         path = _resolve(str(base), name, folders, confine)
         if path is None or str(path) in seen or str(path) == name:
-            reason = "extends itself" if path is not None else _not_found(base, confine)
+            reason = "extends itself" if path is not None else _not_found(base, confine, folders)
             problems.append(Problem(name, line, "extends", reason))
             continue
         try:
@@ -300,9 +301,10 @@ def _without_content(problems: list[Problem]) -> list[Problem]:
     return [Problem(p.file, p.line, "", "not a valid scenario (YAML problem here)") for p in problems]
 
 
-def _not_found(base: str, confine: _Confinement | None) -> str:
+def _not_found(base: str, confine: _Confinement | None, folders: Sequence[Path] = ()) -> str:
+    names = [p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.yaml")]
     if confine is None:
-        return f"cannot find scenario {base!r}"
+        return f"cannot find scenario {base!r}" + _did_you_mean(base, names)
     return (
         f"cannot find scenario {base!r} (loaded through the control API, a scenario may extend the "
         "bundled scenarios and files in the server's scenario directories only)"
@@ -360,7 +362,8 @@ def _parse(name: str, text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        raise ScenarioError([Problem(name, line, "", f"not valid YAML: {exc.problem}")]) from exc
+        column = f" (column {mark.column + 1})" if mark else ""
+        raise ScenarioError([Problem(name, line, "", f"not valid YAML: {exc.problem}{column}")]) from exc
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(name, 0, "", "not valid YAML")]) from exc
     except (ValueError, OverflowError) as exc:  # e.g. a timestamp such as 2026-13-01
@@ -467,7 +470,10 @@ def _merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
 
 
 def _problems(
-    errors: list[Any], where: Mapping[tuple[str | int, ...], Location], default: str
+    errors: list[Any],
+    where: Mapping[tuple[str | int, ...], Location],
+    default: str,
+    model_cls: type[BaseModel],
 ) -> list[Problem]:
     problems: dict[tuple[str, int, str], Problem] = {}
     for err in errors:
@@ -477,14 +483,48 @@ def _problems(
         # Past the deepest key present in the file, only a missing key is worth naming; the rest are
         # the validator's own labels (e.g. the branches of a union).
         key = loc[: n + 1] if err["type"] == "missing" and n < len(loc) else loc[:n]
-        message = (
-            "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
-        )
+        if err["type"] == "extra_forbidden":
+            message = "unknown key" + _did_you_mean(str(loc[-1]), _known_keys(model_cls, loc[:-1]))
+        else:
+            message = err["msg"].removeprefix("Value error, ")
         problem = Problem(file, line, ".".join(map(str, key)), message)
         problems.setdefault((file, line, problem.key), problem)
         if len(problems) > MAX_PROBLEMS:
             break
-    return _at_most(list(problems.values()), len(errors))
+    return _at_most(sorted(problems.values(), key=lambda p: (p.file, p.line)), len(errors))
+
+
+def _did_you_mean(given: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(given, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _known_keys(model: Any, path: tuple[str | int, ...]) -> list[str]:
+    """The keys a mapping at `path` of the scenario model may hold (none if it is not a model)."""
+    for part in path:
+        model = _inner_model(model, part)
+        if model is None:
+            return []
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _inner_model(model: Any, part: str | int) -> Any:
+    """The model of `part` inside `model`, looking through lists, dicts and unions of models."""
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        field = model.model_fields.get(str(part))
+        return None if field is None else _model_in(field.annotation)
+    return None if isinstance(part, str) else model  # a list position: the element's model
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model an annotation holds, through lists, dicts and optional unions."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 MAX_PROBLEMS = 100  # reported at once; a generated file can hold a problem per value

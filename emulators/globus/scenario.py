@@ -21,9 +21,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from emulators.core.datafaults import DataFault
 from emulators.core.engine import RateModel
@@ -37,14 +37,23 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Identity(_Spec):
-    id: str
-    username: str
+def _uuid(value: str) -> str:
+    """Globus ids are UUIDs; a scenario that names another id would answer no client."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise ValueError(
+            f"must be a UUID, like aaaaaaaa-0000-4000-8000-000000000001, not {value!r}"
+        ) from None
+    return value
 
-    @model_validator(mode="after")
-    def _uuid(self) -> Identity:
-        uuid.UUID(self.id)
-        return self
+
+Uuid = Annotated[str, AfterValidator(_uuid)]
+
+
+class Identity(_Spec):
+    id: Uuid
+    username: str
 
 
 class StaticToken(_Spec):
@@ -62,7 +71,7 @@ class Client(_Spec):
 class Endpoint(_Spec):
     """A collection (endpoint) and, for a mapped collection, its file system."""
 
-    id: str
+    id: Uuid
     display_name: str
     entity_type: EntityType = "GCSv5_mapped_collection"
     owner: str = Field(description="the owning identity's username")
@@ -81,7 +90,6 @@ class Endpoint(_Spec):
 
     @model_validator(mode="after")
     def _shape(self) -> Endpoint:
-        uuid.UUID(self.id)
         if (self.entity_type in GUEST_TYPES) != (self.host_endpoint is not None):
             raise ValueError("a guest collection needs host_endpoint and only a guest collection has one")
         if self.host_endpoint is not None and (self.tree.entries or self.tree.generate):
