@@ -563,6 +563,16 @@ def test_mkdir_without_a_parent_is_an_external_error(emulator: Emulator) -> None
     assert "No such file or directory" in error["message"], error
 
 
+def test_file_operations_refuse_a_document_with_a_problem(emulator: Emulator) -> None:
+    """Doc, 3.2.5: 400 `ClientError.BadRequest`, "There is some problem in the request document":
+    mkdir and rename without a body, and rename without its paths."""
+    for path in (MKDIR, RENAME):
+        error = error_of(call(emulator, "post", path), "post", path, 400)
+        assert error["code"].startswith("ClientError.BadRequest"), error
+    error = error_of(call(emulator, "post", RENAME, json={"DATA_TYPE": "rename"}), "post", RENAME, 400)
+    assert error["code"].startswith("ClientError.BadRequest"), error
+
+
 def test_rename_moves_a_directory(emulator: Emulator) -> None:
     """Reference, 7: rename answers `{DATA_TYPE: result, code: FileRenamed}`; afterwards the old path
     is 404 `NotFound` to stat and the new one is there; the read-only colleague is 403."""
@@ -666,9 +676,11 @@ EXERCISES = {
     ("get", LS, "404"): "test_ls_errors",
     ("get", LS, "502"): "test_ls_errors",
     ("post", MKDIR, "200"): "test_mkdir_creates_once",
+    ("post", MKDIR, "400"): "test_file_operations_refuse_a_document_with_a_problem",
     ("post", MKDIR, "403"): "test_mkdir_creates_once",
     ("post", MKDIR, "502"): "test_mkdir_creates_once",
     ("post", RENAME, "200"): "test_rename_moves_a_directory",
+    ("post", RENAME, "400"): "test_file_operations_refuse_a_document_with_a_problem",
     ("post", RENAME, "403"): "test_rename_moves_a_directory",
     ("get", STAT, "200"): "test_stat_one_file_and_its_errors",
     ("get", STAT, "403"): "test_stat_one_file_and_its_errors",
