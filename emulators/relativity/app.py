@@ -15,6 +15,10 @@ Known deviations from the real service (the public doc is silent; these are our 
   versions before 2015-04-05 are refused as bad signatures (ER_00001).
 - Jobs belong to the instance, not to a user: any accepted token reads or cancels any job.
 - `tags` values must be strings (a null value is a 400).
+- Routes below `/transfer-service` and `/Relativity/Identity` match in any case, as ASP.NET Core's do;
+  the two prefixes themselves must be spelled as shown. A body's `transferJobID` must be a dashed
+  uuid (System.Text.Json's only Guid form); `jobId` and `correlation-id` also take the other forms
+  Guid.TryParse reads (32 digits, braces, parentheses). A POST body that is not JSON-typed is a 415.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ are ignored. Every problem is a 400 with the documented `{statusCode, title, mes
 
 from __future__ import annotations
 
-import uuid
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,15 +15,31 @@ from emulators.relativity.errors import bad_request
 EMPTY_JOB_ID = "00000000-0000-0000-0000-000000000000"
 
 
+_HEX = "[0-9a-fA-F]"
+_DASHED = f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}"
+# System.Text.Json reads a Guid in the dashed form only; route and header binding use Guid.TryParse,
+# which also takes 32 bare digits, braces and parentheses (never "urn:uuid:").
+_BODY_GUID = re.compile(_DASHED)
+_BOUND_GUID = re.compile(f"{_DASHED}|{_HEX}{{32}}|\\{{{_DASHED}\\}}|\\({_DASHED}\\)")
+
+
 def parse_job_id(value: object, field: str = "transferJobID") -> str:
-    """A job id in its canonical lower-case form; 400 unless it is a uuid string."""
+    """A JSON body's job id in its canonical lower-case form; 400 unless it is a dashed uuid string."""
     if not isinstance(value, str):
         raise bad_request(f"The {field} field must be a uuid string.")
-    try:
-        parsed = uuid.UUID(value.strip("{}"))
-    except ValueError:
-        raise bad_request(f"The value '{value[:64]}' is not a valid uuid for {field}.") from None
-    return str(parsed)
+    return _canonical(value, _BODY_GUID, field)
+
+
+def parse_bound_id(value: str, field: str) -> str:
+    """A job id from the path or a header, in canonical form; 400 unless Guid.TryParse reads it."""
+    return _canonical(value.strip(), _BOUND_GUID, field)
+
+
+def _canonical(value: str, form: re.Pattern[str], field: str) -> str:
+    if not form.fullmatch(value):
+        raise bad_request(f"The value '{value[:64]}' is not a valid uuid for {field}.")
+    digits = re.sub("[^0-9a-fA-F]", "", value).lower()
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ machine → render. Errors are raised (`RelativityError`) and rendered once, in 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +19,15 @@ from emulators.core.http import read_json_object
 from emulators.core.tokens import ClientCredentials, token_endpoint
 from emulators.relativity import auth, qc
 from emulators.relativity.blob import azure_error, blob_response
-from emulators.relativity.errors import bad_request, not_found
+from emulators.relativity.errors import RelativityError, bad_request, not_found
 from emulators.relativity.jobs import TransferJob, create_job
-from emulators.relativity.models import EMPTY_JOB_ID, CreateTransferRequest, parse_job_id
+from emulators.relativity.models import EMPTY_JOB_ID, CreateTransferRequest, parse_bound_id
 from emulators.relativity.scenario import User
 from emulators.relativity.store import RelativityStore
 
 CORRELATION_HEADER = "correlation-id"
+# The swagger's request media types for CreateTransferRequestV2 (reference, A1).
+JSON_MEDIA_TYPES = re.compile(r"application/json|text/json|application/[^/;\s]+\+json", re.IGNORECASE)
 
 
 def _store(request: Request) -> RelativityStore:
@@ -35,7 +38,7 @@ def _correlation(request: Request) -> dict[str, str]:
     value = request.headers.get(CORRELATION_HEADER)
     if value is None:
         return {}
-    parse_job_id(value, CORRELATION_HEADER)
+    parse_bound_id(value, CORRELATION_HEADER)
     return {CORRELATION_HEADER: value}
 
 
@@ -49,16 +52,24 @@ def _authenticated(request: Request) -> tuple[RelativityStore, User, datetime]:
 def _job(store: RelativityStore, request: Request) -> TransferJob:
     raw = request.path_params["job_id"]
     # Ids are stored in canonical form, so a canonical id from the path needs no parsing.
-    job = store.jobs.get(raw) or store.jobs.get(parse_job_id(raw, "jobId"))
+    job = store.jobs.get(raw) or store.jobs.get(parse_bound_id(raw, "jobId"))
     if job is None:
         raise not_found()
     return job
+
+
+def _check_json_media_type(request: Request) -> None:
+    """ASP.NET's JSON input formatter reads only JSON media types; anything else (or none) is a 415."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip()
+    if not JSON_MEDIA_TYPES.fullmatch(media_type):
+        raise RelativityError(415, "The request body must be JSON (Content-Type: application/json).")
 
 
 async def create_transfer_job(request: Request) -> Response:
     """POST v2/transfer/jobs — register and queue a copy job (200, empty body)."""
     store, user, _ = _authenticated(request)
     headers = _correlation(request)
+    _check_json_media_type(request)
     document = CreateTransferRequest.parse(await read_json_object(request))
     create_job(store, document, user, store.world.catch_up())
     return Response(status_code=200, headers=headers)
@@ -75,7 +86,7 @@ async def cancel_transfer_job(request: Request) -> Response:
     """DELETE v2/transfer/jobs/{jobId} — cancel an in-progress Cloud transfer job."""
     store, _, now = _authenticated(request)
     headers = _correlation(request)
-    if parse_job_id(request.path_params["job_id"], "jobId") == EMPTY_JOB_ID:
+    if parse_bound_id(request.path_params["job_id"], "jobId") == EMPTY_JOB_ID:
         raise bad_request("The jobId must not be empty (00000000-0000-0000-0000-000000000000).")
     _job(store, request).cancel(now)
     return Response(status_code=200, headers=headers)
@@ -113,13 +124,31 @@ def _issue_token(request: Request, credentials: ClientCredentials) -> dict[str, 
     return auth.issue_token(store, credentials, store.world.catch_up())
 
 
+def _any_case(route: Route) -> Route:
+    """ASP.NET Core matches route templates case-insensitively: `.../QC` is the QC route."""
+    route.path_regex = re.compile(route.path_regex.pattern, re.IGNORECASE)
+    return route
+
+
 API_ROUTES = [
-    Route("/api/v2/transfer/jobs", create_transfer_job, methods=["POST"], name="create_transfer_job"),
-    Route("/api/v2/transfer/jobs/{job_id}", get_transfer_job, methods=["GET"], name="get_transfer_job"),
-    Route(
-        "/api/v2/transfer/jobs/{job_id}", cancel_transfer_job, methods=["DELETE"], name="cancel_transfer_job"
+    _any_case(
+        Route("/api/v2/transfer/jobs", create_transfer_job, methods=["POST"], name="create_transfer_job")
     ),
-    Route("/api/v2/transfer/jobs/{job_id}/qc", get_qc_report, methods=["GET"], name="get_qc_report"),
+    _any_case(
+        Route("/api/v2/transfer/jobs/{job_id}", get_transfer_job, methods=["GET"], name="get_transfer_job")
+    ),
+    _any_case(
+        Route(
+            "/api/v2/transfer/jobs/{job_id}",
+            cancel_transfer_job,
+            methods=["DELETE"],
+            name="cancel_transfer_job",
+        )
+    ),
+    _any_case(
+        Route("/api/v2/transfer/jobs/{job_id}/qc", get_qc_report, methods=["GET"], name="get_qc_report")
+    ),
+    # A blob URL: Azure blob names are case-sensitive.
     Route(
         f"/{qc.REPORT_CONTAINER}/{{job_id}}/{qc.REPORT_NAME}",
         download_qc_report,
@@ -128,5 +157,5 @@ API_ROUTES = [
     ),
 ]
 IDENTITY_ROUTES = [
-    Route("/connect/token", token_endpoint(_issue_token), methods=["POST"], name="connect_token"),
+    _any_case(Route("/connect/token", token_endpoint(_issue_token), methods=["POST"], name="connect_token")),
 ]

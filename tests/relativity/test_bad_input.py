@@ -51,7 +51,8 @@ def test_an_unpaired_surrogate_is_refused_and_nothing_is_stored(relativity: Rela
     else:
         body["sourcePath"] = body["sourcePath"].replace("?", "/x\ud800y?")
     content = json.dumps(body).encode()  # ensure_ascii: the surrogate travels as a \ud800 escape
-    response = relativity.client.post(API, content=content, headers=relativity.headers())
+    headers = {**relativity.headers(), "Content-Type": "application/json"}
+    response = relativity.client.post(API, content=content, headers=headers)
     _assert_400(response, "not valid JSON")
     assert relativity.get(job_id).status_code == 404
     assert relativity.emulator.control.state()["services"]["relativity"]["jobs"] == {}
