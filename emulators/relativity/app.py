@@ -14,6 +14,9 @@ Known deviations from the real service (the public doc is silent; these are our 
 - A SAS's allowed IP range (`sip`) is not checked: the service's own address is unknown here. SAS
   versions before 2015-04-05 are refused as bad signatures (ER_00001).
 - Jobs belong to the instance, not to a user: any accepted token reads or cancels any job.
+- Statistics refresh every `statistics_interval` seconds, and also at once when a job ends or is
+  cancelled: the doc's "approximately every 10 seconds" read so that GET never shows a job running
+  that DELETE refuses as already finished.
 - `tags` values must be strings (a null value is a 400).
 - Routes below `/transfer-service` and `/Relativity/Identity` match in any case, as ASP.NET Core's do;
   the two prefixes themselves must be spelled as shown. A body's `transferJobID` must be a dashed

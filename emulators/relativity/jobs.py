@@ -17,7 +17,8 @@ transfer: enumeration and copy) → validation → report (QC generation), each 
 before ends; a cancel ends the job in the phase it falls in.
 
 Doc, "Status updates approximately every 10 seconds": a read returns the snapshot taken at the last
-refresh boundary (`behaviour.statistics_interval` after creation, and so on); a cancel refreshes it.
+refresh boundary (`behaviour.statistics_interval` after creation, and so on); a cancel and the job's
+end refresh it at once, so GET and DELETE never disagree about whether a job has finished.
 Everything is computed from the clock, so a read is O(log n) whatever the job's size.
 """
 
@@ -135,12 +136,18 @@ class TransferJob:
         return self._snapshot_window(at)[0]
 
     def _snapshot_window(self, at: datetime) -> tuple[datetime, datetime]:
-        """(the snapshot a read at `at` sees, the next refresh boundary)."""
+        """(the snapshot a read at `at` sees, the next refresh boundary).
+
+        A cancel and the job's end refresh the snapshot at once, so a read never shows a job running
+        that DELETE calls finished (our reading of "Status updates approximately every 10 seconds")."""
         steps = max(math.floor((at - self.created).total_seconds() / self.interval), 0)
         snapshot = self.created + timedelta(seconds=steps * self.interval)
         following = self.created + timedelta(seconds=(steps + 1) * self.interval)
-        if self.cancelled_at is not None and snapshot < self.cancelled_at <= at:
-            snapshot = self.cancelled_at
+        end = self.finished_at if self.cancelled_at is None else self.cancelled_at
+        if snapshot < end <= at:
+            snapshot = end
+        elif at < end < following:
+            following = end
         return snapshot, following
 
     def cancel(self, at: datetime) -> None:

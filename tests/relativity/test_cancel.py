@@ -92,3 +92,20 @@ def test_cancelling_a_job_that_is_not_a_cloud_transfer_is_a_400(relativity: Rela
     response = relativity.cancel(job_id)
     assert response.status_code == 400
     assert response.json()["message"] == "The job is not a Cloud transfer job."
+
+
+def test_delete_and_get_agree_on_whether_a_job_has_finished(relativity: Relativity):
+    """Doc, DELETE: 400 when "The job is already finished"; GET: "Status updates approximately every
+    10 seconds". A job's end refreshes its status at once, so the two answers never disagree."""
+    watched = relativity.create()
+    probes = [relativity.create() for _ in range(120)]
+    answers = set()
+    for probe in probes:
+        finished = relativity.status(watched)["transferStatus"] in ("Completed", "Failed")
+        response = relativity.cancel(probe)
+        assert response.status_code == (400 if finished else 200), (finished, response.text)
+        if finished:
+            assert response.json()["message"] == "The job is already finished."
+        answers.add(finished)
+        relativity.advance(1)
+    assert answers == {False, True}, "the probes must span the job's end"
