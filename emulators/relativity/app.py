@@ -3,7 +3,8 @@
 Mounted under the real prefixes: `/transfer-service` (the API at `/api/v2/...` and the QC report
 blobs at `/qc/...`) and `/Relativity/Identity` (the token endpoint).
 
-Known deviations from the real service (the public doc is silent; these are our choices):
+Known deviations from the real service (the public doc is silent; these are our choices, explained in
+the project's docs/relativity.md):
 - TransferStatus is `Queued` before agent pickup and `Cancelled` after a cancel; the enumeration
   status is `cancelled` when a job is cancelled before enumeration completed.
 - The enumeration `error` reads `ER_xxxxx: <description from the doc's table>`.
@@ -17,6 +18,8 @@ Known deviations from the real service (the public doc is silent; these are our 
 - Statistics refresh every `statistics_interval` seconds, and also at once when a job ends or is
   cancelled: the doc's "approximately every 10 seconds" read so that GET never shows a job running
   that DELETE refuses as already finished.
+- "We will verify only unique file paths" (validation): a file whose path is also a folder of the job
+  (a flat blob namespace allows it, a fileshare does not) fails at validation with ER_20005.
 - `tags` values must be strings (a null value is a 400).
 - Routes below `/transfer-service` and `/Relativity/Identity` match in any case, as ASP.NET Core's do;
   the two prefixes themselves must be spelled as shown. A body's `transferJobID` must be a dashed

@@ -8,7 +8,8 @@ The doc's rules the emulator applies here, at the moment the service would disco
   plain HTTP (ER_00002), the container, and the folder when one is named, must exist (else ER_10001);
 - copy: archived blobs fail with ER_20004, names breaking the Relativity naming rules with ER_20005,
   and data-fault rules with their own codes; a SAS that expires before the copy ends aborts every
-  unfinished file with ER_00005.
+  unfinished file with ER_00005;
+- validation: a file whose path is also a folder of the job fails with ER_20005 (see `paths`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from emulators.core.datafaults import DataFaults
 from emulators.core.storage import FileRange, GeneratedFiles
 from emulators.relativity.errors import er_code
 from emulators.relativity.fileshare import naming_violation
+from emulators.relativity.paths import files_named_like_folders
 from emulators.relativity.sas import SasError, SasUrl, verify_signature
 from emulators.relativity.store import Account
 
@@ -73,7 +75,8 @@ def make_plan(sas: SasUrl, account: Account, faults: DataFaults) -> Plan:
     tree = account.containers[sas.container]
     prefix = f"{sas.path}/" if sas.path else ""
     files = tree.files(prefix)
-    plan = Plan(files, prefix, empty_directories=len(tree.empty_directories(prefix)))
+    empty_directories = tree.empty_directories(prefix)
+    plan = Plan(files, prefix, empty_directories=len(empty_directories))
     location = f"{account.name}/{sas.container}/"
     for start, generated, lo, hi in files.segments():
         if generated is None:
@@ -81,6 +84,10 @@ def make_plan(sas: SasUrl, account: Account, faults: DataFaults) -> Plan:
                 _judge(plan, start + offset, entry.path, entry.attrs.get("tier"), location, faults)
         else:
             _judge_generated(plan, start, generated, lo, hi, location, faults)
+    # Doc, "Job stages": during data validation "we will verify only unique file paths".
+    for position in files_named_like_folders(files, empty_directories):
+        if position not in plan.failures:
+            plan.validation_failures.setdefault(position, "ER_20005")
     return plan
 
 
