@@ -20,6 +20,11 @@ the project's docs/relativity.md):
   that DELETE refuses as already finished.
 - "We will verify only unique file paths" (validation): a file whose path is also a folder of the job
   (a flat blob namespace allows it, a fileshare does not) fails at validation with ER_20005.
+- One table maps Azure conditions to ER codes on every path (listing, copy, data faults, timeline):
+  the listing answers as List Blobs does (a bad, expired or not-yet-valid SAS is AuthenticationFailed,
+  ER_00001) and a copy as a server-side copy does (CannotVerifyCopySource, ER_00005). Azure codes the
+  doc's table lacks go under the row that describes them (ContainerNotFound is ER_10001,
+  AuthorizationProtocolMismatch ER_00002).
 - `tags` values must be strings (a null value is a 400).
 - Routes below `/transfer-service` and `/Relativity/Identity` match in any case, as ASP.NET Core's do;
   the two prefixes themselves must be spelled as shown. A body's `transferJobID` must be a dashed

@@ -2,7 +2,7 @@
 
 Routes and the job state machine raise `RelativityError` (or one of the factories below); the one
 handler in `app.py` renders it. The ER table is the doc's "Error codes" section, keyed by the Azure
-error code the copy ran into.
+error code the listing or the copy ran into; `er_code` is the one way from an Azure code to an ER code.
 """
 
 from __future__ import annotations
@@ -44,7 +44,24 @@ ER_CODES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "ER_99999": ((), "Unknown/uncategorized non-transient error."),
 }
-_BY_AZURE = {azure: er for er, (azures, _) in ER_CODES.items() for azure in azures}
+# Azure error codes the table does not name, under the row whose description covers them (reference,
+# A7, for what each means). Every path that fails a job or a file maps Azure's answer through here.
+_RELATED: dict[str, str] = {
+    "AuthorizationProtocolMismatch": "ER_00002",
+    "AuthorizationSourceIPMismatch": "ER_00002",
+    "AuthorizationResourceTypeMismatch": "ER_00002",
+    "AuthorizationServiceMismatch": "ER_00002",
+    "NoAuthenticationInformation": "ER_00004",
+    "ContainerNotFound": "ER_10001",
+    "ResourceNotFound": "ER_10001",
+    "BlobBeingRehydrated": "ER_20004",
+}
+_BY_AZURE = {azure: er for er, (azures, _) in ER_CODES.items() for azure in azures} | _RELATED
+
+# What Azure answers when a SAS stops working (reference, A7): List Blobs refuses the token itself;
+# a server-side copy reports that the destination could not read its source.
+LISTING_DENIED = "AuthenticationFailed"
+COPY_SOURCE_DENIED = "CannotVerifyCopySource"
 
 
 def er_code(azure_code: str) -> str:

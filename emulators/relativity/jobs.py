@@ -35,7 +35,14 @@ from typing import Any
 from emulators.core.engine import Progress, Transfer
 from emulators.core.phases import Phases
 from emulators.relativity import auth
-from emulators.relativity.errors import bad_request, er_message, forbidden
+from emulators.relativity.errors import (
+    COPY_SOURCE_DENIED,
+    LISTING_DENIED,
+    bad_request,
+    er_code,
+    er_message,
+    forbidden,
+)
 from emulators.relativity.fileshare import DestinationError, FilesharePath, parse_destination
 from emulators.relativity.models import CreateTransferRequest
 from emulators.relativity.plan import Plan, enumeration_refusal, make_plan
@@ -279,7 +286,7 @@ def start_job(
     failure: tuple[datetime, str] | None = None
     refusal = enumeration_refusal(source, account, pickup)
     if refusal is not None:
-        failure = (pickup, refusal)
+        failure = (pickup, er_code(refusal))
     else:
         plan = make_plan(source, account, store.data_faults)
         transfer = Transfer(plan.files, behaviour.rate, pickup, plan.failures)
@@ -290,9 +297,9 @@ def start_job(
             transfer.abort(at, code)
         expiry = source.expiry
         if expiry is not None and expiry < transfer.natural_end:
-            transfer.abort(expiry, "ER_00005")
+            transfer.abort(expiry, er_code(COPY_SOURCE_DENIED))
             if expiry < transfer.enumeration_end and failure is None:
-                failure = (expiry, "ER_00005")
+                failure = (expiry, er_code(LISTING_DENIED))
     files = len(plan.files) if plan is not None else 0
     phases = None
     if transfer is not None:

@@ -1,14 +1,16 @@
 """Turning a job's SAS source into an engine plan: which blobs, which fail, and why.
 
 The doc's rules the emulator applies here, at the moment the service would discover them:
-- enumeration (at agent pickup): the SAS signature must verify with the account key (else ER_00001),
-  the token must be inside its validity window (`st` in the future: ER_00001; `se` passed: ER_00005),
-  a directory SAS must carry the directory's depth (`sdd`, else ER_00001) and needs a
-  hierarchical-namespace account (else ER_00002), an HTTPS-only SAS (`spr=https`) is refused over
-  plain HTTP (ER_00002), the container, and the folder when one is named, must exist (else ER_10001);
+- enumeration (at agent pickup), answered as List Blobs would and mapped by `errors.er_code`: the SAS
+  signature must verify with the account key, the token must be inside its validity window and a
+  directory SAS must carry the directory's depth (`sdd`), else AuthenticationFailed (ER_00001); a
+  directory SAS needs a hierarchical-namespace account (AuthorizationFailure, ER_00002), an HTTPS-only
+  SAS (`spr=https`) is refused over plain HTTP (AuthorizationProtocolMismatch, ER_00002), the
+  container, and the folder when one is named, must exist (ContainerNotFound / BlobNotFound, ER_10001);
 - copy: archived blobs fail with ER_20004, names breaking the Relativity naming rules with ER_20005,
   and data-fault rules with their own codes; a SAS that expires before the copy ends aborts every
-  unfinished file with ER_00005;
+  unfinished file with CannotVerifyCopySource (ER_00005), and ends a listing still running with
+  AuthenticationFailed (ER_00001);
 - validation: a file whose path is also a folder of the job fails with ER_20005 (see `paths`).
 """
 
@@ -19,7 +21,7 @@ from datetime import datetime
 
 from emulators.core.datafaults import DataFaults
 from emulators.core.storage import FileRange, GeneratedFiles
-from emulators.relativity.errors import er_code
+from emulators.relativity.errors import LISTING_DENIED, er_code
 from emulators.relativity.fileshare import naming_violation
 from emulators.relativity.paths import files_named_like_folders
 from emulators.relativity.sas import SasError, SasUrl, verify_signature
@@ -41,32 +43,31 @@ class Plan:
 
 
 def enumeration_refusal(sas: SasUrl, account: Account, at: datetime) -> str | None:
-    """The ER code with which enumerating this source fails at `at`, if it does."""
+    """The Azure error code with which listing this source fails at `at`, if it does."""
     try:
         signed = verify_signature(sas, account.key)
     except SasError:
         signed = False
     if not signed:
-        return "ER_00001"
+        return LISTING_DENIED
     if sas.start is not None and at < sas.start:
-        return "ER_00001"
+        return LISTING_DENIED
     if sas.resource == "d" and sas.params.get("sdd") != str(len(sas.path.split("/"))):
-        return "ER_00001"  # Azure: the signed directory depth must match the directory's
+        return LISTING_DENIED  # Azure: the signed directory depth must match the directory's
     if sas.params.get("spr") == "https" and sas.scheme != "https":
-        # Azure's AuthorizationProtocolMismatch, which the doc's table lacks: its general failure.
-        return "ER_00002"
+        return "AuthorizationProtocolMismatch"
     if sas.expiry is not None and at >= sas.expiry:
-        return "ER_00005"
+        return LISTING_DENIED  # "Signature not valid in the specified time frame"
     if sas.resource == "d" and not account.hierarchical_namespace:
-        return "ER_00002"
+        return "AuthorizationFailure"
     if sas.container not in account.containers:
-        return "ER_10001"
+        return "ContainerNotFound"
     if sas.path:
         # A folder with nothing under it does not exist in Blob storage (nor does a path naming a blob,
         # since the source is a container or a directory): ER_10001, "Source ... does not exist".
         tree, prefix = account.containers[sas.container], f"{sas.path}/"
         if not len(tree.files(prefix)) and not tree.empty_directories(prefix):
-            return "ER_10001"
+            return "BlobNotFound"
     return None
 
 
