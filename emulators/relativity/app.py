@@ -25,6 +25,12 @@ the project's docs/relativity.md):
   ER_00001) and a copy as a server-side copy does (CannotVerifyCopySource, ER_00005). Azure codes the
   doc's table lacks go under the row that describes them (ContainerNotFound is ER_10001,
   AuthorizationProtocolMismatch ER_00002).
+- The naming rules' 1,024-byte limit counts the written path: `destinationPath`, a separator and the
+  file's path below the source. Empty directories obey the rules too (failedEmptyDirectories); one
+  that breaks them makes the job Failed, as a file does.
+- skippedFiles, skippedBytes and skippedEmptyDirectories count what a cancel left undone: enumerated
+  files the copy had not reached, and the empty directories when the copy had not ended (they are
+  made when it ends).
 - `tags` values must be strings (a null value is a 400).
 - Routes below `/transfer-service` and `/Relativity/Identity` match in any case, as ASP.NET Core's do;
   the two prefixes themselves must be spelled as shown. A body's `transferJobID` must be a dashed

@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["STAGING_FOLDERS", "DestinationError", "FilesharePath", "naming_violation", "parse_destination"]
+__all__ = [
+    "STAGING_FOLDERS",
+    "DestinationError",
+    "FilesharePath",
+    "naming_violation",
+    "parse_destination",
+    "room_under",
+]
 
 #: Since 1 September 2024 users can only write within these staging folders of a fileshare.
 STAGING_FOLDERS: tuple[str, ...] = ("ARM", "StructuredData", "ProcessingSource", "TenantVM")
@@ -113,10 +120,11 @@ def _component_violation(name: str) -> str | None:
     return None
 
 
-def naming_violation(relative_path: str) -> str | None:
+def naming_violation(relative_path: str, room: int = MAX_PATH_BYTES) -> str | None:
     """Check a ``/``-separated relative path against Relativity's file and folder naming rules.
 
-    Returns None when every component and the whole path are acceptable, else a short reason.
+    `room` is how many bytes the path may take (see `room_under`). Returns None when every component
+    and the whole path are acceptable, else a short reason.
     """
     if not relative_path:
         return "path is empty"
@@ -124,9 +132,15 @@ def naming_violation(relative_path: str) -> str | None:
         problem = _component_violation(name)
         if problem:
             return problem
-    if _utf8_len(relative_path) > MAX_PATH_BYTES:
+    if _utf8_len(relative_path) > room:
         return f"path is longer than {MAX_PATH_BYTES} bytes"
     return None
+
+
+def room_under(destination: FilesharePath) -> int:
+    """The bytes a relative path may take below `destination`: the written file's full path, the
+    destination, a separator and the relative path, is what must fit in the 1,024-byte limit."""
+    return MAX_PATH_BYTES - _utf8_len(destination.full) - 1
 
 
 def parse_destination(path: str) -> FilesharePath:

@@ -191,7 +191,12 @@ class TransferJob:
         assert self.validation_end is not None
         if at < self.validation_end:
             return "InProgress", "completed", None
-        return ("Failed" if self.counters(at)["failedFiles"] else "Completed"), "completed", None
+        c = self.counters(at)
+        return (
+            ("Failed" if c["failedFiles"] or c["failedEmptyDirectories"] else "Completed"),
+            "completed",
+            None,
+        )
 
     def counters(self, at: datetime) -> dict[str, int]:
         """TransferStatistics plus the enumeration totals at `at`."""
@@ -205,14 +210,27 @@ class TransferJob:
             succeeded, failed = succeeded - moved, failed + moved
             succeeded_bytes, failed_bytes = succeeded_bytes - moved_bytes, failed_bytes + moved_bytes
         enumerated = self.enumeration_end is not None and at >= self.enumeration_end
-        empty = self.plan.empty_directories if self.plan is not None and enumerated else 0
-        copied = self.copy_end is not None and at >= self.copy_end and self.cancelled_at is None
+        plan = self.plan if self.plan is not None and enumerated else None
+        empty = plan.empty_directories if plan is not None else 0
+        broken = plan.failed_empty_directories if plan is not None else 0
+        # Empty directories are made when the copy ends; a cancel before then skips them, and every
+        # enumerated file the copy had not reached (our reading of the skipped* counters).
+        cancelled = self.cancelled_at is not None and at >= self.cancelled_at
+        made = self.copy_end is not None and at >= self.copy_end  # None once a cancel cut the copy
+        skipped = skipped_bytes = 0
+        if cancelled and progress is not None:
+            skipped = progress.enumerated - progress.processed
+            skipped_bytes = progress.enumerated_bytes - progress.succeeded_bytes - progress.failed_bytes
         return {
             "successfulFiles": succeeded,
             "failedFiles": failed,
+            "skippedFiles": skipped,
             "successfulBytes": succeeded_bytes,
             "failedBytes": failed_bytes,
-            "successfulEmptyDirectories": empty if copied else 0,
+            "skippedBytes": skipped_bytes,
+            "successfulEmptyDirectories": empty - broken if made else 0,
+            "failedEmptyDirectories": broken if made else 0,
+            "skippedEmptyDirectories": empty - broken if cancelled and not made else 0,
             "totalFiles": progress.enumerated if progress else 0,
             "totalSize": progress.enumerated_bytes if progress else 0,
             "totalEmptyDirectories": empty,
@@ -241,15 +259,18 @@ class TransferJob:
             "sourceFullPath": self.source.url.split("?", 1)[0],
             "tags": self.tags,
             "transferStatistics": {
-                "successfulFiles": c["successfulFiles"],
-                "failedFiles": c["failedFiles"],
-                "skippedFiles": 0,
-                "successfulBytes": c["successfulBytes"],
-                "failedBytes": c["failedBytes"],
-                "skippedBytes": 0,
-                "successfulEmptyDirectories": c["successfulEmptyDirectories"],
-                "failedEmptyDirectories": 0,
-                "skippedEmptyDirectories": 0,
+                key: c[key]
+                for key in (
+                    "successfulFiles",
+                    "failedFiles",
+                    "skippedFiles",
+                    "successfulBytes",
+                    "failedBytes",
+                    "skippedBytes",
+                    "successfulEmptyDirectories",
+                    "failedEmptyDirectories",
+                    "skippedEmptyDirectories",
+                )
             },
             "enumerationStatistics": {
                 "totalFiles": c["totalFiles"],
@@ -288,7 +309,7 @@ def start_job(
     if refusal is not None:
         failure = (pickup, er_code(refusal))
     else:
-        plan = make_plan(source, account, store.data_faults)
+        plan = make_plan(source, account, store.data_faults, destination)
         transfer = Transfer(plan.files, behaviour.rate, pickup, plan.failures)
         if plan.enumeration_failure is not None:
             position, code = plan.enumeration_failure

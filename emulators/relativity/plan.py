@@ -7,7 +7,9 @@ The doc's rules the emulator applies here, at the moment the service would disco
   directory SAS needs a hierarchical-namespace account (AuthorizationFailure, ER_00002), an HTTPS-only
   SAS (`spr=https`) is refused over plain HTTP (AuthorizationProtocolMismatch, ER_00002), the
   container, and the folder when one is named, must exist (ContainerNotFound / BlobNotFound, ER_10001);
-- copy: archived blobs fail with ER_20004, names breaking the Relativity naming rules with ER_20005,
+- copy: archived blobs fail with ER_20004, names breaking the Relativity naming rules with ER_20005
+  (each component, and the whole path with the destination's in front: at most 1,024 bytes; empty
+  directories too, counted in failedEmptyDirectories),
   and data-fault rules with their own codes; a SAS that expires before the copy ends aborts every
   unfinished file with CannotVerifyCopySource (ER_00005), and ends a listing still running with
   AuthenticationFailed (ER_00001);
@@ -22,7 +24,7 @@ from datetime import datetime
 from emulators.core.datafaults import DataFaults
 from emulators.core.storage import FileRange, GeneratedFiles
 from emulators.relativity.errors import LISTING_DENIED, er_code
-from emulators.relativity.fileshare import naming_violation
+from emulators.relativity.fileshare import FilesharePath, naming_violation, room_under
 from emulators.relativity.paths import files_named_like_folders
 from emulators.relativity.sas import SasError, SasUrl, verify_signature
 from emulators.relativity.store import Account
@@ -36,10 +38,12 @@ class Plan:
 
     files: FileRange
     prefix: str
+    room: int  # bytes a relative path may take under the destination
     failures: dict[int, str] = field(default_factory=dict)
     validation_failures: dict[int, str] = field(default_factory=dict)
     enumeration_failure: tuple[int, str] | None = None
     empty_directories: int = 0
+    failed_empty_directories: int = 0  # of `empty_directories`, those whose names break the rules
 
 
 def enumeration_refusal(sas: SasUrl, account: Account, at: datetime) -> str | None:
@@ -71,13 +75,17 @@ def enumeration_refusal(sas: SasUrl, account: Account, at: datetime) -> str | No
     return None
 
 
-def make_plan(sas: SasUrl, account: Account, faults: DataFaults) -> Plan:
-    """The files under the SAS source and each file's outcome."""
+def make_plan(sas: SasUrl, account: Account, faults: DataFaults, destination: FilesharePath) -> Plan:
+    """The files under the SAS source and each file's outcome when written under `destination`."""
     tree = account.containers[sas.container]
     prefix = f"{sas.path}/" if sas.path else ""
     files = tree.files(prefix)
     empty_directories = tree.empty_directories(prefix)
-    plan = Plan(files, prefix, empty_directories=len(empty_directories))
+    plan = Plan(files, prefix, room_under(destination), empty_directories=len(empty_directories))
+    # The naming rules hold for folders too: an empty directory is created, or fails, as a file does.
+    plan.failed_empty_directories = sum(
+        naming_violation(path[len(prefix) :], plan.room) is not None for path in empty_directories
+    )
     location = f"{account.name}/{sas.container}/"
     for start, generated, lo, hi in files.segments():
         if generated is None:
@@ -105,7 +113,7 @@ def _judge(plan: Plan, position: int, path: str, tier: str | None, location: str
         plan.failures[position] = er_code(fault.error)
     elif tier == ARCHIVE_TIER:
         plan.failures[position] = "ER_20004"
-    elif naming_violation(path[len(plan.prefix) :]) is not None:
+    elif naming_violation(path[len(plan.prefix) :], plan.room) is not None:
         plan.failures[position] = "ER_20005"
 
 
@@ -113,12 +121,15 @@ def _judge_generated(
     plan: Plan, start: int, generated: GeneratedFiles, lo: int, hi: int, location: str, faults: DataFaults
 ) -> None:
     # Generated names differ only in their index digits and extension, so checking the first and last
-    # name of the range against the naming rules stands for all of them; fault globs need every name.
+    # name of the range against the naming rules (with room for the longest extension) stands for
+    # all of them; fault globs need every name.
     tier = generated.spec.attrs.get("tier")
+    extensions = [len(ext.encode()) for ext in generated.spec.extensions]
+    room = plan.room - (max(extensions) - min(extensions))
     if (
         not faults
         and tier != ARCHIVE_TIER
-        and all(naming_violation(generated.path(i)[len(plan.prefix) :]) is None for i in {lo, hi - 1})
+        and all(naming_violation(generated.path(i)[len(plan.prefix) :], room) is None for i in {lo, hi - 1})
     ):
         return
     for i in range(lo, hi):
