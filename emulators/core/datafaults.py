@@ -41,12 +41,21 @@ class DataFaults:
     def __bool__(self) -> bool:
         return bool(self.rules)
 
-    def outcome(self, location: str) -> DataFault | None:
-        """The rule that makes this file fail, if any."""
+    def outcome(self, location: str, attempt: int = 0) -> DataFault | None:
+        """The rule that makes this file fail, if any, on its `attempt`-th try (0: the first).
+
+        A service that retries some errors asks again with the next attempt: each attempt draws its
+        own chance, so a rule with probability p meets k attempts in a row with chance p**k.
+        """
         for number, (rule, pattern) in enumerate(zip(self.rules, self._patterns, strict=True)):
             # Each rule draws its own chance, so two rules on the same files fail more of them.
             if pattern.match(location) and (
-                rule.probability >= 1 or stable_fraction(self.seed, number, location) < rule.probability
+                rule.probability >= 1 or self._draw(number, location, attempt) < rule.probability
             ):
                 return rule
         return None
+
+    def _draw(self, number: int, location: str, attempt: int) -> float:
+        if attempt == 0:  # the draw every first attempt has always made
+            return stable_fraction(self.seed, number, location)
+        return stable_fraction(self.seed, number, location, attempt)

@@ -31,6 +31,9 @@ the project's docs/relativity.md):
 - skippedFiles, skippedBytes and skippedEmptyDirectories count what a cancel left undone: enumerated
   files the copy had not reached, and the empty directories when the copy had not ended (they are
   made when it ends).
+- Transient Azure errors (ServerBusy, OperationTimedOut, InternalError) are retried up to
+  `behaviour.transient_retries` times (default 3), each attempt drawing a data-fault rule's
+  probability afresh; a file fails (ER_99999) only if every attempt meets one. Retries take no time.
 - `tags` values must be strings (a null value is a 400).
 - Routes below `/transfer-service` and `/Relativity/Identity` match in any case, as ASP.NET Core's do;
   the two prefixes themselves must be spelled as shown. A body's `transferJobID` must be a dashed

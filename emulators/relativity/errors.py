@@ -58,6 +58,10 @@ _RELATED: dict[str, str] = {
 }
 _BY_AZURE = {azure: er for er, (azures, _) in ER_CODES.items() for azure in azures} | _RELATED
 
+# Azure's transient answers (reference, A7: ServerBusy 503, OperationTimedOut and InternalError 500):
+# the service retries them, and one that outlasts the retries is ER_99999.
+TRANSIENT = frozenset({"ServerBusy", "OperationTimedOut", "InternalError"})
+
 # What Azure answers when a SAS stops working (reference, A7): List Blobs refuses the token itself;
 # a server-side copy reports that the destination could not read its source.
 LISTING_DENIED = "AuthenticationFailed"

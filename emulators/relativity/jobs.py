@@ -309,7 +309,7 @@ def start_job(
     if refusal is not None:
         failure = (pickup, er_code(refusal))
     else:
-        plan = make_plan(source, account, store.data_faults, destination)
+        plan = make_plan(source, account, store.data_faults, destination, behaviour.transient_retries)
         transfer = Transfer(plan.files, behaviour.rate, pickup, plan.failures)
         if plan.enumeration_failure is not None:
             position, code = plan.enumeration_failure

@@ -9,10 +9,10 @@ The doc's rules the emulator applies here, at the moment the service would disco
   container, and the folder when one is named, must exist (ContainerNotFound / BlobNotFound, ER_10001);
 - copy: archived blobs fail with ER_20004, names breaking the Relativity naming rules with ER_20005
   (each component, and the whole path with the destination's in front: at most 1,024 bytes; empty
-  directories too, counted in failedEmptyDirectories),
-  and data-fault rules with their own codes; a SAS that expires before the copy ends aborts every
-  unfinished file with CannotVerifyCopySource (ER_00005), and ends a listing still running with
-  AuthenticationFailed (ER_00001);
+  directories too, counted in failedEmptyDirectories), and data-fault rules with their own codes (a
+  transient one only if it outlasts `behaviour.transient_retries`); a SAS that expires before the
+  copy ends aborts every unfinished file with CannotVerifyCopySource (ER_00005), and ends a listing
+  still running with AuthenticationFailed (ER_00001);
 - validation: a file whose path is also a folder of the job fails with ER_20005 (see `paths`).
 """
 
@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from emulators.core.datafaults import DataFaults
+from emulators.core.datafaults import DataFault, DataFaults
 from emulators.core.storage import FileRange, GeneratedFiles
-from emulators.relativity.errors import LISTING_DENIED, er_code
+from emulators.relativity.errors import LISTING_DENIED, TRANSIENT, er_code
 from emulators.relativity.fileshare import FilesharePath, naming_violation, room_under
 from emulators.relativity.paths import files_named_like_folders
 from emulators.relativity.sas import SasError, SasUrl, verify_signature
@@ -39,6 +39,7 @@ class Plan:
     files: FileRange
     prefix: str
     room: int  # bytes a relative path may take under the destination
+    retries: int  # of a transient Azure error, per file
     failures: dict[int, str] = field(default_factory=dict)
     validation_failures: dict[int, str] = field(default_factory=dict)
     enumeration_failure: tuple[int, str] | None = None
@@ -75,13 +76,15 @@ def enumeration_refusal(sas: SasUrl, account: Account, at: datetime) -> str | No
     return None
 
 
-def make_plan(sas: SasUrl, account: Account, faults: DataFaults, destination: FilesharePath) -> Plan:
+def make_plan(
+    sas: SasUrl, account: Account, faults: DataFaults, destination: FilesharePath, retries: int
+) -> Plan:
     """The files under the SAS source and each file's outcome when written under `destination`."""
     tree = account.containers[sas.container]
     prefix = f"{sas.path}/" if sas.path else ""
     files = tree.files(prefix)
     empty_directories = tree.empty_directories(prefix)
-    plan = Plan(files, prefix, room_under(destination), empty_directories=len(empty_directories))
+    plan = Plan(files, prefix, room_under(destination), retries, empty_directories=len(empty_directories))
     # The naming rules hold for folders too: an empty directory is created, or fails, as a file does.
     plan.failed_empty_directories = sum(
         naming_violation(path[len(prefix) :], plan.room) is not None for path in empty_directories
@@ -100,8 +103,19 @@ def make_plan(sas: SasUrl, account: Account, faults: DataFaults, destination: Fi
     return plan
 
 
+def _lasting_fault(faults: DataFaults, location: str, retries: int) -> DataFault | None:
+    """The fault a file ends with. Doc, "Error codes": ER_99999 is "non-transient", so a transient
+    Azure error is retried, up to `retries` times, and kept only if every attempt meets one."""
+    fault = faults.outcome(location)
+    for attempt in range(1, retries + 1):
+        if fault is None or fault.error not in TRANSIENT:
+            break
+        fault = faults.outcome(location, attempt)
+    return fault
+
+
 def _judge(plan: Plan, position: int, path: str, tier: str | None, location: str, faults: DataFaults) -> None:
-    fault = faults.outcome(location + path) if faults else None
+    fault = _lasting_fault(faults, location + path, plan.retries) if faults else None
     if fault is not None and fault.stage == "enumeration":
         if plan.enumeration_failure is None:
             plan.enumeration_failure = (position, er_code(fault.error))

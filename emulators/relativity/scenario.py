@@ -86,6 +86,9 @@ class Behaviour(_Spec):
     qc_url_lifetime: float = Field(default=900, gt=0, description="seconds a QC report URL stays valid")
     token_lifetime: float = Field(default=3600, gt=0, description="seconds an issued bearer token lives")
     minimum_sas_lifetime: float = Field(default=7 * 86400, ge=0, description="doc: at least 7 days")
+    transient_retries: int = Field(
+        default=3, ge=0, le=100, description="retries of ServerBusy, OperationTimedOut, InternalError"
+    )
 
 
 class PresetJob(_Spec):

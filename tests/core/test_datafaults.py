@@ -74,3 +74,14 @@ def test_a_rule_needs_an_error_code_and_a_probability_in_range() -> None:
         DataFault.model_validate({"match": "*", "error": "E", "stage": "upload"})
     with pytest.raises(ValidationError):
         DataFault.model_validate({"match": "*", "error": "E", "colour": "red"})
+
+
+def test_each_attempt_draws_its_own_chance() -> None:
+    """A service that retries asks once per attempt; the first draw is the one rules always made."""
+    faults = DataFaults([DataFault(match="*", error="ServerBusy", probability=0.5)], seed=7)
+    first = [faults.outcome(f"f{i}") is not None for i in range(1000)]
+    again = [faults.outcome(f"f{i}", attempt=0) is not None for i in range(1000)]
+    retry = [faults.outcome(f"f{i}", attempt=1) is not None for i in range(1000)]
+    assert first == again, "attempt 0 is the draw rules without retries have always made"
+    both = sum(a and b for a, b in zip(first, retry, strict=True))
+    assert 200 < both < 300

@@ -22,9 +22,12 @@ def test_data_fault_rules_fail_files_with_the_mapped_er_codes(relativity: Relati
     job_id = relativity.create("mixed")
     final = relativity.run_until_final(job_id)
     assert final["transferStatus"] == "Failed"
-    assert final["transferStatistics"]["failedFiles"] == 3
-    assert final["transferStatistics"]["failedBytes"] == 102400 + 40960 + 512
+    assert final["transferStatistics"]["failedFiles"] == 4
+    assert final["transferStatistics"]["failedBytes"] == 102400 + 40960 + 512 + 2048
     assert _report(relativity, job_id) == {
+        "custodian/busy/reply-01.msg": ("failed", "ER_99999"),  # busy on every attempt
+        "custodian/busy/reply-02.msg": ("completed", ""),  # cleared on a retry
+        "custodian/busy/reply-03.msg": ("completed", ""),
         "custodian/mail/inbox.msg": ("completed", ""),
         "custodian/locked/contract.pdf": ("failed", "ER_10002"),
         "custodian/locked/minutes.docx": ("failed", "ER_10002"),
@@ -133,7 +136,7 @@ extends: default
 seed: 11
 services:
   relativity:
-    data_faults: [{match: "devstoreaccount1/files-10k/*", error: ServerBusy, probability: 0.05}]
+    data_faults: [{match: "devstoreaccount1/files-10k/*", error: BlobImmutableDueToPolicy, probability: 0.05}]
 """
     counts = []
     for _ in range(2):
