@@ -34,6 +34,11 @@ the project's docs/relativity.md):
 - Transient Azure errors (ServerBusy, OperationTimedOut, InternalError) are retried up to
   `behaviour.transient_retries` times (default 3), each attempt drawing a data-fault rule's
   probability afresh; a file fails (ER_99999) only if every attempt meets one. Retries take no time.
+- Every kind of SAS the doc's "a valid SAS Url" covers is taken: container and directory service SAS,
+  account SAS (listing needs `ss` with `b` and `srt` with `c` and `o`, else ER_00002) and user
+  delegation SAS, signed with a delegation key the scenario declares (`delegation_keys`) and working no
+  longer than that key. The user delegation string-to-sign follows azure-storage-blob's lines by
+  version; the versions where the delegated-user and signed-request lines join are our inference.
 - `tags` values must be strings (a null value is a 400).
 - Routes below `/transfer-service` and `/Relativity/Identity` match in any case, as ASP.NET Core's do;
   the two prefixes themselves must be spelled as shown. A body's `transferJobID` must be a dashed

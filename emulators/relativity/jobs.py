@@ -316,7 +316,7 @@ def start_job(
             at = pickup + timedelta(seconds=transfer.enumerated_after(position))
             failure = (at, code)
             transfer.abort(at, code)
-        expiry = source.expiry
+        expiry = source.valid_until
         if expiry is not None and expiry < transfer.natural_end:
             transfer.abort(expiry, er_code(COPY_SOURCE_DENIED))
             if expiry < transfer.enumeration_end and failure is None:
@@ -350,13 +350,17 @@ def start_job(
 
 
 def check_source(store: RelativityStore, source_path: str, now: datetime) -> SasUrl:
-    """Doc, "Source requirements": a SAS URL with Read and List, valid for at least 7 more days."""
+    """Doc, "Source requirements": a SAS URL with Read and List, valid for at least 7 more days. Any
+    kind the doc's "a valid SAS Url" covers: service (container or directory), account or user
+    delegation SAS; whether it is signed is for the listing to find out."""
     try:
         source = parse_sas_url(source_path)
     except SasError as exc:
         raise bad_request(str(exc)) from None
-    if source.is_account_sas or source.resource not in ("c", "d"):
-        raise bad_request("sourcePath must be a container or directory SAS URL (sr=c or sr=d).")
+    if not source.is_account_sas and source.resource not in ("c", "d"):
+        raise bad_request(
+            "sourcePath must be an account SAS or a container or directory SAS URL (sr=c or sr=d)."
+        )
     if not {"r", "l"} <= set(source.permissions):
         raise bad_request("sourcePath SAS token must grant Read and List permissions (sp=rl).")
     minimum = timedelta(seconds=store.behaviour.minimum_sas_lifetime)

@@ -2,8 +2,11 @@
 
 The doc's rules the emulator applies here, at the moment the service would discover them:
 - enumeration (at agent pickup), answered as List Blobs would and mapped by `errors.er_code`: the SAS
-  signature must verify with the account key, the token must be inside its validity window and a
-  directory SAS must carry the directory's depth (`sdd`), else AuthenticationFailed (ER_00001); a
+  signature must verify with the account key (or, for a user delegation SAS, with a delegation key of
+  the scenario that is valid then), the token must be inside its validity window and a
+  directory SAS must carry the directory's depth (`sdd`), else AuthenticationFailed (ER_00001); an
+  account SAS must cover the blob service and containers and objects (else AuthorizationServiceMismatch
+  or AuthorizationResourceTypeMismatch, ER_00002); a
   directory SAS needs a hierarchical-namespace account (AuthorizationFailure, ER_00002), an HTTPS-only
   SAS (`spr=https`) is refused over plain HTTP (AuthorizationProtocolMismatch, ER_00002), the
   container, and the folder when one is named, must exist (ContainerNotFound / BlobNotFound, ER_10001);
@@ -26,7 +29,7 @@ from emulators.core.storage import FileRange, GeneratedFiles
 from emulators.relativity.errors import LISTING_DENIED, TRANSIENT, er_code
 from emulators.relativity.fileshare import FilesharePath, naming_violation, room_under
 from emulators.relativity.paths import files_named_like_folders
-from emulators.relativity.sas import SasError, SasUrl, verify_signature
+from emulators.relativity.sas import SasError, SasUrl, verify_delegation_signature, verify_signature
 from emulators.relativity.store import Account
 
 ARCHIVE_TIER = "Archive"
@@ -49,12 +52,12 @@ class Plan:
 
 def enumeration_refusal(sas: SasUrl, account: Account, at: datetime) -> str | None:
     """The Azure error code with which listing this source fails at `at`, if it does."""
-    try:
-        signed = verify_signature(sas, account.key)
-    except SasError:
-        signed = False
-    if not signed:
+    if not _signed(sas, account, at):
         return LISTING_DENIED
+    if sas.is_account_sas and "b" not in sas.params.get("ss", ""):
+        return "AuthorizationServiceMismatch"
+    if sas.is_account_sas and not {"c", "o"} <= set(sas.params.get("srt", "")):
+        return "AuthorizationResourceTypeMismatch"  # listing needs containers, reading needs objects
     if sas.start is not None and at < sas.start:
         return LISTING_DENIED
     if sas.resource == "d" and sas.params.get("sdd") != str(len(sas.path.split("/"))):
@@ -74,6 +77,24 @@ def enumeration_refusal(sas: SasUrl, account: Account, at: datetime) -> str | No
         if not len(tree.files(prefix)) and not tree.empty_directories(prefix):
             return "BlobNotFound"
     return None
+
+
+def _signed(sas: SasUrl, account: Account, at: datetime) -> bool:
+    """Whether the account key, or for a user delegation SAS a delegation key valid at `at` that the
+    SAS names, signs it."""
+    try:
+        if not sas.is_user_delegation:
+            return verify_signature(sas, account.key)
+        return any(
+            (key.signed_oid, key.signed_tid, key.signed_service, key.signed_version)
+            == tuple(sas.params.get(k) for k in ("skoid", "sktid", "sks", "skv"))
+            and (key.signed_start, key.signed_expiry) == (sas.key_start, sas.key_expiry)
+            and key.signed_start <= at < key.signed_expiry
+            and verify_delegation_signature(sas, key.value)
+            for key in account.delegation_keys
+        )
+    except SasError:
+        return False
 
 
 def make_plan(

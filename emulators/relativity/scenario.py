@@ -5,7 +5,7 @@
         users:    [{name, groups, fileshares}]        who may use the API and which fileshares they reach
         clients:  [{client_id, client_secret, user}]  OAuth2 client-credentials clients
         tokens:   [{token, user, expires}]            ready-made bearer tokens (for curl and tests)
-        azure:    {ACCOUNT: {key, containers: {NAME: tree}}}
+        azure:    {ACCOUNT: {key, containers: {NAME: tree}, delegation_keys: [...]}}
         jobs:     [...]                               jobs that exist before the first request
         behaviour: {...}                              delays, rates, statistics refresh, QC report
         data_faults: [{match, error, stage, probability}]
@@ -61,10 +61,24 @@ class StaticToken(_Spec):
     expires: datetime | None = Field(default=None, description="default: never")
 
 
+class DelegationKey(_Spec):
+    """A user delegation key, as Azure's Get User Delegation Key hands it out: a user delegation SAS
+    names it (`skoid`, `sktid`, `skt`, `ske`, `sks`, `skv`) and is signed with its `value`."""
+
+    signed_oid: str
+    signed_tid: str
+    signed_start: datetime
+    signed_expiry: datetime
+    signed_service: str = "b"
+    signed_version: str = "2025-11-05"
+    value: str = Field(description="base64 key that signs user delegation SAS tokens")
+
+
 class AzureAccount(_Spec):
     key: str = Field(default=DEV_ACCOUNT_KEY, description="base64 account key that signs SAS tokens")
     hierarchical_namespace: bool = Field(default=False, description="ADLS Gen2: directory SAS allowed")
     containers: dict[str, TreeSpec] = Field(default_factory=dict)
+    delegation_keys: list[DelegationKey] = Field(default_factory=list)
 
 
 class Delay(_Spec):

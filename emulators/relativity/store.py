@@ -10,7 +10,7 @@ from emulators.core.datafaults import DataFaults
 from emulators.core.service import Page
 from emulators.core.storage import Tree
 from emulators.core.tokens import Tokens
-from emulators.relativity.scenario import Behaviour, RelativitySection, User
+from emulators.relativity.scenario import Behaviour, DelegationKey, RelativitySection, User
 
 if TYPE_CHECKING:
     from emulators.core.world import World
@@ -26,6 +26,7 @@ class Account:
     key: str
     hierarchical_namespace: bool
     containers: dict[str, Tree]
+    delegation_keys: list[DelegationKey] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +55,7 @@ def new_store(world: World, section: RelativitySection) -> RelativityStore:
             spec.key,
             spec.hierarchical_namespace,
             {c: Tree(tree, world.seed, world.start) for c, tree in spec.containers.items()},
+            list(spec.delegation_keys),
         )
         for name, spec in section.azure.items()
     }

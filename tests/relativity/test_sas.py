@@ -23,9 +23,11 @@ from hypothesis import strategies as st
 from emulators.relativity.sas import (
     SasError,
     SasUrl,
+    delegation_string_to_sign,
     parse_sas_url,
     sign_blob_url,
     string_to_sign,
+    verify_delegation_signature,
     verify_signature,
 )
 
@@ -372,3 +374,36 @@ def test_parse_returns_sas_url_or_raises_sas_error(text: str):
     else:
         assert isinstance(result, SasUrl)
         assert result.signature and result.version and result.expiry is not None
+
+
+@pytest.mark.parametrize(
+    ("version", "extra_lines"),
+    [("2020-02-10", []), ("2021-08-06", ["ses"]), ("2025-07-05", ["ses"]), ("2026-10-06", ["ses", "", ""])],
+)
+def test_a_user_delegation_sas_signs_the_lines_of_its_version(version: str, extra_lines: list[str]):
+    """Reference, A5: the user delegation fields (skoid ... skv, then saoid, suoid, scid) follow the
+    canonical resource; the encryption scope joins at 2020-12-06, the delegated user's tenant and
+    object ids at 2025-07-05."""
+    key = base64.b64encode(b"delegation key").decode()
+    params = {
+        "sp": "rl",
+        "se": "2030-01-02T03:04:05Z",
+        "skoid": "oid",
+        "sktid": "tid",
+        "skt": "2030-01-01T00:00:00Z",
+        "ske": "2030-01-03T00:00:00Z",
+        "sks": "b",
+        "skv": version,
+        "sv": version,
+        "sr": "c",
+    }
+    delegated = ["", ""] if version >= "2025-07-05" else []
+    lines = ["rl", "", params["se"], f"/blob/{ACCOUNT}/src", "oid", "tid", params["skt"], params["ske"], "b"]
+    lines += [version, "", "", "", *delegated, "", "", version, "c", ""]
+    lines += ["" for _ in extra_lines] + [""] * 5
+    digest = hmac.new(base64.b64decode(key), "\n".join(lines).encode(), hashlib.sha256).digest()
+    params["sig"] = base64.b64encode(digest).decode()
+    sas = parse_sas_url(f"{BLOB_HOST}/src?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items()))
+    assert delegation_string_to_sign(sas) == "\n".join(lines)
+    assert verify_delegation_signature(sas, key)
+    assert not verify_delegation_signature(sas, OTHER_KEY)

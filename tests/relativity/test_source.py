@@ -81,17 +81,37 @@ def test_source_rules_are_checked_at_creation(relativity: Relativity, kwargs: di
     assert message in response.json()["message"]
 
 
-def test_an_account_sas_is_refused(relativity: Relativity):
+def _account_sas(relativity: Relativity, resource_types: ResourceTypes, key: str = DEV_ACCOUNT_KEY) -> str:
     sas = generate_account_sas(
         DEV_ACCOUNT,
-        DEV_ACCOUNT_KEY,
-        ResourceTypes(container=True, object=True),
+        key,
+        resource_types,
         AccountSasPermissions(read=True, list=True),
         expiry=relativity.now() + timedelta(days=8),
     )
-    response = _post(relativity, f"https://{DEV_ACCOUNT}.blob.core.windows.net/small?{sas}")
-    assert response.status_code == 400
-    assert "sr=c or sr=d" in response.json()["message"]
+    return f"https://{DEV_ACCOUNT}.blob.core.windows.net/small?{sas}"
+
+
+def test_an_account_sas_with_read_and_list_is_accepted(relativity: Relativity):
+    """Doc, "Source requirements": "a valid SAS Url" with List and Read; an account SAS is one."""
+    source = _account_sas(relativity, ResourceTypes(container=True, object=True))
+    final = relativity.run_until_final(relativity.create(source=source))
+    assert (final["transferStatus"], final["enumerationStatistics"]["totalFiles"]) == ("Completed", 4)
+
+
+@pytest.mark.parametrize(
+    ("resource_types", "key", "code"),
+    [
+        (ResourceTypes(object=True), DEV_ACCOUNT_KEY, "ER_00002"),  # AuthorizationResourceTypeMismatch
+        (ResourceTypes(container=True, object=True), base64.b64encode(b"x" * 64).decode(), "ER_00001"),
+    ],
+)
+def test_an_account_sas_that_cannot_list_fails_enumeration(
+    relativity: Relativity, resource_types: ResourceTypes, key: str, code: str
+):
+    job_id = relativity.create(source=_account_sas(relativity, resource_types, key))
+    final = relativity.run_until_final(job_id)
+    assert final["enumerationStatistics"]["error"].startswith(code)
 
 
 def test_an_undeclared_account_is_refused(relativity: Relativity):
