@@ -39,6 +39,9 @@ the project's docs/relativity.md):
   delegation SAS, signed with a delegation key the scenario declares (`delegation_keys`) and working no
   longer than that key. The user delegation string-to-sign follows azure-storage-blob's lines by
   version; the versions where the delegated-user and signed-request lines join are our inference.
+- After agent pickup the agent takes `agent_startup` seconds (default 10) before the first file is
+  listed; the job reads InProgress / inprogress with nothing counted yet. With the default timing every
+  documented stage lasts at least one 10 s refresh, however small the job.
 - `tags` values must be strings (a null value is a 400).
 - Routes below `/transfer-service` and `/Relativity/Identity` match in any case, as ASP.NET Core's do;
   the two prefixes themselves must be spelled as shown. A body's `transferJobID` must be a dashed

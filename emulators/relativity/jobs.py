@@ -12,9 +12,12 @@ enumeration status reads `completed` once the copy of every enumerated file has 
 reaches its final value earlier, when listing ends). A cancelled job shows TransferStatus
 `Cancelled` (enumeration `cancelled` if the copy had not ended).
 
-The job's stages run on the engine's `Phases`: queue (`behaviour.queue_delay`) → copy (the engine
-transfer: enumeration and copy) → validation → report (QC generation), each starting when the one
-before ends; a cancel ends the job in the phase it falls in.
+The job's stages run on the engine's `Phases`: queue (`behaviour.queue_delay`) → startup (the agent
+checks the source and prepares the destination, `behaviour.agent_startup`; shown as InProgress with
+nothing listed yet) → copy (the engine transfer: enumeration and copy) → validation → report (QC
+generation), each starting when the one before ends; a cancel ends the job in the phase it falls in.
+With the default timing, startup and validation each last at least one 10 s refresh, so a status read
+every 10 s sees every documented stage however small the job.
 
 Doc, "Status updates approximately every 10 seconds": a read returns the snapshot taken at the last
 refresh boundary (`behaviour.statistics_interval` after creation, and so on); a cancel and the job's
@@ -310,10 +313,11 @@ def start_job(
         failure = (pickup, er_code(refusal))
     else:
         plan = make_plan(source, account, store.data_faults, destination, behaviour.transient_retries)
-        transfer = Transfer(plan.files, behaviour.rate, pickup, plan.failures)
+        listing = pickup + timedelta(seconds=behaviour.agent_startup)
+        transfer = Transfer(plan.files, behaviour.rate, listing, plan.failures)
         if plan.enumeration_failure is not None:
             position, code = plan.enumeration_failure
-            at = pickup + timedelta(seconds=transfer.enumerated_after(position))
+            at = listing + timedelta(seconds=transfer.enumerated_after(position))
             failure = (at, code)
             transfer.abort(at, code)
         expiry = source.valid_until
@@ -326,6 +330,7 @@ def start_job(
     if transfer is not None:
         stages: list[tuple[str, float | Transfer]] = [
             ("queue", behaviour.queue_delay),
+            ("startup", behaviour.agent_startup),
             ("copy", transfer),
             ("validation", behaviour.validation.seconds(files)),
             ("report", behaviour.qc_report.seconds(files)),

@@ -93,9 +93,14 @@ class Delay(_Spec):
 
 class Behaviour(_Spec):
     queue_delay: float = Field(default=5, ge=0, description="seconds until an agent picks a job up")
+    agent_startup: float = Field(
+        default=10,
+        ge=0,
+        description="seconds from pickup to the first file listed (source checked, folder made)",
+    )
     statistics_interval: float = Field(default=10, gt=0, description="seconds between status refreshes")
     rate: RateModel = Field(default_factory=RateModel)
-    validation: Delay = Field(default_factory=lambda: Delay(base=5, per_file=0.0005))
+    validation: Delay = Field(default_factory=lambda: Delay(base=10, per_file=0.0005))
     qc_report: Delay = Field(default_factory=lambda: Delay(base=30, per_file=0.002))
     qc_url_lifetime: float = Field(default=900, gt=0, description="seconds a QC report URL stays valid")
     token_lifetime: float = Field(default=3600, gt=0, description="seconds an issued bearer token lives")

@@ -81,6 +81,16 @@ def test_the_qc_report_is_404_until_generated_then_lists_every_file(relativity: 
     assert rows[1] == ["custodian/file-00000.pdf", "100000", "completed", ""]
 
 
+@pytest.mark.parametrize("container", ["small", "files-10k", "files-1m"])
+def test_every_default_container_shows_every_stage_under_the_ten_second_refresh(
+    relativity: Relativity, container: str
+):
+    """Doc, "Job stages" and "Status updates approximately every 10 seconds": with the default timing
+    (agent pickup, agent startup, per-file overhead, validation), a client reading every 10 s sees each
+    documented stage of a successful job, even for the four files of `small`."""
+    assert _walk(relativity, relativity.create(container)) == DOCUMENTED_WALK
+
+
 def test_ten_thousand_files_with_the_default_timing(relativity: Relativity):
     """The issue's walk-through: 10,000 generated files, default behaviour, manual clock."""
     job_id = relativity.create("files-10k")
@@ -139,3 +149,25 @@ def test_the_qc_report_waits_for_a_status_read_to_show_the_final_status(relativi
         assert (relativity.qc(job_id).status_code == 200) == final, document
         relativity.advance(1)
     assert final
+
+
+@pytest.mark.emulator(
+    scenario_text="""
+version: 1
+extends: default
+services:
+  relativity:
+    behaviour:
+      queue_delay: 0
+      agent_startup: 0
+      statistics_interval: 1
+      rate: {bandwidth: 1.0e+12, per_file: 0, enumeration_rate: 1.0e+9}
+      validation: {base: 0, per_file: 0}
+      qc_report: {base: 0, per_file: 0}
+"""
+)
+def test_the_readme_settings_for_fast_jobs_finish_a_small_job_in_a_second(relativity: Relativity):
+    job_id = relativity.create()
+    relativity.advance(1)
+    assert relativity.status(job_id)["transferStatus"] == "Completed"
+    assert relativity.qc(job_id).status_code == 200
