@@ -38,7 +38,8 @@ the project's docs/relativity.md):
   account SAS (listing needs `ss` with `b` and `srt` with `c` and `o`, else ER_00002) and user
   delegation SAS, signed with a delegation key the scenario declares (`delegation_keys`) and working no
   longer than that key. The user delegation string-to-sign follows azure-storage-blob's lines by
-  version; the versions where the delegated-user and signed-request lines join are our inference.
+  version (2020-02-10 and later; older ones fail as bad signatures); the versions where the
+  delegated-user and signed-request lines join are our inference.
 - After agent pickup the agent takes `agent_startup` seconds (default 10) before the first file is
   listed; the job reads InProgress / inprogress with nothing counted yet. With the default timing every
   documented stage lasts at least one 10 s refresh, however small the job.
