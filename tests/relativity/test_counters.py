@@ -100,3 +100,34 @@ def test_a_cancel_before_the_copy_ends_skips_the_empty_folders(relativity: Relat
     stats = relativity.status(job_id)["transferStatistics"]
     assert (stats["skippedEmptyDirectories"], stats["successfulEmptyDirectories"]) == (1, 0)
     assert (stats["skippedFiles"], stats["skippedBytes"]) == (1, 1000000000)
+
+
+GENERATED = pytest.mark.emulator(
+    scenario_text="""
+version: 1
+extends: default
+services:
+  relativity:
+    azure:
+      devstoreaccount1:
+        containers:
+          generated:
+            generate:
+              - {count: 38, prefix: g, name: "%s{index:03d}{ext}", extensions: [.abcdefghij, .a]}
+"""
+    % ("x" * 200)
+)
+
+
+@GENERATED
+def test_generated_names_are_measured_with_their_own_extension(relativity: Relativity):
+    """Relative paths of 207 or 216 bytes under an 812-byte destination: only the longer ones break
+    the 1,024-byte limit, wherever they fall in the set (with this seed, not first nor last)."""
+    destination = "\\".join([DESTINATION, *(["d" * 200] * 3), "d" * (812 - len(DESTINATION) - 604)])
+    assert len(destination) == 812
+    job_id = relativity.create("generated", destinationPath=destination)
+    relativity.run_until_final(job_id)
+    relativity.advance(600)
+    rows = relativity.report(job_id)[1:]
+    outcomes = {(row[0].rsplit(".", 1)[1], row[3]) for row in rows}
+    assert outcomes == {("a", ""), ("abcdefghij", "ER_20005")}
