@@ -125,11 +125,18 @@ class TransferJob:
 
     @functools.cached_property
     def validation_failures(self) -> tuple[int, int]:
-        """(files, bytes) that fail at the end of validation."""
-        if self.plan is None or self.transfer is None:
+        """(files, bytes) that fail at the end of validation: of the files it judges, those the copy
+        had not already failed (an abort, e.g. an expired SAS, fails files validation would judge)."""
+        transfer = self.transfer
+        if self.plan is None or transfer is None:
             return 0, 0
-        positions = self.plan.validation_failures
-        return len(positions), sum(self.transfer.size(i) for i in positions)
+        stop = transfer.stop
+        positions = [
+            i
+            for i in self.plan.validation_failures
+            if stop is None or stop.code is None or transfer.finished_at(i) <= stop.at
+        ]
+        return len(positions), sum(transfer.size(i) for i in positions)
 
     def fail_enumeration(self, at: datetime, code: str) -> None:
         """Enumeration fails at `at` (kept if an earlier failure was already planned)."""

@@ -76,3 +76,34 @@ def test_one_generated_set_never_clashes_with_itself():
     generated = GeneratedSpec(count=1000, prefix="g", per_directory=10)
     files = Tree(TreeSpec(generate=[generated]), seed=1, default_mtime=EPOCH).files()
     assert files_named_like_folders(files, []) == []
+
+
+@pytest.mark.emulator(
+    scenario_text="""
+version: 1
+extends: default
+services:
+  relativity:
+    behaviour: {rate: {bandwidth: 1000000}}
+    azure:
+      devstoreaccount1:
+        containers:
+          clashes:
+            entries:
+              - {path: a/huge.bin, size: 1000000000000}
+              - {path: x/report, size: 10}
+              - {path: x/report/page1.pdf, size: 30}
+"""
+)
+def test_a_file_the_copy_already_failed_is_not_failed_again_at_validation(relativity: Relativity):
+    """The SAS expires while the first file is still copying (doc, ER_00005: "expired SAS"): every file
+    fails then, the clashing one included, and validation must not count it a second time."""
+    job_id = relativity.create("clashes", source=relativity.sas_url("clashes", days=7.5))
+    relativity.advance(8 * 86400)
+    final = relativity.run_until_final(job_id)
+    stats = final["transferStatistics"]
+    assert (stats["successfulFiles"], stats["failedFiles"]) == (0, 3)
+    assert (stats["successfulBytes"], stats["failedBytes"]) == (0, 1000000000000 + 40)
+    relativity.advance(3600)
+    rows = {row[0]: row[3] for row in relativity.report(job_id)[1:]}
+    assert rows == {"a/huge.bin": "ER_00005", "x/report": "ER_00005", "x/report/page1.pdf": "ER_00005"}
