@@ -54,3 +54,18 @@ def test_a_transient_error_that_clears_on_a_retry_is_not_a_failure(emulator_fact
 def test_a_non_transient_error_is_never_retried(emulator_factory):
     relativity = Relativity(emulator_factory(scenario_text=_scenario("BlobImmutableDueToPolicy", 0.5, 3)))
     assert 900 < _failed(relativity) < 1100
+
+
+@pytest.mark.parametrize(
+    ("probability", "status", "error"), [(1, "failed", "ER_99999"), (0.01, "completed", "")]
+)
+def test_a_transient_listing_error_is_retried_too(
+    emulator_factory, probability: float, status: str, error: str
+):
+    """A List Blobs page answered ServerBusy is asked again; the listing fails only if it stays busy
+    (at 1 % a try, about 20 of the 2,000 names meet it once, none four times)."""
+    text = _scenario("ServerBusy", probability, 3).replace("probability:", "stage: enumeration, probability:")
+    relativity = Relativity(emulator_factory(scenario_text=text))
+    enumeration = relativity.run_until_final(relativity.create("many"))["enumerationStatistics"]
+    assert enumeration["status"] == status
+    assert (enumeration["error"] or "").startswith(error)
