@@ -13,6 +13,7 @@ The core never renders a service's error body itself: every error a service sub-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -60,14 +61,21 @@ class BadRequestBody(EmulatorError):
 
 class ServiceError(EmulatorError):
     """An error answer of an emulated service: the HTTP status, the message, the service's own code
-    (if its format has one) and extra headers. Routes and state machines raise it (or a service's
+    (if its format has one), extra headers and structured details (for formats whose errors carry
+    arguments, such as the offending key). Routes and state machines raise it (or a service's
     subclass); the service's renderer words the body."""
 
     def __init__(
-        self, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        details: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.headers = headers or {}
+        self.details = details

@@ -89,7 +89,7 @@ class ErrorAnswer:
     `kind` says where it came from: the service's own `ServiceError`, a body that is not the JSON
     expected, routing (`not_found`, `method_not_allowed`, other `http` errors), an unexpected
     exception (`server_error`, status 500) or a fault rule (`fault`). `code` is the service's own
-    error code when its error carried one.
+    error code when its error carried one, and `details` its structured arguments, if any.
     """
 
     kind: ErrorKind
@@ -97,6 +97,7 @@ class ErrorAnswer:
     message: str | None
     code: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    details: Mapping[str, object] | None = None
 
 
 RenderError = Callable[[Request, ErrorAnswer], Response]
@@ -114,7 +115,8 @@ def service_app(host: Host, routes: Sequence[BaseRoute], render: RenderError) ->
 
     async def on_service_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ServiceError)
-        return render(request, ErrorAnswer("service", exc.status, exc.message, exc.code, exc.headers))
+        answer = ErrorAnswer("service", exc.status, exc.message, exc.code, exc.headers, exc.details)
+        return render(request, answer)
 
     async def on_bad_body(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, BadRequestBody)
