@@ -29,11 +29,12 @@ from emulators.core.scenario import Scenario, load_files
 from emulators.core.service import Service
 from emulators.core.types import SERVICE_KEY, WORLD_KEY, ASGIApp, Receive, Scope, Send
 from emulators.globus.app import SERVICE as GLOBUS
+from emulators.onedata.app import SERVICE as ONEDATA
 from emulators.relativity.app import SERVICE as RELATIVITY
 
 __all__ = ["SERVICES", "EmulatorApp", "create_app", "default_scenario_path", "load_scenario_files"]
 
-SERVICES: tuple[Service, ...] = (RELATIVITY, GLOBUS)
+SERVICES: tuple[Service, ...] = (RELATIVITY, GLOBUS, ONEDATA)
 TICK_SECONDS = 0.2
 CONTROL_PREFIX = "/_emulator"
 HEALTH = CONTROL_PREFIX + "/health"

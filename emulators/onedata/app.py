@@ -1,0 +1,79 @@
+"""The Onedata Oneprovider emulator (transfers): its sub-app, error rendering and scenario wiring.
+
+Mounted under the real prefix `/api/v3/oneprovider`; one emulated Oneprovider (the section's
+`provider`) answers the REST API, the others are the space's supporting providers it transfers
+between.
+
+Known deviations from the real service (the references are silent, or this stage simplifies):
+- Replicas are complete or absent per explicit file or per generated set; there are no partial
+  block distributions, and replicas change only when a transfer completes (a cancelled or failed
+  transfer leaves them as they were).
+- `filesToProcess` is known in full when a subtask becomes active (the real traverse grows it).
+- An aborting transfer freezes its counters; the real one still processes the files left.
+- A token that does not authenticate is refused (401) before the body is sanitized; a request with
+  no token is refused after it, as reference 1.1 orders.
+- Errors carry no `ctx` object (reference 3.2: optional; clients read id, description, details).
+- `Location` is the doc's `https://$HOST/api/v3/oneprovider/transfers/{id}` built from the
+  emulator's public URL, not the 21.02 form with the missing slash.
+- A view's query parameters are stored and echoed but do not filter its files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+
+from emulators.core.host import Host
+from emulators.core.service import ErrorAnswer, Service, service_app
+from emulators.core.world import World
+from emulators.onedata.errors import render_error
+from emulators.onedata.routes import PREFIX, ROUTES
+from emulators.onedata.scenario import OnedataSection
+from emulators.onedata.store import OnedataStore, new_store, summary
+
+
+def _render_error(request: Request, answer: ErrorAnswer) -> Response:
+    """Every error as `{"error": {"id", "description", "details"}}` (reference 3.1)."""
+    code = answer.code if answer.kind in ("service", "fault") else None
+    message = answer.message if answer.kind in ("service", "fault") else None
+    if answer.kind == "bad_body":
+        code, message = "malformedData", "Provided data could not be understood by the server."
+    if answer.kind == "not_found":
+        message = "The resource could not be found."
+    response = render_error(answer.status, code, message, answer.details)
+    response.headers.update(answer.headers)
+    return response
+
+
+def routes(host: Host) -> list[BaseRoute]:
+    return [Mount(PREFIX, app=service_app(host, ROUTES, _render_error))]
+
+
+def build_store(world: World, section: OnedataSection | None) -> OnedataStore:
+    return new_store(world, section or OnedataSection())
+
+
+def _summary(store: Any) -> Any:
+    return summary(store)
+
+
+def describe(store: Any, base: str) -> list[str]:
+    assert isinstance(store, OnedataStore)
+    lines = [f"Oneprovider API: {base}{PREFIX}  (provider {store.provider_id})"]
+    lines += [f"space:          {s.id} {s.spec.name}" for s in store.spaces.values()]
+    lines += [f"token:          {token} ({grant.principal.name})" for token, grant in store.tokens]
+    return lines
+
+
+SERVICE = Service(
+    name="onedata",
+    section=OnedataSection,
+    build_store=build_store,
+    routes=routes,
+    render_error=_render_error,
+    summary=_summary,
+    describe=describe,
+)
