@@ -4,7 +4,8 @@ Reference 2.4 and the create-transfer doc: a replication copies each file the ta
 provider that holds a complete replica (the first online one in support order, which labels its
 bytes for the histograms); a file already complete at the target is processed, not replicated; a
 file no online provider holds, or that a data-fault rule names, fails. Eviction is safe: a file
-whose only complete replica is the evicting provider's is processed, not evicted.
+whose only complete replica is the evicting provider's is processed, not evicted. Replicas change per
+unit (an explicit file or a whole generated set), so a plan lists the units it completes.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def replication_plan(
                 if source is None or faults.outcome(f"{space.spec.name}/{path}") is not None
             ]
             failures.extend(bad)
-            if not bad:
+            if not bad and _whole(gen, first, hi):
                 units.append(unit)
     plan_files = FileRange(explicit, generated)
     transfer = Transfer(plan_files, rate, start, dict.fromkeys(failures, NO_SOURCE), runs or [(0, None)])
@@ -95,11 +96,17 @@ def eviction_plan(
             unit = space.unit_of(gen, "")
             if _evictable(space.holders.get(unit, frozenset()), evicting, also_holding):
                 generated.append((gen, lo, hi))
-                units.append(unit)
+                units += [unit] if _whole(gen, lo, hi) else []
             else:
                 passed += hi - lo
     transfer = Transfer(FileRange(explicit, generated), rate, start)
     return Plan(transfer, passed, [], units, [])
+
+
+def _whole(gen: GeneratedFiles | None, lo: int, hi: int) -> bool:
+    """Whether a segment is an explicit file or a whole generated set: replicas are kept per set, so
+    a transfer of part of a set leaves the set's holders as they were."""
+    return gen is None or (lo, hi) == (0, gen.count)
 
 
 def _evictable(holders: frozenset[str], evicting: str, also_holding: str | None) -> bool:

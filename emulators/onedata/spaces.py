@@ -56,6 +56,9 @@ class SpaceState:
         for gen in state.tree.generated:
             if gen.prefix:
                 state._index_parents(gen.prefix.rstrip("/") + "/x")
+            step = gen.spec.per_directory
+            for first in range(0, gen.count, step) if step else ():  # its sub-directories
+                state._index_parents(gen.path(first))
         for entry in state.tree.explicit:
             if entry.kind != "dir":
                 state.holders[entry.path] = state._initial_holders(entry.path)

@@ -74,3 +74,15 @@ def test_an_eviction_keeps_the_only_complete_replica() -> None:
     assert plan.units == ["d/y"] and plan.passed == 1 + 1 + 1000
     migration = eviction_plan(state, state.tree.files(), "B", "C", RateModel(), T0)
     assert migration.units == ["d/x", "d/y"]
+
+
+def test_a_generated_sub_directory_has_an_id_and_its_transfer_leaves_the_set_holders_alone() -> None:
+    state = space()
+    objectid = state.objectid("gen/dir00003")
+    assert objectid is not None
+    node = state.node(parse_file_objectid(objectid).uuid)
+    assert node is not None and node.kind == "DIR"
+    files = state.files(node)
+    assert len(files) == 100
+    plan = replication_plan(state, files, "B", frozenset("AB"), DataFaults([], 1), RateModel(), T0)
+    assert plan.transfer.total == 100 and plan.units == []  # replicas are kept per whole set
