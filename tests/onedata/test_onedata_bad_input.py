@@ -37,7 +37,11 @@ CREATE_400_IDS = {
     "posix",
 }
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=6,
 )
@@ -69,7 +73,13 @@ def check(onedata: Onedata, response: Any) -> None:
         assert response.json()["error"]["id"] in CREATE_400_IDS
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(body=bodies, query=queries, token=st.sampled_from([None, "admin-token", "viewer-token", "bad"]))
 def test_any_create_document_gets_a_documented_answer(
     onedata: Onedata, body: dict[str, Any], query: dict[str, str], token: str | None
@@ -79,7 +89,13 @@ def test_any_create_document_gets_a_documented_answer(
     check(onedata, response)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(raw=raw_bodies)
 def test_any_raw_body_gets_a_documented_answer(onedata: Onedata, raw: bytes) -> None:
     response = onedata.client.post(f"{API}/transfers", content=raw, headers=onedata.headers())
