@@ -1,4 +1,5 @@
-"""The Oneprovider transfer endpoints under `/api/v3/oneprovider`, in the reference's order (1.1-1.5).
+"""The Oneprovider endpoints under `/api/v3/oneprovider`, in the reference's order: the transfers
+(1.1-1.5), then the file surface (5.2: path lookup, configuration).
 
 Each handler reads the request, catches the World up, calls the schedule and renders; every error is
 raised and rendered by the service's one renderer.
@@ -12,7 +13,8 @@ from starlette.routing import Route
 
 from emulators.core.host import public_url, world_of
 from emulators.core.http import read_body
-from emulators.onedata.auth import user_of
+from emulators.onedata.auth import authenticated, user_of
+from emulators.onedata.files import configuration, lookup_file_id
 from emulators.onedata.models import parse_body, sanitize_create, status_document
 from emulators.onedata.schedule import (
     cancel_transfer,
@@ -83,10 +85,25 @@ async def get_all_transfers(request: Request) -> Response:
     return JSONResponse({"transfers": ids, "nextPageToken": token}, headers=_CORS)
 
 
+async def lookup_file_id_route(request: Request) -> Response:
+    store = _store(request)
+    now = store.world.catch_up()
+    user = authenticated(user_of(store, request.scope, now))
+    file_id = lookup_file_id(store, user, request.path_params["path"])
+    return JSONResponse({"fileId": file_id}, headers=_CORS)  # reference 5.2: 200, not 201
+
+
+async def get_configuration(request: Request) -> Response:
+    store = _store(request)
+    return JSONResponse(configuration(store), headers=_CORS)
+
+
 ROUTES = [
     Route("/transfers", create_transfer_route, methods=["POST"], name="create_transfer"),
     Route("/transfers/{tid}", get_transfer_status, methods=["GET"], name="get_transfer_status"),
     Route("/transfers/{tid}", cancel_transfer_route, methods=["DELETE"], name="cancel_transfer"),
     Route("/transfers/{tid}/rerun", rerun_transfer_route, methods=["POST"], name="rerun_transfer"),
     Route("/spaces/{sid}/transfers", get_all_transfers, methods=["GET"], name="get_all_transfers"),
+    Route("/lookup-file-id/{path:path}", lookup_file_id_route, methods=["POST"], name="lookup_file_id"),
+    Route("/configuration", get_configuration, methods=["GET"], name="get_configuration"),
 ]

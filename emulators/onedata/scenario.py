@@ -4,6 +4,7 @@ users with tokens and privileges, views, and behaviour.
     services:
       onedata:
         provider: <id>                          the Oneprovider that answers the REST API
+        onezone_domain: <domain>                what /configuration names as the Onezone
         providers: [{id, name, domain, version, online}]
         spaces:
           - id, name
@@ -107,6 +108,7 @@ class Behaviour(_Spec):
 
 class OnedataSection(_Spec):
     provider: str | None = Field(default=None, description="default: the first provider")
+    onezone_domain: str = "onezone.onedata.example"
     providers: list[Provider] = Field(default_factory=list)
     spaces: list[Space] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)

@@ -36,6 +36,7 @@ class OnedataStore:
     tokens: Tokens[User]
     behaviour: Behaviour
     data_faults: DataFaults
+    onezone_domain: str
     transfers: dict[str, TransferJob] = field(default_factory=dict)
 
     @property
@@ -76,6 +77,7 @@ def new_store(world: World, section: OnedataSection) -> OnedataStore:
         tokens=tokens,
         behaviour=section.behaviour,
         data_faults=DataFaults(section.data_faults, world.seed),
+        onezone_domain=section.onezone_domain,
     )
 
 

@@ -1,0 +1,57 @@
+"""Path lookup and the provider's configuration (reference 5.1, 5.2)."""
+
+from __future__ import annotations
+
+from onedata_helpers import API, KRAKOW, SPACE, Onedata
+
+from emulators.onedata.file_id import file_objectid
+
+
+def lookup(onedata: Onedata, path: str, token: str | None = None) -> tuple[int, dict[str, object]]:
+    response = onedata.client.post(f"{API}/lookup-file-id/{path}", headers=onedata.headers(token))
+    return response.status_code, response.json()
+
+
+def test_a_path_resolves_to_the_file_id_a_transfer_accepts(onedata: Onedata) -> None:
+    status, body = lookup(onedata, "My%20Space%201/data/a.bin")
+    assert (status, body) == (200, {"fileId": onedata.file_id("data/a.bin")})
+    transfer_id = onedata.create("data/a.bin")
+    assert onedata.status(transfer_id)["fileId"] == body["fileId"]
+
+
+def test_the_space_may_be_named_with_its_id(onedata: Onedata) -> None:
+    # Reference 5.2: "`Name@SpaceId` for duplicate names"; onedatafilerestclient always sends it.
+    assert lookup(onedata, f"My Space 1@{SPACE}/data")[1] == {"fileId": onedata.file_id("data")}
+    assert lookup(onedata, f"My Space 1@{SPACE}")[1] == {"fileId": onedata.file_id("")}
+    assert lookup(onedata, "My Space 1@elsewhere/data")[0] == 400
+
+
+def test_the_root_is_the_users_root_directory(onedata: Onedata) -> None:
+    expected = file_objectid("userRoot_admin", "rootDirVirtualSpaceId")
+    assert lookup(onedata, "")[1] == {"fileId": expected}
+
+
+def test_a_path_that_names_nothing_is_posix_enoent(onedata: Onedata) -> None:
+    # Reference 5.2: "Missing path: 400 `posix` `enoent` (the swagger says 404)".
+    status, body = lookup(onedata, "My Space 1/data/missing.bin")
+    assert status == 400
+    assert body == {
+        "error": {
+            "id": "posix",
+            "description": "Operation failed with POSIX error: enoent.",
+            "details": {"errno": "enoent"},
+        }
+    }
+    assert lookup(onedata, "My Space 1/data", token="outsider-token")[0] == 400  # not the user's space
+
+
+def test_lookup_needs_a_token(onedata: Onedata) -> None:
+    assert onedata.client.post(f"{API}/lookup-file-id/My Space 1").status_code == 401
+
+
+def test_the_configuration_needs_no_token(onedata: Onedata) -> None:
+    response = onedata.client.get(f"{API}/configuration")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["providerId"], body["name"], body["domain"]) == (KRAKOW, "Krakow", "krakow.example.org")
+    assert body["version"] == "21.02.7" and body["onezoneDomain"] == "onezone.onedata.example"
