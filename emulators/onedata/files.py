@@ -1,17 +1,19 @@
-"""The file surface a transfer client needs first: logical paths to file ids, and the provider's
-own configuration (reference 5.1, 5.2).
+"""The file surface a transfer client needs first: logical paths to file ids, a space's root
+directories and providers, and the provider's own configuration (reference 5.1, 5.2).
 
 A path's first segment is a space name, or `Name@SpaceId` when names clash; `/` is the user's root
 directory, whose uuid is `userRoot_<userId>` in the virtual space `rootDirVirtualSpaceId`. A path that
-names nothing is 400 `posix` `enoent` (the swagger says 404; the code answers enoent).
+names nothing is 400 `posix` `enoent` (the swagger says 404; the code answers enoent). A space's
+special directories have the uuids `space_<id>`, `trash_<id>` and `archives_root_<id>`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from emulators.onedata.errors import posix
-from emulators.onedata.file_id import file_objectid
+from emulators.onedata.auth import require
+from emulators.onedata.errors import forbidden, posix, space_not_supported_by
+from emulators.onedata.file_id import file_objectid, space_root_objectid
 from emulators.onedata.scenario import User
 from emulators.onedata.store import OnedataStore
 
@@ -32,6 +34,29 @@ def lookup_file_id(store: OnedataStore, user: User, path: str) -> str:
                 return objectid
             break
     raise posix("enoent")
+
+
+def space_document(store: OnedataStore, user: User | None, space_id: str) -> dict[str, Any]:
+    """GET /spaces/{sid}: for a member of the space, once this provider supports it."""
+    require(user, space_id)
+    space = store.spaces.get(space_id)
+    if space is None:
+        raise forbidden()
+    if store.provider_id not in space.spec.supports:
+        raise space_not_supported_by(space_id, store.provider_id)
+    root = space_root_objectid(space_id)
+    providers = [
+        {"providerId": pid, "providerName": store.providers[pid].name} for pid in space.spec.supports
+    ]
+    return {
+        "name": space.spec.name,
+        "spaceId": space_id,
+        "fileId": root,  # deprecated: dirId
+        "dirId": root,
+        "trashDirId": file_objectid(f"trash_{space_id}", space_id),
+        "archivesDirId": file_objectid(f"archives_root_{space_id}", space_id),
+        "providers": providers,
+    }
 
 
 def configuration(store: OnedataStore) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The Oneprovider endpoints under `/api/v3/oneprovider`, in the reference's order: the transfers
-(1.1-1.5), then the file surface (5.2: path lookup, configuration).
+(1.1-1.5), then the file surface (5.2: path lookup, the space, configuration).
 
 Each handler reads the request, catches the World up, calls the schedule and renders; every error is
 raised and rendered by the service's one renderer.
@@ -13,18 +13,9 @@ from starlette.routing import Route
 
 from emulators.core.host import public_url, world_of
 from emulators.core.http import read_body
+from emulators.onedata import files, schedule
 from emulators.onedata.auth import authenticated, user_of
-from emulators.onedata.files import configuration, lookup_file_id
 from emulators.onedata.models import parse_body, sanitize_create, status_document
-from emulators.onedata.schedule import (
-    cancel_transfer,
-    create_transfer,
-    effective,
-    find,
-    list_transfers,
-    parse_list_query,
-    rerun_transfer,
-)
 from emulators.onedata.store import OnedataStore
 
 PREFIX = "/api/v3/oneprovider"
@@ -43,13 +34,13 @@ def _created(request: Request, transfer_id: str) -> Response:
     return JSONResponse({"transferId": transfer_id}, 201, {"Location": location, **_CORS})
 
 
-async def create_transfer_route(request: Request) -> Response:
+async def create_transfer(request: Request) -> Response:
     store = _store(request)
     now = store.world.catch_up()
     user = user_of(store, request.scope, now)  # a bad token is refused first; a guest after sanitizing
     body = parse_body(await read_body(request))
     create = sanitize_create(body, dict(request.query_params))
-    job = create_transfer(store, user, create, now)
+    job = schedule.create_transfer(store, user, create, now)
     return _created(request, job.id)
 
 
@@ -57,22 +48,22 @@ async def get_transfer_status(request: Request) -> Response:
     store = _store(request)
     now = store.world.catch_up()
     user = user_of(store, request.scope, now)
-    job = find(store, user, request.path_params["tid"], "space_view_transfers")
-    document = status_document(job, effective(store, job), now, store.behaviour.legacy_fields)
+    job = schedule.find(store, user, request.path_params["tid"], "space_view_transfers")
+    document = status_document(job, schedule.effective(store, job), now, store.behaviour.legacy_fields)
     return JSONResponse(document, headers=_CORS)
 
 
-async def cancel_transfer_route(request: Request) -> Response:
+async def cancel_transfer(request: Request) -> Response:
     store = _store(request)
     now = store.world.catch_up()
-    cancel_transfer(store, user_of(store, request.scope, now), request.path_params["tid"], now)
+    schedule.cancel_transfer(store, user_of(store, request.scope, now), request.path_params["tid"], now)
     return Response(status_code=204, headers=_CORS)
 
 
-async def rerun_transfer_route(request: Request) -> Response:
+async def rerun_transfer(request: Request) -> Response:
     store = _store(request)
     now = store.world.catch_up()
-    job = rerun_transfer(store, user_of(store, request.scope, now), request.path_params["tid"], now)
+    job = schedule.rerun_transfer(store, user_of(store, request.scope, now), request.path_params["tid"], now)
     return _created(request, job.id)
 
 
@@ -80,30 +71,39 @@ async def get_all_transfers(request: Request) -> Response:
     store = _store(request)
     now = store.world.catch_up()
     user = user_of(store, request.scope, now)
-    query = parse_list_query(dict(request.query_params))
-    ids, token = list_transfers(store, user, request.path_params["sid"], query, now)
+    query = schedule.parse_list_query(dict(request.query_params))
+    ids, token = schedule.list_transfers(store, user, request.path_params["sid"], query, now)
     return JSONResponse({"transfers": ids, "nextPageToken": token}, headers=_CORS)
 
 
-async def lookup_file_id_route(request: Request) -> Response:
+async def lookup_file_id(request: Request) -> Response:
     store = _store(request)
     now = store.world.catch_up()
     user = authenticated(user_of(store, request.scope, now))
-    file_id = lookup_file_id(store, user, request.path_params["path"])
+    file_id = files.lookup_file_id(store, user, request.path_params["path"])
     return JSONResponse({"fileId": file_id}, headers=_CORS)  # reference 5.2: 200, not 201
+
+
+async def get_space(request: Request) -> Response:
+    store = _store(request)
+    now = store.world.catch_up()
+    user = user_of(store, request.scope, now)
+    document = files.space_document(store, user, request.path_params["sid"])
+    return JSONResponse(document, headers=_CORS)
 
 
 async def get_configuration(request: Request) -> Response:
     store = _store(request)
-    return JSONResponse(configuration(store), headers=_CORS)
+    return JSONResponse(files.configuration(store), headers=_CORS)
 
 
 ROUTES = [
-    Route("/transfers", create_transfer_route, methods=["POST"], name="create_transfer"),
+    Route("/transfers", create_transfer, methods=["POST"], name="create_transfer"),
     Route("/transfers/{tid}", get_transfer_status, methods=["GET"], name="get_transfer_status"),
-    Route("/transfers/{tid}", cancel_transfer_route, methods=["DELETE"], name="cancel_transfer"),
-    Route("/transfers/{tid}/rerun", rerun_transfer_route, methods=["POST"], name="rerun_transfer"),
+    Route("/transfers/{tid}", cancel_transfer, methods=["DELETE"], name="cancel_transfer"),
+    Route("/transfers/{tid}/rerun", rerun_transfer, methods=["POST"], name="rerun_transfer"),
     Route("/spaces/{sid}/transfers", get_all_transfers, methods=["GET"], name="get_all_transfers"),
-    Route("/lookup-file-id/{path:path}", lookup_file_id_route, methods=["POST"], name="lookup_file_id"),
+    Route("/lookup-file-id/{path:path}", lookup_file_id, methods=["POST"], name="lookup_file_id"),
+    Route("/spaces/{sid}", get_space, methods=["GET"], name="get_space"),
     Route("/configuration", get_configuration, methods=["GET"], name="get_configuration"),
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from emulators.core.engine import RateModel
-from emulators.onedata.auth import require
+from emulators.onedata.auth import authenticated, require
 from emulators.onedata.errors import (
     bad_value_empty,
     bad_value_integer,
@@ -143,8 +143,7 @@ def _create(
 
 def find(store: OnedataStore, user: User | None, transfer_id: str, *privileges: str) -> TransferJob:
     """The transfer, after the 401 check and before the privilege check (reference 1.2)."""
-    if user is None:
-        require(user, "")
+    authenticated(user)
     job = store.transfers.get(transfer_id)
     if job is None:
         raise not_found()
@@ -163,8 +162,8 @@ def effective(store: OnedataStore, job: TransferJob) -> TransferJob:
 
 def cancel_transfer(store: OnedataStore, user: User | None, transfer_id: str, now: datetime) -> None:
     """Reference 1.3: the creator needs only membership; anyone else the cancel privileges."""
+    user = authenticated(user)
     job = find(store, user, transfer_id)
-    assert user is not None
     if user.id != job.user_id:
         require(user, job.space_id, *_privileges(job.type, CANCEL))
     if job.status(now) in ENDED:

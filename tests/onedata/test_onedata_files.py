@@ -55,3 +55,17 @@ def test_the_configuration_needs_no_token(onedata: Onedata) -> None:
     body = response.json()
     assert (body["providerId"], body["name"], body["domain"]) == (KRAKOW, "Krakow", "krakow.example.org")
     assert body["version"] == "21.02.7" and body["onezoneDomain"] == "onezone.onedata.example"
+
+
+def test_a_space_names_its_root_directories_and_providers(onedata: Onedata) -> None:
+    response = onedata.client.get(f"{API}/spaces/{SPACE}", headers=onedata.headers())
+    assert response.status_code == 200
+    body = response.json()
+    assert body["name"] == "My Space 1" and body["spaceId"] == SPACE
+    assert body["dirId"] == body["fileId"] == onedata.file_id("")
+    assert body["trashDirId"] == file_objectid(f"trash_{SPACE}", SPACE)
+    assert body["archivesDirId"] == file_objectid(f"archives_root_{SPACE}", SPACE)
+    assert [p["providerName"] for p in body["providers"]] == ["Krakow", "Lisbon", "Paris"]
+    outsider = onedata.client.get(f"{API}/spaces/{SPACE}", headers=onedata.headers("outsider-token"))
+    assert outsider.status_code == 403
+    assert onedata.client.get(f"{API}/spaces/{SPACE}").status_code == 401
