@@ -28,6 +28,9 @@ LIST = "/spaces/{sid}/transfers"
 LOOKUP = "/lookup-file-id/{path}"
 CONFIGURATION = "/configuration"
 SPACE_PATH = "/spaces/{sid}"
+ATTRS = "/data/{id}"
+DISTRIBUTION = "/data/{id}/distribution"
+CHILDREN = "/data/{id}/children"
 COVERAGE = CONTRACT.coverage
 
 SPACE = "6ec1a5413b6f4e2b01a5c85a8fd797e2"
@@ -295,6 +298,27 @@ def test_the_file_surface_conforms(emulator: Emulator) -> None:
         assert response.status_code == expected
 
 
+def test_files_by_id_conform(emulator: Emulator) -> None:
+    """Reference 5.1 and 5.2: attributes and distribution of a file, a directory and the space root
+    (by space id), children of directories; a bad id, no token and an outsider's token."""
+    outsider = {"X-Auth-Token": "onedata-outsider-token"}
+    for target in (SPACE, file_id(emulator, "archive"), file_id(emulator, "archive/run-02")):
+        response = emulator.client.get(BASE + CHILDREN.format(id=target), params={"limit": 7}, headers=AUTH)
+        assert len(CONTRACT.conforms(response, "get", CHILDREN)["children"]) > 0
+    for path in (ATTRS, DISTRIBUTION, CHILDREN):
+        for target, headers, expected in (
+            (file_id(emulator, "images" if path == CHILDREN else "images/cat.png"), AUTH, 200),
+            (file_id(emulator, "archive/run-03"), AUTH, 200),
+            (SPACE, AUTH, 200),
+            ("not-a-space", AUTH, 400),
+            (SPACE, {}, 401),
+            (SPACE, outsider, 403),
+        ):
+            response = emulator.client.get(BASE + path.format(id=target), headers=headers)
+            CONTRACT.conforms(response, "get", path)
+            assert response.status_code == expected, response.text
+
+
 # --- every status the emulated operations document, exercised ---------------------------------
 
 EXERCISES = {
@@ -328,11 +352,23 @@ EXERCISES = {
     ("get", SPACE_PATH, "200"): "test_the_file_surface_conforms",
     ("get", SPACE_PATH, "401"): "test_the_file_surface_conforms",
     ("get", SPACE_PATH, "403"): "test_the_file_surface_conforms",
+    ("get", ATTRS, "200"): "test_files_by_id_conform",
+    ("get", ATTRS, "400"): "test_files_by_id_conform",
+    ("get", ATTRS, "401"): "test_files_by_id_conform",
+    ("get", ATTRS, "403"): "test_files_by_id_conform",
+    ("get", DISTRIBUTION, "200"): "test_files_by_id_conform",
+    ("get", DISTRIBUTION, "400"): "test_files_by_id_conform",
+    ("get", DISTRIBUTION, "401"): "test_files_by_id_conform",
+    ("get", DISTRIBUTION, "403"): "test_files_by_id_conform",
+    ("get", CHILDREN, "200"): "test_files_by_id_conform",
+    ("get", CHILDREN, "400"): "test_files_by_id_conform",
+    ("get", CHILDREN, "401"): "test_files_by_id_conform",
+    ("get", CHILDREN, "403"): "test_files_by_id_conform",
 }
 # Not exercised: 500s (the emulator has no internal failures to show), the status page's 400 (the
 # reference names none for it), lookup's 403 (a space the user cannot see is enoent) and the space's
-# 400 (the default's only space is supported by the answering provider). The rest of
-# the file surface and Onezone's token scope are not emulated yet.
+# 400 (the default's only space is supported by the answering provider). Onezone's token scope is
+# not emulated yet.
 NOT_EXERCISED = {
     ("post", TRANSFERS, "500"),
     ("get", TRANSFER, "400"),
@@ -340,7 +376,18 @@ NOT_EXERCISED = {
     ("post", LOOKUP, "403"),
     ("get", SPACE_PATH, "400"),
 }
-EMULATED_PATHS = {TRANSFERS, TRANSFER, RERUN, LIST, LOOKUP, CONFIGURATION, SPACE_PATH}
+EMULATED_PATHS = {
+    TRANSFERS,
+    TRANSFER,
+    RERUN,
+    LIST,
+    LOOKUP,
+    CONFIGURATION,
+    SPACE_PATH,
+    ATTRS,
+    DISTRIBUTION,
+    CHILDREN,
+}
 
 
 def test_every_documented_status_of_the_emulated_operations_is_exercised() -> None:

@@ -16,6 +16,11 @@ Known deviations from the real service (the references are silent, or this stage
 - `Location` is the doc's `https://$HOST/api/v3/oneprovider/transfers/{id}` built from the
   emulator's public URL, not the 21.02 form with the missing slash.
 - A view's query parameters are stored and echoed but do not filter its files.
+- File attributes the scenario does not model are fixed (permissions 664/775, uid/gid 0, no shares,
+  QoS `fulfilled`); the owner is the space's first member. Each provider supports a space with one
+  storage, whose id is derived from the provider's.
+- A directory lists its named entries (explicit ones and directories) first, then its generated
+  files; children tokens are position tokens, and the `index` option is not supported.
 """
 
 from __future__ import annotations

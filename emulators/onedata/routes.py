@@ -1,5 +1,6 @@
 """The Oneprovider endpoints under `/api/v3/oneprovider`, in the reference's order: the transfers
-(1.1-1.5), then the file surface (5.2: path lookup, the space, configuration).
+(1.1-1.5), then the file surface (5.2: path lookup, attributes, children, distribution, the
+space, configuration).
 
 Each handler reads the request, catches the World up, calls the schedule and renders; every error is
 raised and rendered by the service's one renderer.
@@ -13,7 +14,7 @@ from starlette.routing import Route
 
 from emulators.core.host import public_url, world_of
 from emulators.core.http import read_body
-from emulators.onedata import files, schedule
+from emulators.onedata import data, files, schedule
 from emulators.onedata.auth import authenticated, user_of
 from emulators.onedata.models import parse_body, sanitize_create, status_document
 from emulators.onedata.store import OnedataStore
@@ -84,6 +85,34 @@ async def lookup_file_id(request: Request) -> Response:
     return JSONResponse({"fileId": file_id}, headers=_CORS)  # reference 5.2: 200, not 201
 
 
+async def get_attrs(request: Request) -> Response:
+    store = _store(request)
+    now = store.world.catch_up()
+    user = user_of(store, request.scope, now)
+    body = parse_body(await read_body(request))  # reference 5.2: attributes may come as a GET body
+    space, node = data.resolve(store, user, request.path_params["id"])
+    names = data.requested(body, dict(request.query_params))
+    return JSONResponse(data.attributes(store, space, node, names, store.world.start), headers=_CORS)
+
+
+async def list_children(request: Request) -> Response:
+    store = _store(request)
+    now = store.world.catch_up()
+    user = user_of(store, request.scope, now)
+    body = parse_body(await read_body(request))
+    space, node = data.resolve(store, user, request.path_params["id"])
+    query = data.children_query(body, dict(request.query_params))
+    page = data.list_children(store, space, node, query, store.world.start)
+    return JSONResponse(page, headers=_CORS)
+
+
+async def get_file_distribution(request: Request) -> Response:
+    store = _store(request)
+    now = store.world.catch_up()
+    space, node = data.resolve(store, user_of(store, request.scope, now), request.path_params["id"])
+    return JSONResponse(data.distribution(store, space, node), headers=_CORS)
+
+
 async def get_space(request: Request) -> Response:
     store = _store(request)
     now = store.world.catch_up()
@@ -104,6 +133,9 @@ ROUTES = [
     Route("/transfers/{tid}/rerun", rerun_transfer, methods=["POST"], name="rerun_transfer"),
     Route("/spaces/{sid}/transfers", get_all_transfers, methods=["GET"], name="get_all_transfers"),
     Route("/lookup-file-id/{path:path}", lookup_file_id, methods=["POST"], name="lookup_file_id"),
+    Route("/data/{id}", get_attrs, methods=["GET"], name="get_attrs"),
+    Route("/data/{id}/children", list_children, methods=["GET"], name="list_children"),
+    Route("/data/{id}/distribution", get_file_distribution, methods=["GET"], name="get_file_distribution"),
     Route("/spaces/{sid}", get_space, methods=["GET"], name="get_space"),
     Route("/configuration", get_configuration, methods=["GET"], name="get_configuration"),
 ]

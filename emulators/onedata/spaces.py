@@ -155,9 +155,32 @@ class SpaceState:
             return path
         return f"set:{self.tree.generated.index(gen)}"
 
+    def children(self, node: Node) -> tuple[list[Node], list[tuple[GeneratedFiles, int, int]]]:
+        """A directory's children: its named entries (explicit ones and directories) sorted by path,
+        then the generated files directly in it, as index ranges (never materialised)."""
+        named = sorted(
+            (
+                self._by_uuid[uuid]
+                for path, uuid in self._uuid_of.items()
+                if path and _parent(path) == node.path
+            ),
+            key=lambda n: n.path,
+        )
+        prefix = node.path + "/" if node.path else ""
+        ranges = []
+        for gen in self.tree.generated:
+            lo, hi = gen.index_range(prefix)
+            if hi > lo and _parent(gen.path(lo)) == node.path:
+                ranges.append((gen, lo, hi))
+        return named, ranges
+
     def path_of(self, path: str) -> str:
         """The logical path clients see: the space name, then the path."""
         return f"/{self.spec.name}/{path}" if path else f"/{self.spec.name}"
+
+
+def _parent(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
 def _exact(gen: GeneratedFiles, path: str) -> tuple[int, int]:
