@@ -114,6 +114,9 @@ def _create(
             behaviour.rate,
             now,
         )
+        # Reference 1.1, create step: data larger than the target's support is `enospc`.
+        if replication.transfer.total_bytes > space.spec.supports[request.replicating_provider_id].size:
+            raise posix("enospc")
     eviction = None
     if request.evicting_provider_id is not None:
         rate = RateModel(bandwidth=1e15, per_file=behaviour.eviction_per_file, enumeration_rate=1e9)

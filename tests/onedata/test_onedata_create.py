@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from onedata_helpers import API, KRAKOW, LISBON, PARIS, SPACE, Onedata, outsider_file_id
+from onedata_helpers import API, KRAKOW, LISBON, PARIS, SCENARIO, SPACE, MiB, Onedata, outsider_file_id
 
 from emulators.onedata.file_id import file_objectid
+from emulators.testing import Emulator
 
 
 def error_of(response: object) -> dict[str, object]:
@@ -212,3 +215,16 @@ def test_unknown_paths_and_methods_answer_in_the_error_format(onedata: Onedata) 
     assert response.status_code == 404 and error_of(response)["id"] == "notFound"
     response = onedata.client.put(f"{API}/transfers", headers=onedata.headers())
     assert response.status_code == 405 and "error" in response.json()
+
+
+def test_more_data_than_the_targets_support_is_posix_enospc(
+    emulator_factory: Callable[..., Emulator],
+) -> None:
+    # Reference 1.1, create step: "file larger than the target's support: `enospc`".
+    small = SCENARIO.replace(f"{KRAKOW}: {{}}", f"{KRAKOW}: {{size: {2 * MiB}}}")
+    assert small != SCENARIO
+    onedata = Onedata(emulator_factory(scenario_text=small))
+    body = {"type": "replication", "replicatingProviderId": KRAKOW, "dataSourceType": "file"}
+    response = onedata.post({**body, "fileId": onedata.file_id("data")})  # 3 MiB to move
+    assert (response.status_code, error_of(response)["details"]) == (400, {"errno": "enospc"})
+    assert onedata.post({**body, "fileId": onedata.file_id("data/b.bin")}).status_code == 201
