@@ -64,8 +64,13 @@ def replication_plan(
             failures.extend(bad)
             if not bad and _whole(gen, first, hi):
                 units.append(unit)
-    plan_files = FileRange(explicit, generated)
-    transfer = Transfer(plan_files, rate, start, dict.fromkeys(failures, NO_SOURCE), runs or [(0, None)])
+    transfer = Transfer(
+        _range(files, explicit, generated),
+        rate,
+        start,
+        dict.fromkeys(failures, NO_SOURCE),
+        runs or [(0, None)],
+    )
     sources = list(dict.fromkeys(source for _, source in runs if source is not None))
     return Plan(transfer, passed, sorted(failures), units, sources)
 
@@ -99,8 +104,18 @@ def eviction_plan(
                 units += [unit] if _whole(gen, lo, hi) else []
             else:
                 passed += hi - lo
-    transfer = Transfer(FileRange(explicit, generated), rate, start)
+    transfer = Transfer(_range(files, explicit, generated), rate, start)
     return Plan(transfer, passed, [], units, [])
+
+
+def _range(
+    files: FileRange, explicit: list[Entry], generated: list[tuple[GeneratedFiles, int, int]]
+) -> FileRange:
+    """The plan's files: the range itself when the plan takes all of it, so a million files' byte
+    offsets are built once for the tree, not once per plan."""
+    if explicit == files.explicit and generated == files.generated:
+        return files
+    return FileRange(explicit, generated)
 
 
 def _whole(gen: GeneratedFiles | None, lo: int, hi: int) -> bool:
