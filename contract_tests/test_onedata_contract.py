@@ -31,6 +31,8 @@ SPACE_PATH = "/spaces/{sid}"
 ATTRS = "/data/{id}"
 DISTRIBUTION = "/data/{id}/distribution"
 CHILDREN = "/data/{id}/children"
+TOKEN_SCOPE = "/tokens/infer_access_token_scope"
+ONEZONE = SPEC["paths"][TOKEN_SCOPE]["servers"][0]["url"]
 COVERAGE = CONTRACT.coverage
 
 SPACE = "6ec1a5413b6f4e2b01a5c85a8fd797e2"
@@ -319,6 +321,16 @@ def test_files_by_id_conform(emulator: Emulator) -> None:
             assert response.status_code == expected, response.text
 
 
+def test_the_token_scope_conforms(emulator: Emulator) -> None:
+    """Reference 5.2: Onezone's infer_access_token_scope, without an auth header."""
+    response = emulator.client.post(ONEZONE + TOKEN_SCOPE, json={"token": "onedata-dev-token"})
+    scope = CONTRACT.conforms(response, "post", TOKEN_SCOPE)["dataAccessScope"]
+    assert set(scope["providers"]) == {KRAKOW, LISBON, PARIS}
+    response = emulator.client.post(ONEZONE + TOKEN_SCOPE, json={"token": "forged"})
+    CONTRACT.conforms(response, "post", TOKEN_SCOPE)
+    assert response.status_code == 400
+
+
 # --- every status the emulated operations document, exercised ---------------------------------
 
 EXERCISES = {
@@ -364,17 +376,20 @@ EXERCISES = {
     ("get", CHILDREN, "400"): "test_files_by_id_conform",
     ("get", CHILDREN, "401"): "test_files_by_id_conform",
     ("get", CHILDREN, "403"): "test_files_by_id_conform",
+    ("post", TOKEN_SCOPE, "200"): "test_the_token_scope_conforms",
+    ("post", TOKEN_SCOPE, "400"): "test_the_token_scope_conforms",
 }
 # Not exercised: 500s (the emulator has no internal failures to show), the status page's 400 (the
 # reference names none for it), lookup's 403 (a space the user cannot see is enoent) and the space's
-# 400 (the default's only space is supported by the answering provider). Onezone's token scope is
-# not emulated yet.
+# 400 (the default's only space is supported by the answering provider), and the token scope's 401
+# (a token that is not valid is a 400 there).
 NOT_EXERCISED = {
     ("post", TRANSFERS, "500"),
     ("get", TRANSFER, "400"),
     ("get", TRANSFER, "500"),
     ("post", LOOKUP, "403"),
     ("get", SPACE_PATH, "400"),
+    ("post", TOKEN_SCOPE, "401"),
 }
 EMULATED_PATHS = {
     TRANSFERS,
@@ -387,6 +402,7 @@ EMULATED_PATHS = {
     ATTRS,
     DISTRIBUTION,
     CHILDREN,
+    TOKEN_SCOPE,
 }
 
 

@@ -1,8 +1,8 @@
 """The Onedata Oneprovider emulator (transfers): its sub-app, error rendering and scenario wiring.
 
-Mounted under the real prefix `/api/v3/oneprovider`; one emulated Oneprovider (the section's
-`provider`) answers the REST API, the others are the space's supporting providers it transfers
-between.
+Mounted under the real prefixes `/api/v3/oneprovider` and `/api/v3/onezone` (the token-scope call);
+one emulated Oneprovider (the section's `provider`) answers the REST API, the others are the space's
+supporting providers it transfers between.
 
 Known deviations from the real service (the references are silent, or this stage simplifies):
 - Replicas are complete or absent per explicit file or per generated set; there are no partial
@@ -16,6 +16,8 @@ Known deviations from the real service (the references are silent, or this stage
 - `Location` is the doc's `https://$HOST/api/v3/oneprovider/transfers/{id}` built from the
   emulator's public URL, not the 21.02 form with the missing slash.
 - A view's query parameters are stored and echoed but do not filter its files.
+- Onezone answers on the same host as the Oneprovider; a scenario token, which never expires, is
+  reported valid for a year; a token that is not valid is 400 `badValueToken`.
 - File attributes the scenario does not model are fixed (permissions 664/775, uid/gid 0, no shares,
   QoS `fulfilled`); the owner is the space's first member. Each provider supports a space with one
   storage, whose id is derived from the provider's.
@@ -35,7 +37,7 @@ from emulators.core.host import Host
 from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.world import World
 from emulators.onedata.errors import render_error
-from emulators.onedata.routes import PREFIX, ROUTES
+from emulators.onedata.routes import ONEZONE_PREFIX, ONEZONE_ROUTES, PREFIX, ROUTES
 from emulators.onedata.scenario import OnedataSection
 from emulators.onedata.store import OnedataStore, new_store, summary
 
@@ -54,7 +56,10 @@ def _render_error(request: Request, answer: ErrorAnswer) -> Response:
 
 
 def routes(host: Host) -> list[BaseRoute]:
-    return [Mount(PREFIX, app=service_app(host, ROUTES, _render_error))]
+    return [
+        Mount(PREFIX, app=service_app(host, ROUTES, _render_error)),
+        Mount(ONEZONE_PREFIX, app=service_app(host, ONEZONE_ROUTES, _render_error)),
+    ]
 
 
 def build_store(world: World, section: OnedataSection | None) -> OnedataStore:
@@ -67,7 +72,10 @@ def _summary(store: Any) -> Any:
 
 def describe(store: Any, base: str) -> list[str]:
     assert isinstance(store, OnedataStore)
-    lines = [f"Oneprovider API: {base}{PREFIX}  (provider {store.provider_id})"]
+    lines = [
+        f"Oneprovider API: {base}{PREFIX}  (provider {store.provider_id})",
+        f"Onezone API:     {base}{ONEZONE_PREFIX}",
+    ]
     lines += [f"space:          {s.id} {s.spec.name}" for s in store.spaces.values()]
     lines += [f"token:          {token} ({grant.principal.name})" for token, grant in store.tokens]
     return lines

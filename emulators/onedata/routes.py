@@ -1,6 +1,6 @@
 """The Oneprovider endpoints under `/api/v3/oneprovider`, in the reference's order: the transfers
 (1.1-1.5), then the file surface (5.2: path lookup, attributes, children, distribution, the
-space, configuration).
+space, configuration), and under `/api/v3/onezone` the Onezone call clients make first (token scope).
 
 Each handler reads the request, catches the World up, calls the schedule and renders; every error is
 raised and rendered by the service's one renderer.
@@ -14,12 +14,13 @@ from starlette.routing import Route
 
 from emulators.core.host import public_url, world_of
 from emulators.core.http import read_body
-from emulators.onedata import data, files, schedule
+from emulators.onedata import data, files, onezone, schedule
 from emulators.onedata.auth import authenticated, user_of
 from emulators.onedata.models import parse_body, sanitize_create, status_document
 from emulators.onedata.store import OnedataStore
 
 PREFIX = "/api/v3/oneprovider"
+ONEZONE_PREFIX = "/api/v3/onezone"
 _CORS = {"access-control-allow-origin": "*"}
 
 
@@ -138,4 +139,21 @@ ROUTES = [
     Route("/data/{id}/distribution", get_file_distribution, methods=["GET"], name="get_file_distribution"),
     Route("/spaces/{sid}", get_space, methods=["GET"], name="get_space"),
     Route("/configuration", get_configuration, methods=["GET"], name="get_configuration"),
+]
+
+
+async def infer_access_token_scope(request: Request) -> Response:
+    store = _store(request)
+    now = store.world.catch_up()
+    body = parse_body(await read_body(request))
+    return JSONResponse(onezone.infer_access_token_scope(store, body, now), headers=_CORS)
+
+
+ONEZONE_ROUTES = [
+    Route(
+        "/tokens/infer_access_token_scope",
+        infer_access_token_scope,
+        methods=["POST"],
+        name="infer_access_token_scope",
+    ),
 ]
