@@ -71,8 +71,7 @@ def replication_plan(
         dict.fromkeys(failures, NO_SOURCE),
         runs or [(0, None)],
     )
-    sources = list(dict.fromkeys(source for _, source in runs if source is not None))
-    return Plan(transfer, passed, sorted(failures), units, sources)
+    return Plan(transfer, passed, sorted(failures), units, _last_positions(runs, transfer.total))
 
 
 def eviction_plan(
@@ -105,7 +104,19 @@ def eviction_plan(
             else:
                 passed += hi - lo
     transfer = Transfer(_range(files, explicit, generated), rate, start)
-    return Plan(transfer, passed, [], units, [])
+    return Plan(transfer, passed, [], units, {})
+
+
+def _last_positions(runs: list[tuple[int, Hashable]], total: int) -> dict[Hashable, int]:
+    """Each source provider's last position in the plan (runs are in position order)."""
+    last: dict[Hashable, int] = {}
+    if not runs:
+        return last
+    bounds = [first for first, _ in runs[1:]] + [total]
+    for (first, source), end in zip(runs, bounds, strict=True):
+        if source is not None and end > first:
+            last[source] = end - 1
+    return last
 
 
 def _range(

@@ -36,13 +36,14 @@ HISTOGRAMS = (("minHist", 5, 19), ("hrHist", 60, 62), ("dyHist", 3600, 26), ("mt
 @dataclass
 class Plan:
     """One subtask's work: the engine transfer over the files it acts on, the files it only passes,
-    the replica units it changes on success, and the source provider of each label."""
+    the replica units it changes on success, and each source provider (a label) with the last plan
+    position it is read for."""
 
     transfer: Transfer
     passed: int = 0
     failures: list[int] = field(default_factory=list)  # positions of the files that fail, in order
     units: list[str] = field(default_factory=list)
-    sources: list[Hashable] = field(default_factory=list)
+    sources: dict[Hashable, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -227,8 +228,9 @@ class TransferJob:
         hists: dict[str, dict[str, list[int]]] = {name: {} for name, _, _ in HISTOGRAMS}
         if plan is None or start is None or at < start:
             return hists
-        end = min(at, plan.transfer.end)
-        for source in plan.sources:
+        for source, last in plan.sources.items():
+            # Reference 2.6: arrays are not padded to now; slot 0 is the source's last update.
+            end = min(at, plan.transfer.end, plan.transfer.finished_at(last))
             for name, step, slots in HISTOGRAMS:
                 hists[name][str(source)] = histogram(plan.transfer, end, step, slots, source)
         return hists

@@ -56,7 +56,7 @@ def test_a_replication_passes_what_the_target_has_and_reads_the_rest_from_a_hold
     files = state.tree.files()
     plan = replication_plan(state, files, "A", frozenset("ABC"), DataFaults([], 1), RateModel(), T0)
     assert plan.passed == 1 + 1 + 1000  # d/y, z and the generated set are on A already
-    assert plan.transfer.total == 1 and plan.sources == ["B"] and plan.units == ["d/x"]
+    assert plan.transfer.total == 1 and plan.sources == {"B": 0} and plan.units == ["d/x"]
 
 
 def test_files_no_online_provider_holds_or_a_fault_names_fail() -> None:

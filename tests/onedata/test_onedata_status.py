@@ -78,6 +78,14 @@ def test_histograms_have_one_key_per_source_provider(onedata: Onedata) -> None:
     assert sum(sum(v) for v in document["hrHist"].values()) == document["bytesReplicated"]
 
 
+def test_each_source_histogram_ends_at_that_sources_last_update(onedata: Onedata) -> None:
+    # Reference 2.6: arrays are not padded to the current time; slot 0 is the provider's last update.
+    # Paris's one file moves from 2 s to 12 s; Lisbon's files follow until about 15 s.
+    document = onedata.run_until_ended(onedata.create("", replicatingProviderId=KRAKOW), limit=100)
+    assert document["minHist"][PARIS][:4] == [2 * MiB, 5 * MiB, 3 * MiB, 0]
+    assert document["minHist"][LISBON][0] > 0 and document["minHist"][LISBON][1] > 0
+
+
 def test_a_file_already_at_the_target_is_processed_not_replicated(onedata: Onedata) -> None:
     document = onedata.run_until_ended(onedata.create("data/c.bin"))
     assert (document["filesProcessed"], document["filesReplicated"], document["bytesReplicated"]) == (1, 0, 0)

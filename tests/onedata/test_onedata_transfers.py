@@ -37,7 +37,7 @@ def job(files: int = 4, failures: list[int] | None = None, threshold: int = 10) 
     tree = Tree(TreeSpec(entries=[EntrySpec(path=f"f{i}", size=100) for i in range(files)]), 0, T0)
     rate = RateModel(bandwidth=100, per_file=0, enumeration_rate=1000)
     transfer = Transfer(tree.files(), rate, T0, dict.fromkeys(failures or [], "eio"), [(0, "src")])
-    plan = Plan(transfer, 0, sorted(failures or []), [], ["src"])
+    plan = Plan(transfer, 0, sorted(failures or []), [], {"src": files - 1})
     timing = Timing(schedule_delay=1, enqueue_delay=1, abort_delay=1, failure_threshold=threshold)
     return TransferJob("t", "replication", "s", "u", T0, timing, plan, None, replicating_provider_id="p")
 
