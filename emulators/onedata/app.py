@@ -12,6 +12,8 @@ Known deviations from the real service (the references are silent, or this stage
 - An aborting transfer freezes its counters; the real one still processes the files left.
 - A token that does not authenticate is refused (401) before the body is sanitized; a request with
   no token is refused after it, as reference 1.1 orders.
+- An unknown path (404) or method (405) answers with a JSON error too (the real REST handler sends
+  none), as `notFound` and `notSupported`.
 - Errors carry no `ctx` object (reference 3.2: optional; clients read id, description, details).
 - `Location` is the doc's `https://$HOST/api/v3/oneprovider/transfers/{id}` built from the
   emulator's public URL, not the 21.02 form with the missing slash.

@@ -21,10 +21,11 @@ from typing import Any
 from emulators.core.storage import Entry, GeneratedFiles
 from emulators.onedata.auth import require
 from emulators.onedata.errors import (
-    OnedataError,
     bad_value_integer,
+    bad_value_list_not_allowed,
     bad_value_not_in_range,
     bad_value_string,
+    bad_value_token,
     posix,
     space_not_supported_by,
 )
@@ -96,20 +97,10 @@ def requested(body: dict[str, Any], query: dict[str, str]) -> list[str]:
     if isinstance(names, str):
         names = [n for n in names.split(",") if n]
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise _bad_attributes()
+        raise bad_value_list_not_allowed("attributes", ATTRIBUTES)
     if any(n not in ATTRIBUTES and not n.startswith("xattr.") for n in names):
-        raise _bad_attributes()
+        raise bad_value_list_not_allowed("attributes", ATTRIBUTES)
     return names
-
-
-def _bad_attributes() -> OnedataError:
-    description = (
-        'Bad value: provided "attributes" must be a list containing zero or more of: '
-        + ", ".join(ATTRIBUTES)
-        + "."
-    )
-    details = {"key": "attributes", "allowed": list(ATTRIBUTES)}
-    return OnedataError(400, "badValueListNotAllowed", description, details)
 
 
 def attributes(
@@ -240,7 +231,7 @@ def children_query(body: dict[str, Any], query: dict[str, str]) -> ChildrenQuery
     offset = _integer(options, "offset", 0, -500, 500)
     token = options.get("token")
     if token is not None and (not isinstance(token, str) or _position(token) is None):
-        raise bad_value_string("token") if not isinstance(token, str) else _bad_token()
+        raise bad_value_string("token") if not isinstance(token, str) else bad_value_token("token")
     names = requested(options, {}) if "attributes" in options else list(CHILDREN_ATTRIBUTES)
     return ChildrenQuery(limit, token, offset, tuple(names))
 
@@ -285,12 +276,6 @@ def _position(token: str) -> int | None:
         return None
     kind, _, number = text.partition(":")
     return int(number) if kind == "position" and number.isdigit() else None
-
-
-def _bad_token() -> OnedataError:
-    return OnedataError(
-        400, "badValueToken", 'Bad value: provided "token" is not a valid token.', {"key": "token"}
-    )
 
 
 def _integer(options: dict[str, Any], key: str, default: int, low: int, high: int) -> int:

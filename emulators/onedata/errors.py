@@ -86,6 +86,17 @@ def bad_value_not_allowed(key: str, allowed: Sequence[str]) -> OnedataError:
     return _bad("badValueNotAllowed", description, {"key": key, "allowed": list(allowed)})
 
 
+def bad_value_list_not_allowed(key: str, allowed: Sequence[str]) -> OnedataError:
+    description = (
+        f'Bad value: provided "{key}" must be a list containing zero or more of: {", ".join(allowed)}.'
+    )
+    return _bad("badValueListNotAllowed", description, {"key": key, "allowed": list(allowed)})
+
+
+def bad_value_token(key: str) -> OnedataError:
+    return _bad("badValueToken", f'Bad value: provided "{key}" is not a valid token.', {"key": key})
+
+
 def bad_value_not_in_range(key: str, low: int, high: int) -> OnedataError:
     description = f'Bad value: provided "{key}" must be between <{low}, {high}>.'
     return _bad("badValueNotInRange", description, {"key": key, "low": low, "high": high})

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from emulators.onedata.errors import OnedataError, bad_value_string, missing_required_value
+from emulators.onedata.errors import bad_value_string, bad_value_token, missing_required_value
 from emulators.onedata.store import OnedataStore
 
 UNBOUNDED_VALIDITY = timedelta(days=365)  # a scenario token has no expiry; report a year ahead
@@ -26,8 +26,7 @@ def infer_access_token_scope(store: OnedataStore, body: dict[str, Any], now: dat
         raise bad_value_string("token")
     grant = store.tokens.grants.get(token)
     if grant is None or (grant.expires is not None and now >= grant.expires):
-        description = 'Bad value: provided "token" is not a valid token.'
-        raise OnedataError(400, "badValueToken", description, {"key": "token"})
+        raise bad_value_token("token")
     user = grant.principal
     spaces: dict[str, Any] = {}
     providers: dict[str, Any] = {}
