@@ -42,6 +42,7 @@ from emulators.onedata.errors import render_error
 from emulators.onedata.routes import ONEZONE_PREFIX, ONEZONE_ROUTES, PREFIX, ROUTES
 from emulators.onedata.scenario import OnedataSection
 from emulators.onedata.store import OnedataStore, new_store, summary
+from emulators.onedata.timeline import ACTIONS
 
 
 def _render_error(request: Request, answer: ErrorAnswer) -> Response:
@@ -89,6 +90,7 @@ SERVICE = Service(
     build_store=build_store,
     routes=routes,
     render_error=_render_error,
+    actions=ACTIONS,
     summary=_summary,
     describe=describe,
 )

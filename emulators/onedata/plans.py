@@ -71,7 +71,8 @@ def replication_plan(
         dict.fromkeys(failures, NO_SOURCE),
         runs or [(0, None)],
     )
-    return Plan(transfer, passed, sorted(failures), units, _last_positions(runs, transfer.total))
+    last = _last_positions(runs, transfer.total)
+    return Plan(transfer, passed, sorted(failures), units, last, runs or [(0, None)])
 
 
 def eviction_plan(

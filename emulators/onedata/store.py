@@ -2,7 +2,7 @@
 
 The store also owns what happens when a transfer ends (a timer that follows each transfer): on
 success the replicas it made or removed change, and its callback goes out once through the outbox,
-without retries (reference 7).
+without retries (reference 7). Providers go offline and back through `set_online` (timeline).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulators.core.datafaults import DataFaults
 from emulators.core.outbox import OutgoingRequest
+from emulators.core.timers import Timer
 from emulators.core.tokens import Tokens
 from emulators.onedata.scenario import Behaviour, OnedataSection, Provider, User
 from emulators.onedata.spaces import SpaceState
@@ -38,6 +39,7 @@ class OnedataStore:
     data_faults: DataFaults
     onezone_domain: str
     transfers: dict[str, TransferJob] = field(default_factory=dict)
+    milestones: dict[str, Timer] = field(default_factory=dict)  # each transfer's completion timer
 
     @property
     def online(self) -> frozenset[str]:
@@ -45,7 +47,25 @@ class OnedataStore:
 
     def add_transfer(self, job: TransferJob) -> None:
         self.transfers[job.id] = job
-        self.world.timers.follow(job.phases, job.completed_at, lambda at: self._completed(job, at))
+        self._follow(job)
+
+    def _follow(self, job: TransferJob) -> None:
+        """Plan (again) what happens when the job completes, following its current phases."""
+        previous = self.milestones.pop(job.id, None)
+        if previous is not None:
+            previous.cancel()
+        self.milestones[job.id] = self.world.timers.follow(
+            job.phases, job.completed_at, lambda at: self._completed(job, at)
+        )
+
+    def set_online(self, provider_id: str, online: bool, at: datetime) -> None:
+        """A provider goes offline (the files transfers read from it and have not finished fail) or
+        comes back (later transfers read from it again)."""
+        self.providers[provider_id] = self.providers[provider_id].model_copy(update={"online": online})
+        if not online:
+            for job in self.transfers.values():
+                if job.lose_source(provider_id, at):
+                    self._follow(job)
 
     def _completed(self, job: TransferJob, at: datetime) -> None:
         space = self.spaces[job.space_id]

@@ -44,6 +44,7 @@ class Plan:
     failures: list[int] = field(default_factory=list)  # positions of the files that fail, in order
     units: list[str] = field(default_factory=list)
     sources: dict[Hashable, int] = field(default_factory=dict)
+    runs: list[tuple[int, Hashable]] = field(default_factory=lambda: [(0, None)])  # the labels
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ class TransferJob:
     _failed_at: datetime | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        self._chain()
+
+    def _chain(self) -> None:
+        """Chain the stages on a new `Phases` (again after a plan changed, keeping a cancel)."""
         stages: list[tuple[str, float | Transfer]] = [
             ("scheduled", self.timing.schedule_delay),
             ("enqueued", self.timing.enqueue_delay),
@@ -95,6 +100,32 @@ class TransferJob:
             self._failed_at = self._threshold_crossed(self.replication)
             if self._failed_at is not None:  # reference 2.2: past the threshold the transfer aborts
                 self.replication.transfer.cancel(self._failed_at)
+        if self.cancelled_at is not None:
+            self.phases.cancel(self.cancelled_at)
+
+    def lose_source(self, provider: Hashable, at: datetime) -> bool:
+        """`provider` goes offline at `at`: the files the replication reads from it and has not
+        finished by then fail. True if the plan changed (the caller re-follows `phases`)."""
+        plan = self.replication
+        if plan is None or provider not in plan.sources or self.status(at) in ENDED:
+            return False
+        transfer = plan.transfer
+        done = transfer.processed_by(at)
+        bounds = [first for first, _ in plan.runs[1:]] + [transfer.total]
+        lost = {
+            i
+            for (first, label), end in zip(plan.runs, bounds, strict=True)
+            if label == provider
+            for i in range(max(first, done), end)
+        }
+        failures = sorted(lost.union(plan.failures))
+        if failures == plan.failures:
+            return False
+        codes = dict.fromkeys(failures, "offline")
+        plan.transfer = Transfer(transfer.files, transfer.rate, transfer.start, codes, plan.runs)
+        plan.failures = failures
+        self._chain()
+        return True
 
     @property
     def _replication_fails(self) -> bool:
