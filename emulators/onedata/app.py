@@ -17,7 +17,8 @@ Known deviations from the real service (the references are silent, or this stage
 - Errors carry no `ctx` object (reference 3.2: optional; clients read id, description, details).
 - `Location` is the doc's `https://$HOST/api/v3/oneprovider/transfers/{id}` built from the
   emulator's public URL, not the 21.02 form with the missing slash.
-- A view's query parameters are stored and echoed but do not filter its files.
+- A view's results are the scenario's file list: `descending`, `skip` and `limit` apply to it; the
+  key parameters are checked and echoed but do not filter (the scenario gives files no keys).
 - Onezone answers on the same host as the Oneprovider; a scenario token, which never expires, is
   reported valid for a year; a token that is not valid is 400 `badValueToken`.
 - File attributes the scenario does not model are fixed (permissions 664/775, uid/gid 0, no shares,

@@ -72,6 +72,15 @@ def bad_value_integer(key: str) -> OnedataError:
     return _bad("badValueInteger", f'Bad value: provided "{key}" must be an integer.', {"key": key})
 
 
+def bad_value_boolean(key: str) -> OnedataError:
+    return _bad("badValueBoolean", f'Bad value: provided "{key}" must be a boolean.', {"key": key})
+
+
+def bad_value_too_low(key: str, limit: int) -> OnedataError:
+    description = f'Bad value: provided "{key}" must be at least {limit}.'
+    return _bad("badValueTooLow", description, {"key": key, "limit": limit})
+
+
 def bad_value_json(key: str) -> OnedataError:
     return _bad("badValueJSON", f'Bad value: provided "{key}" must be a valid JSON.', {"key": key})
 

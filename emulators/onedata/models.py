@@ -14,11 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from emulators.onedata.errors import (
+    bad_value_boolean,
     bad_value_empty,
     bad_value_identifier,
+    bad_value_integer,
     bad_value_json,
     bad_value_not_allowed,
     bad_value_string,
+    bad_value_too_low,
     malformed_data,
     missing_required_value,
 )
@@ -76,8 +79,10 @@ def sanitize_create(body: Mapping[str, Any], query: Mapping[str, str]) -> Create
     if callback is not None:
         _check("callback", callback)
     params = data.get("queryViewParams") if source == "view" else None
-    if params is not None and not isinstance(params, dict):
-        raise bad_value_json("queryViewParams")
+    if params is not None:
+        if not isinstance(params, dict):
+            raise bad_value_json("queryViewParams")
+        params = sanitize_view_params(params)
     return CreateRequest(
         type=kind,
         data_source_type=source,
@@ -92,6 +97,40 @@ def sanitize_create(body: Mapping[str, Any], query: Mapping[str, str]) -> Create
 
 
 _ALLOWED = {"type": TYPES, "dataSourceType": DATA_SOURCE_TYPES}
+_VIEW_BOOLEANS = ("descending", "inclusive_end", "spatial")
+_VIEW_COUNTS = ("limit", "skip")
+_VIEW_STRINGS = ("startkey_docid", "endkey_docid", "bbox")
+_VIEW_JSON = ("key", "keys", "startkey", "endkey", "start_range", "end_range")
+STALE = ("ok", "update_after", "false")
+
+
+def sanitize_view_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Reference 6: a view query's parameters as a create body gives them: JSON values taken
+    directly, `false` booleans dropped, unknown keys ignored, counts at least 1."""
+    clean: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in _VIEW_BOOLEANS:
+            if not isinstance(value, bool):
+                raise bad_value_boolean(key)
+            if value:
+                clean[key] = True
+        elif key in _VIEW_COUNTS:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise bad_value_integer(key)
+            if value < 1:
+                raise bad_value_too_low(key, 1)
+            clean[key] = value
+        elif key == "stale":
+            if value not in STALE:
+                raise bad_value_not_allowed(key, STALE)
+            clean[key] = value
+        elif key in _VIEW_STRINGS:
+            if not isinstance(value, str):
+                raise bad_value_string(key)
+            clean[key] = value
+        elif key in _VIEW_JSON:
+            clean[key] = value
+    return clean
 
 
 def _check(key: str, value: Any) -> None:

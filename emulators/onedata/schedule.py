@@ -93,7 +93,7 @@ def _create(
                 raise view_not_exists_on(provider)
         assert view is not None or not targets
         paths = view.files if view is not None else []
-        files = space.files_of(paths)
+        files = space.files_of(view_results(paths, request.query_view_params or {}))
     else:
         files = space.files(node)
     target = request.replicating_provider_id
@@ -142,6 +142,16 @@ def _create(
     )
     store.add_transfer(job)
     return job
+
+
+def view_results(paths: list[str], params: dict[str, object]) -> list[str]:
+    """The files a view query returns: in key order (the scenario's), or reversed with `descending`,
+    after `skip` and up to `limit`; other parameters do not filter (the scenario has no keys)."""
+    ordered = list(reversed(paths)) if params.get("descending") else list(paths)
+    skip = params.get("skip", 0)
+    limit = params.get("limit")
+    start = skip if isinstance(skip, int) else 0
+    return ordered[start : start + limit] if isinstance(limit, int) else ordered[start:]
 
 
 def find(store: OnedataStore, user: User | None, transfer_id: str, *privileges: str) -> TransferJob:

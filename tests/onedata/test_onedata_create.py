@@ -228,3 +228,29 @@ def test_more_data_than_the_targets_support_is_posix_enospc(
     response = onedata.post({**body, "fileId": onedata.file_id("data")})  # 3 MiB to move
     assert (response.status_code, error_of(response)["details"]) == (400, {"errno": "enospc"})
     assert onedata.post({**body, "fileId": onedata.file_id("data/b.bin")}).status_code == 201
+
+
+def test_view_query_parameters_select_the_rows_and_are_echoed_sanitized(onedata: Onedata) -> None:
+    # Reference 6: JSON values accepted directly, false booleans dropped, unknown keys ignored.
+    body = {"type": "replication", "replicatingProviderId": KRAKOW, "dataSourceType": "view"}
+    params = {"descending": True, "limit": 1, "inclusive_end": False, "colour": "red", "stale": "ok"}
+    response = onedata.post({**body, "spaceId": SPACE, "viewName": "MyImages", "queryViewParams": params})
+    assert response.status_code == 201, response.text
+    document = onedata.run_until_ended(response.json()["transferId"])
+    assert document["queryViewParams"] == {"descending": True, "limit": 1, "stale": "ok"}
+    # The view returns b.bin, a missing file, a.bin; descending with limit 1 leaves a.bin.
+    assert (document["filesToProcess"], document["bytesReplicated"]) == (1, MiB)
+
+
+def test_bad_view_query_parameters_get_their_error_ids(onedata: Onedata) -> None:
+    body = {"type": "replication", "replicatingProviderId": KRAKOW, "dataSourceType": "view"}
+    body |= {"spaceId": SPACE, "viewName": "MyImages"}
+    for params, error_id in (
+        ({"limit": 0}, "badValueTooLow"),
+        ({"skip": "2"}, "badValueInteger"),
+        ({"descending": "yes"}, "badValueBoolean"),
+        ({"stale": "never"}, "badValueNotAllowed"),
+        ([1, 2], "badValueJSON"),
+    ):
+        response = onedata.post({**body, "queryViewParams": params})
+        assert (response.status_code, error_of(response)["id"]) == (400, error_id), params
