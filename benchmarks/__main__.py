@@ -19,7 +19,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from benchmarks import control_state, globus_load, memory, startup, status_latency, throughput, time_moves
+from benchmarks import (
+    control_state,
+    globus_load,
+    memory,
+    onedata_status,
+    startup,
+    status_latency,
+    throughput,
+    time_moves,
+)
 from benchmarks.common import Metric, Report
 
 # Each module has a NAME and a run() that returns a Report.
@@ -31,6 +40,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "time": time_moves,
     "state": control_state,
     "globus": globus_load,
+    "onedata": onedata_status,
 }
 DEFAULT_OUTPUT = Path(__file__).with_name("results.json")
 
