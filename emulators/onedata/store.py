@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulators.core.datafaults import DataFaults
 from emulators.core.outbox import OutgoingRequest
+from emulators.core.service import Page
 from emulators.core.timers import Timer
 from emulators.core.tokens import Tokens
 from emulators.onedata.scenario import Behaviour, OnedataSection, Provider, User
@@ -101,10 +102,13 @@ def new_store(world: World, section: OnedataSection) -> OnedataStore:
     )
 
 
-def summary(store: OnedataStore) -> dict[str, Any]:
+def summary(store: OnedataStore, page: Page) -> dict[str, Any]:
+    """What the control API's state dump shows of this service: one page of transfers."""
     now = store.world.clock.now()
+    transfers, window = page.of(store.transfers)
     return {
         "provider": store.provider_id,
         "spaces": sorted(store.spaces),
-        "transfers": {tid: job.status(now) for tid, job in store.transfers.items()},
+        "transfers": {tid: job.status(now) for tid, job in transfers},
+        "transfers_page": window,
     }

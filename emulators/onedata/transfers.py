@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from emulators.core.engine import Phases, Transfer, histogram
+from emulators.core.engine import Transfer, histogram
+from emulators.core.phases import Phases
 
 TransferType = Literal["replication", "eviction", "migration"]
 TYPES: tuple[TransferType, ...] = ("replication", "eviction", "migration")
