@@ -20,6 +20,7 @@ from starlette.datastructures import State
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router
 
+from emulators.amove.app import SERVICE as AMOVE
 from emulators.core.clock import ClockMode
 from emulators.core.control import control_app
 from emulators.core.faults import apply_faults
@@ -34,7 +35,7 @@ from emulators.relativity.app import SERVICE as RELATIVITY
 
 __all__ = ["SERVICES", "EmulatorApp", "create_app", "default_scenario_path", "load_scenario_files"]
 
-SERVICES: tuple[Service, ...] = (RELATIVITY, GLOBUS, ONEDATA)
+SERVICES: tuple[Service, ...] = (RELATIVITY, GLOBUS, ONEDATA, AMOVE)
 TICK_SECONDS = 0.2
 CONTROL_PREFIX = "/_emulator"
 HEALTH = CONTROL_PREFIX + "/health"

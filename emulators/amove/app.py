@@ -1,0 +1,84 @@
+"""The Amove emulator: its sub-apps, error handling and scenario wiring.
+
+Mounted under the real path prefixes, both real hosts on one port: `/api/authentication` (the
+Authentication API, `https://auth.amove.io`) and `/api/v1` (the Main API, `https://api.amove.io`).
+
+Known deviations from the real service (its public docs are silent; these are our choices):
+- Errors: everything an application error would be, including a body that is not JSON, an unknown
+  path or a wrong method, is a 499 (`DEFAULT` or `NOT_FOUND`); the Error Model has no 400/404/405.
+  The messages are ours.
+- A request token is consumed only by a successful use (a wrong password leaves it usable).
+- A transfer ends `Error` when any of its objects failed, `Completed` otherwise; a cancel stops the
+  copy at once and the transfer is `Canceling` for `cancel_delay` seconds.
+- Only ad-hoc transfers (`transferType` 1) exist: there are no syncs.
+- `allowSkip` compares modification times: an object is skipped when the destination holds a newer
+  one at its target key. Without `keepSourceTree`, objects with the same name overwrite each other.
+- A retry re-copies the failed objects without the scenario's data faults (failures are taken as
+  transient); it needs the roles that may initiate transfers.
+- Cancel, retry and the failed-files link accept any user of the transfer's account; another
+  account's transfer is a 499 `ACCESS`.
+- The cost and `transferredCost` use the source provider's egress price per 10^9 bytes, rounded to
+  four decimals; a provider without a price is free.
+- The failed-files CSV (`Key,Size,Reason`) is served by the emulator itself; a bad or expired link is
+  a 403 with an S3-style XML error.
+- `forgot_password` sends no mail: the reset token shows in the control API's state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+
+from emulators.amove.errors import render_error
+from emulators.amove.routes import AUTH_ROUTES, MAIN_ROUTES
+from emulators.amove.scenario import AmoveSection
+from emulators.amove.store import AmoveStore, new_store, summary
+from emulators.core.host import Host
+from emulators.core.service import ErrorAnswer, Service, service_app
+from emulators.core.world import World
+
+AUTH_PREFIX = "/api/authentication"
+MAIN_PREFIX = "/api/v1"
+
+
+def _render_error(request: Request, answer: ErrorAnswer) -> Response:
+    return render_error(answer)
+
+
+def routes(host: Host) -> list[BaseRoute]:
+    return [
+        Mount(AUTH_PREFIX, app=service_app(host, AUTH_ROUTES, _render_error)),
+        Mount(MAIN_PREFIX, app=service_app(host, MAIN_ROUTES, _render_error)),
+    ]
+
+
+def build_store(world: World, section: AmoveSection | None) -> AmoveStore:
+    return new_store(world, section or AmoveSection())
+
+
+def _summary(store: Any) -> Any:
+    return summary(store)
+
+
+def describe(store: Any, base: str) -> list[str]:
+    assert isinstance(store, AmoveStore)
+    lines = [
+        f"Amove auth:     {base}{AUTH_PREFIX}",
+        f"Amove API:      {base}{MAIN_PREFIX}",
+    ]
+    lines += [f"Amove user:     {u.username} / {u.password} (type {u.type})" for u in store.users.values()]
+    return lines
+
+
+SERVICE = Service(
+    name="amove",
+    section=AmoveSection,
+    build_store=build_store,
+    routes=routes,
+    render_error=_render_error,
+    summary=_summary,
+    describe=describe,
+)

@@ -1,0 +1,160 @@
+"""The Amove state of one World: accounts, users, sessions and tokens, cloud accounts with their
+buckets, and transfers.
+
+Buckets are `FileSystem`s over the scenario's storage trees, so a transfer's objects appear in the
+destination bucket as the engine finishes them, and `list_objects` sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from emulators.amove.scenario import AmoveSection, CloudAccountSpec
+from emulators.amove.signalr import ConnectionRegistry
+from emulators.core.datafaults import DataFaults
+from emulators.core.filesystem import FileSystem
+from emulators.core.storage import Tree
+from emulators.core.tokens import JwtSigner
+from emulators.core.world import World
+
+if TYPE_CHECKING:
+    from emulators.amove.transfers import AmoveTransfer
+
+JWT_ISSUER = "https://auth.amove.io"
+# The roles that see every cloud account of their Amove account, shared or not.
+ACCOUNT_WIDE_ROLES = frozenset({1, 4})  # ProviderAdmin, AccountAdmin
+
+
+@dataclass
+class User:
+    id: str
+    username: str
+    password: str
+    type: int
+    account_id: str
+    totp_secret: str | None = None
+
+
+@dataclass
+class Bucket:
+    name: str
+    region: str | None
+    created: datetime
+    objects: FileSystem
+
+
+@dataclass
+class CloudAccount:
+    id: str
+    account_id: str
+    user_id: str
+    cloud_type: int
+    name: str
+    access_key: str
+    secret_key: str
+    credentials_data: str | None
+    service_url: str | None
+    shared: bool
+    storage_tier: int
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+    internal_storage: bool = False
+    active: bool = True
+    deleted: bool = False
+
+    def visible_to(self, user: User) -> bool:
+        """Visible to its owner, to anyone of its account once shared, and to the account's admins."""
+        if self.deleted or self.account_id != user.account_id:
+            return False
+        return self.user_id == user.id or self.shared or user.type in ACCOUNT_WIDE_ROLES
+
+
+@dataclass
+class ApiToken:
+    id: str
+    user_id: str
+    session_id: str
+    title: str
+    token: str
+    encryption_key: str | None
+    is_encrypted: bool
+    expiration_date: datetime
+    create_date: datetime
+
+
+@dataclass
+class MfaSession:
+    user_id: str
+    expires: datetime
+
+
+@dataclass
+class AmoveStore:
+    world: World
+    section: AmoveSection
+    signer: JwtSigner
+    faults: DataFaults
+    hub: ConnectionRegistry
+    users: dict[str, User] = field(default_factory=dict)
+    cloud_accounts: dict[str, CloudAccount] = field(default_factory=dict)
+    request_tokens: dict[str, datetime] = field(default_factory=dict)  # token -> expiry
+    mfa_sessions: dict[str, MfaSession] = field(default_factory=dict)
+    revoked_sessions: set[str] = field(default_factory=set)
+    reset_tokens: dict[str, str] = field(default_factory=dict)  # reset token -> user id
+    api_tokens: dict[str, ApiToken] = field(default_factory=dict)
+    transfers: dict[str, AmoveTransfer] = field(default_factory=dict)
+
+    def user_named(self, username: str) -> User | None:
+        return next((u for u in self.users.values() if u.username.lower() == username.lower()), None)
+
+
+def new_store(world: World, section: AmoveSection) -> AmoveStore:
+    store = AmoveStore(
+        world,
+        section,
+        JwtSigner(world.links.key("amove jwt"), JWT_ISSUER),
+        DataFaults(section.data_faults, world.seed),
+        ConnectionRegistry(world.ids),
+    )
+    for account in section.accounts:
+        for spec in account.users:
+            store.users[spec.id] = User(
+                spec.id, spec.username, spec.password, spec.type, account.id, spec.totp_secret
+            )
+        for cloud in account.cloud_accounts:
+            owner = store.user_named(cloud.owner)
+            assert owner is not None  # the section checks owners
+            store.cloud_accounts[cloud.id] = _cloud_account(world, cloud, account.id, owner.id)
+    return store
+
+
+def _cloud_account(world: World, spec: CloudAccountSpec, account_id: str, user_id: str) -> CloudAccount:
+    cloud = CloudAccount(
+        spec.id,
+        account_id,
+        user_id,
+        spec.cloud_type,
+        spec.name,
+        spec.access_key,
+        spec.secret_key,
+        spec.credentials_data,
+        spec.service_url,
+        spec.shared,
+        spec.storage_tier,
+    )
+    for name, bucket in spec.buckets.items():
+        tree = Tree(bucket, world.seed, world.start)
+        cloud.buckets[name] = Bucket(name, bucket.region, world.start, FileSystem(tree, world.start))
+    return cloud
+
+
+def summary(store: AmoveStore) -> dict[str, Any]:
+    """What `GET /_emulator/state` shows: counts, and the reset tokens a mail would have carried."""
+    return {
+        "users": len(store.users),
+        "cloud_accounts": sum(not c.deleted for c in store.cloud_accounts.values()),
+        "api_tokens": len(store.api_tokens),
+        "transfers": len(store.transfers),
+        "reset_tokens": {token: store.users[uid].username for token, uid in store.reset_tokens.items()},
+    }
