@@ -1,7 +1,8 @@
 """The Amove emulator: its sub-apps, error handling and scenario wiring.
 
 Mounted under the real path prefixes, both real hosts on one port: `/api/authentication` (the
-Authentication API, `https://auth.amove.io`) and `/api/v1` (the Main API, `https://api.amove.io`).
+Authentication API, `https://auth.amove.io`), `/api/v1` (the Main API, `https://api.amove.io`) and
+`/api/rm` (the SignalR hub).
 
 Known deviations from the real service (its public docs are silent; these are our choices):
 - Errors: everything an application error would be, including a body that is not JSON, an unknown
@@ -32,26 +33,42 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
+from emulators.amove import hub
 from emulators.amove.errors import render_error
 from emulators.amove.routes import AUTH_ROUTES, MAIN_ROUTES
 from emulators.amove.scenario import AmoveSection
 from emulators.amove.store import AmoveStore, new_store, summary
 from emulators.core.host import Host
 from emulators.core.service import ErrorAnswer, Service, service_app
+from emulators.core.types import ASGIApp, Receive, Scope, Send
 from emulators.core.world import World
 
 AUTH_PREFIX = "/api/authentication"
 MAIN_PREFIX = "/api/v1"
+HUB_PREFIX = "/api/rm"
 
 
 def _render_error(request: Request, answer: ErrorAnswer) -> Response:
     return render_error(answer)
 
 
+def _hub_root(app: ASGIApp) -> ASGIApp:
+    """The hub lives at the prefix itself (`/api/rm`), which a mounted app sees as an empty path;
+    route it as `/`."""
+
+    async def hub_root(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == scope.get("root_path", ""):
+            scope = {**scope, "path": scope["path"] + "/", "raw_path": None}
+        await app(scope, receive, send)
+
+    return hub_root
+
+
 def routes(host: Host) -> list[BaseRoute]:
     return [
         Mount(AUTH_PREFIX, app=service_app(host, AUTH_ROUTES, _render_error)),
         Mount(MAIN_PREFIX, app=service_app(host, MAIN_ROUTES, _render_error)),
+        Mount(HUB_PREFIX, app=_hub_root(service_app(host, hub.ROUTES, _render_error))),
     ]
 
 
@@ -68,6 +85,7 @@ def describe(store: Any, base: str) -> list[str]:
     lines = [
         f"Amove auth:     {base}{AUTH_PREFIX}",
         f"Amove API:      {base}{MAIN_PREFIX}",
+        f"Amove hub:      {base}{HUB_PREFIX}",
     ]
     lines += [f"Amove user:     {u.username} / {u.password} (type {u.type})" for u in store.users.values()]
     return lines
