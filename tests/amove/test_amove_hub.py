@@ -178,3 +178,23 @@ def test_a_second_socket_for_the_same_id_is_refused(emulator: Emulator) -> None:
     with emulator.websocket(path, api.headers), pytest.raises(WebSocketRefused) as refused:
         emulator.websocket(path, api.headers)
     assert refused.value.status == 409
+
+
+@pytest.mark.emulator(
+    scenario_text="""
+version: 1
+extends: default
+services:
+  amove:
+    hub: {target: TransferUpdated, payload: progress, interval: 10}
+"""
+)
+def test_the_target_and_payload_come_from_the_scenario(emulator: Emulator) -> None:
+    # Reference, B5: the hub's method names and payload are not public, so the scenario chooses.
+    api = as_user(emulator)
+    with _open(emulator, api.headers) as hub:
+        api.transfer(sourcePath="/docs/")
+        emulator.advance(6)
+        [push] = _records(hub.receive_text())
+    assert push["target"] == "TransferUpdated"
+    assert set(push["arguments"][0]) == {"id", "transferStatus", "percent", "transferred", "failed", "total"}
