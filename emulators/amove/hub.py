@@ -8,12 +8,15 @@ package (`emulators.amove.signalr`); this module only moves bytes between a sock
   MessagePack, version 0 or 1), answered as its own frame.
 - Pushes: every transfer of the caller's Amove account, as `Invocation(target, [payload])` (scenario
   `hub`), at the interval and on every status change, through the World's subscribers; a Ping every
-  15 s of the World's clock. Client invocations get a Completion (the hub has no methods, so an
-  error naming the method), Pings are ignored, a Close ends the connection.
+  15 s of the World's clock, and with a manual clock every 15 real seconds too. Client invocations
+  get a Completion (the hub has no methods, so an error naming the method), Pings are ignored, a
+  Close ends the connection.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +51,7 @@ from emulators.core.host import world_of
 from emulators.core.tokens import TokenRejected, find_token
 
 KEEP_ALIVE = KeepAlive()
+REAL_TIME_PING_SECONDS = KEEP_ALIVE.ping_interval
 TRANSPORTS = (Transport.WEB_SOCKETS,)
 METHODS: dict[str, HubMethod] = {}  # the public docs name no hub method a client may call
 
@@ -146,14 +150,26 @@ async def _serve(store: AmoveStore, user: User, websocket: WebSocket, connection
         ),
         world.timers.every(store.section.hub.interval, push_running(store, user.account_id, own), now),
     ]
+    # A manual clock may stand still longer than a client waits for a sign of life (the JavaScript
+    # client gives up after 30 s): then Pings also go out on the real clock.
+    idle = asyncio.create_task(_real_time_pings(listener)) if world.clock.mode == "manual" else None
     try:
         await _converse(listener, handshake.protocol.decoder(), handshake.remainder)
     finally:
         listener.closed = True
+        if idle is not None:
+            idle.cancel()
         for timer in timers:
             timer.cancel()
         for subscription in subscriptions:
             subscription.cancel()
+
+
+async def _real_time_pings(listener: _Listener) -> None:
+    while not listener.closed:
+        await asyncio.sleep(REAL_TIME_PING_SECONDS)
+        with contextlib.suppress(Exception):  # the socket closed meanwhile: the hub loop ends it
+            await listener.deliver(Ping())
 
 
 async def _converse(listener: _Listener, decoder: MessageDecoder, first: bytes) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from amove_helpers import EDITOR, as_user
 
+from emulators.amove import hub as hub_module
 from emulators.amove.signalr import MessagePackHubProtocol
 from emulators.testing import Emulator
 from emulators.testing.websocket import InProcessWebSocket, WebSocketRefused
@@ -198,3 +199,13 @@ def test_the_target_and_payload_come_from_the_scenario(emulator: Emulator) -> No
         [push] = _records(hub.receive_text())
     assert push["target"] == "TransferUpdated"
     assert set(push["arguments"][0]) == {"id", "transferStatus", "percent", "transferred", "failed", "total"}
+
+
+def test_with_a_manual_clock_pings_also_come_on_the_real_clock(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # C5: a client closes after 30 s without a message; a manual clock may not move for that long.
+    monkeypatch.setattr(hub_module, "REAL_TIME_PING_SECONDS", 0.05)
+    api = as_user(emulator)
+    with _open(emulator, api.headers) as hub:
+        assert _records(hub.receive_text()) == [{"type": 6}]  # no advance: the real clock's Ping
