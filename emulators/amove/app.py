@@ -23,6 +23,10 @@ Known deviations from the real service (its public docs are silent; these are ou
 - The failed-files CSV (`Key,Size,Reason`) is served by the emulator itself; a bad or expired link is
   a 403 with an S3-style XML error.
 - `forgot_password` sends no mail: the reset token shows in the control API's state.
+- Lists sort on any field of the record, matched without regard to case; an unknown field is a 499.
+- The hub's method names and payload are not public: pushes invoke the scenario's `hub.target`
+  (default `transferProgress`) with the Transfer record, and the hub offers no methods to call. Only
+  the WebSockets transport is offered (no Server-Sent Events or long polling yet).
 """
 
 from __future__ import annotations
