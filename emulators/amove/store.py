@@ -15,6 +15,7 @@ from emulators.amove.scenario import AmoveSection, CloudAccountSpec
 from emulators.amove.signalr import ConnectionRegistry
 from emulators.core.datafaults import DataFaults
 from emulators.core.filesystem import FileSystem
+from emulators.core.service import Page
 from emulators.core.storage import Tree
 from emulators.core.tokens import JwtSigner
 from emulators.core.world import World
@@ -149,12 +150,16 @@ def _cloud_account(world: World, spec: CloudAccountSpec, account_id: str, user_i
     return cloud
 
 
-def summary(store: AmoveStore) -> dict[str, Any]:
-    """What `GET /_emulator/state` shows: counts, and the reset tokens a mail would have carried."""
+def summary(store: AmoveStore, page: Page) -> dict[str, Any]:
+    """What `GET /_emulator/state` shows: counts, a page of transfer records, and the reset tokens a
+    mail would have carried."""
+    now = store.world.clock.now()
+    transfers, window = page.of(store.transfers)
     return {
         "users": len(store.users),
         "cloud_accounts": sum(not c.deleted for c in store.cloud_accounts.values()),
         "api_tokens": len(store.api_tokens),
-        "transfers": len(store.transfers),
+        "transfers": {transfer_id: transfer.record(now) for transfer_id, transfer in transfers},
+        "transfers_page": window,
         "reset_tokens": {token: store.users[uid].username for token, uid in store.reset_tokens.items()},
     }

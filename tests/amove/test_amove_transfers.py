@@ -107,7 +107,7 @@ def test_roles_that_cannot_initiate_get_the_refusal_and_nothing_is_created(
     assert problem(refused.post("/transfer/transfer", SAMPLE_PAYLOAD)) == "ACCESS"
     emulator.advance(60)
     assert as_user(emulator).transfers()["total"] == 0
-    assert emulator.control.state()["services"]["amove"]["transfers"] == 0
+    assert emulator.control.state()["services"]["amove"]["transfers_page"]["total"] == 0
     assert (
         refused.post("/transfer/calculate_cost", SAMPLE_PAYLOAD).status_code == 200
     )  # estimating is allowed
