@@ -2,7 +2,8 @@
 
 One mechanism serves timeline events, job milestones and periodic pushes. A `Timer` runs its action
 with the instant it was due (never "now": an action applied late still sees its own time), and a
-service can move or cancel it. `Timers.every` re-arms after each run; `Timers.follow` keeps a timer
+service can move or cancel it. `Timers.every` re-arms after each run (after a clock jump it runs at most
+`MAX_BURST` missed ticks, the latest ones); `Timers.follow` keeps a timer
 on an instant that a `Watchable` (an engine transfer, a job's phases) works out, and re-plans it
 whenever that thing changes (a cancel, a pause, a resume), so a cancelled job's milestone never fires.
 
@@ -54,6 +55,19 @@ class Timer:
     @property
     def pending(self) -> bool:
         return self.at is not None
+
+
+MAX_BURST = 10_000  # ticks a periodic timer runs to catch up with one clock move
+
+
+def _next_tick(at: datetime, every: timedelta, now: datetime) -> datetime:
+    """The tick after `at`; after a clock jump of more than MAX_BURST ticks, the first of the last
+    MAX_BURST ticks up to `now` (on the same grid), so a jump of years does not run billions."""
+    following = at + every
+    behind = (now - following) // every
+    if behind >= MAX_BURST:
+        following += every * (behind - MAX_BURST + 1)
+    return following
 
 
 class Timers:
@@ -116,7 +130,7 @@ class Timers:
             timer.fired += 1
             timer.at = None
             if timer.every is not None:
-                timer.move(at + timer.every)
+                timer.move(_next_tick(at, timer.every, now))
             yield timer, at
 
     def _drop_stale(self) -> None:

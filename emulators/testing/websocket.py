@@ -69,7 +69,7 @@ class InProcessWebSocket:
         self._to_app, self._app_inbox = anyio.create_memory_object_stream[Message](math.inf)
         self._from_app, self._inbox = anyio.create_memory_object_stream[Message](math.inf)
         scope = _scope(url, headers, subprotocols)
-        self._task: Future[Any] = portal.start_task_soon(app, scope, self._app_receive, self._app_send)
+        self._task: Future[Any] = portal.start_task_soon(self._run, app, scope)
         self._to_app.send_nowait({"type": "websocket.connect"})
         first = self._next()
         if first["type"] == "websocket.http.response.start":
@@ -89,6 +89,13 @@ class InProcessWebSocket:
         self.closed = False
 
     # -- the app's side ----------------------------------------------------------------------------
+
+    async def _run(self, app: Any, scope: dict[str, Any]) -> None:
+        """The app's handler; when it ends (or fails), the client hears the connection close."""
+        try:
+            await app(scope, self._app_receive, self._app_send)
+        finally:
+            await self._from_app.aclose()
 
     async def _app_receive(self) -> Message:
         try:

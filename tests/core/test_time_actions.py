@@ -268,3 +268,13 @@ def test_the_console_shows_callbacks_with_their_target(clockwork: Emulator, rece
     clockwork.advance(10)
     [line] = [line for line in out.getvalue().splitlines() if "->" in line]
     assert line.split()[1:6] == ["clockwork", "POST", "->", f"{receiver.url}/done", "204"]
+
+
+def test_a_callback_target_answering_500_is_not_the_emulators_failure(
+    clockwork: Emulator, receiver: Receiver
+) -> None:
+    receiver.statuses = [500]
+    start_job(clockwork, "refused", 5, callback=f"{receiver.url}/r")
+    clockwork.advance(10)
+    assert [e["status"] for e in outbound(clockwork)] == [500]
+    assert clockwork.unexpected_server_errors() == []  # what the plugin's teardown checks

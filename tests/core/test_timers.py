@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from emulators.core.timers import Timers
+from emulators.core.timers import MAX_BURST, Timers
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -102,3 +102,11 @@ def test_a_following_timer_is_replanned_when_what_it_follows_changes() -> None:
     job.change(at(200))  # a change after it ran plans nothing more
     run(timers, 300)
     assert seen == [at(120)]
+
+
+def test_a_periodic_timer_runs_at_most_a_burst_of_missed_ticks_after_a_jump() -> None:
+    timers, seen = Timers(), []
+    timers.every(1, seen.append, at(0))
+    run(timers, 10**7)  # 115 days of one-second ticks
+    assert len(seen) == MAX_BURST + 1  # the first tick, then the latest MAX_BURST ones
+    assert seen[-1] == at(10**7) and seen[1] == at(10**7 - MAX_BURST + 1)
