@@ -43,7 +43,7 @@ from emulators.amove.routes import AUTH_ROUTES, MAIN_ROUTES
 from emulators.amove.scenario import AmoveSection
 from emulators.amove.store import AmoveStore, new_store, summary
 from emulators.core.host import Host
-from emulators.core.service import ErrorAnswer, Page, Service, service_app
+from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.types import ASGIApp, Receive, Scope, Send
 from emulators.core.world import World
 
@@ -80,10 +80,6 @@ def build_store(world: World, section: AmoveSection | None) -> AmoveStore:
     return new_store(world, section or AmoveSection())
 
 
-def _summary(store: Any, page: Page) -> Any:
-    return summary(store, page)
-
-
 def describe(store: Any, base: str) -> list[str]:
     assert isinstance(store, AmoveStore)
     lines = [
@@ -101,6 +97,6 @@ SERVICE = Service(
     build_store=build_store,
     routes=routes,
     render_error=_render_error,
-    summary=_summary,
+    summary=summary,
     describe=describe,
 )

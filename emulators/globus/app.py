@@ -74,7 +74,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host, world_of
-from emulators.core.service import ErrorAnswer, Page, Service, service_app
+from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.world import World
 from emulators.globus.activation import ACTIONS
 from emulators.globus.errors import SERVER_ERROR_CODE, render_error
@@ -111,10 +111,6 @@ def build_store(world: World, section: GlobusSection | None) -> GlobusStore:
     return new_store(world, section or GlobusSection())
 
 
-def _summary(store: Any, page: Page) -> Any:
-    return summary(store, page)
-
-
 def describe(store: Any, base: str) -> list[str]:
     assert isinstance(store, GlobusStore)
     lines = [
@@ -140,6 +136,6 @@ SERVICE = Service(
     routes=routes,
     render_error=_render_error,
     actions=ACTIONS,
-    summary=_summary,
+    summary=summary,
     describe=describe,
 )

@@ -37,7 +37,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host
-from emulators.core.service import ErrorAnswer, Page, Service, service_app
+from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.world import World
 from emulators.onedata.errors import render_error
 from emulators.onedata.routes import ONEZONE_PREFIX, ONEZONE_ROUTES, PREFIX, ROUTES
@@ -70,10 +70,6 @@ def build_store(world: World, section: OnedataSection | None) -> OnedataStore:
     return new_store(world, section or OnedataSection())
 
 
-def _summary(store: Any, page: Page) -> Any:
-    return summary(store, page)
-
-
 def describe(store: Any, base: str) -> list[str]:
     assert isinstance(store, OnedataStore)
     lines = [
@@ -92,6 +88,6 @@ SERVICE = Service(
     routes=routes,
     render_error=_render_error,
     actions=ACTIONS,
-    summary=_summary,
+    summary=summary,
     describe=describe,
 )

@@ -60,7 +60,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host
-from emulators.core.service import ErrorAnswer, Page, Service, service_app
+from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.world import World
 from emulators.relativity import timeline
 from emulators.relativity.errors import render_error
@@ -99,10 +99,6 @@ def build_store(world: World, section: RelativitySection | None) -> RelativitySt
     return store
 
 
-def _summary(store: Any, page: Page) -> Any:
-    return summary(store, page)
-
-
 def describe(store: Any, base: str) -> list[str]:
     assert isinstance(store, RelativityStore)
     lines = [
@@ -125,6 +121,6 @@ SERVICE = Service(
     routes=routes,
     render_error=_render_error,
     actions=timeline.ACTIONS,
-    summary=_summary,
+    summary=summary,
     describe=describe,
 )
