@@ -2,7 +2,8 @@
 
 Each line comes from a journal entry once it is complete (the journal stays the source of truth):
 virtual time, service, method, path, status, the fault rule that fired and the duration; requests
-the emulator sent itself (callbacks) show their target. On a terminal the status is coloured.
+the emulator sent itself (callbacks) show their target, with credentials in its query masked as in
+the journal (an inbound line shows the path without its query). On a terminal the status is coloured.
 Writing a line is the only cost, and only when the console is on (`serve --console`, the default
 when the output is a terminal).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from emulators.core.journal import JournalEntry
+from emulators.core.journal import JournalEntry, mask_body
 
 _COLOURS = {2: "\x1b[32m", 3: "\x1b[36m", 4: "\x1b[33m", 5: "\x1b[31m"}  # by the status's first digit
 _FAULT, _DIM, _RESET = "\x1b[35m", "\x1b[2m", "\x1b[0m"
@@ -30,7 +31,7 @@ class Console:
 
     def line(self, entry: JournalEntry) -> str:
         outbound = entry.direction == "outbound"
-        where = f"-> {entry.url}" if outbound else entry.path
+        where = f"-> {mask_body(entry.url or '')}" if outbound else entry.path  # a URL may carry a token
         status = str(entry.status) if entry.status is not None else (entry.error or "-")
         fault = f" fault {entry.fault}" if entry.fault else ""
         when = entry.at.strftime("%H:%M:%S")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 from emulators.core.console import Console
+from emulators.core.journal import JournalEntry
 from emulators.testing import Emulator
 
 
@@ -24,3 +26,14 @@ def test_on_a_terminal_the_status_is_coloured(emulator: Emulator) -> None:
     emulator.host.console = Console(out, colour=True)
     emulator.client.get("/nowhere")
     assert "\x1b[33m404\x1b[0m" in out.getvalue()
+
+
+def test_a_callback_url_shows_without_its_secrets() -> None:
+    entry = JournalEntry(1, datetime(2030, 1, 1, tzinfo=UTC), "svc", "POST", "/cb", b"", b"")
+    entry.direction, entry.url, entry.status = (
+        "outbound",
+        "https://hooks.example/cb?access_token=s3cret&x=1",
+        204,
+    )
+    line = Console(io.StringIO(), colour=False).line(entry)
+    assert "s3cret" not in line and "access_token=***&x=1" in line
