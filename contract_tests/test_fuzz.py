@@ -26,7 +26,7 @@ from emulators.testing.transport import InProcessTransport
 
 EXAMPLES = int(os.environ.get("EMULATORS_FUZZ_EXAMPLES", "8"))
 SPECS = Path(__file__).parent / "specs"
-TOKENS = {"globus": "globus-dev-token"}
+TOKENS = {"relativity": "relativity-dev-token", "globus": "globus-dev-token"}
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -58,7 +58,15 @@ class Fuzzed:
         )
 
 
+relativity_schema = schemathesis.openapi.from_path(SPECS / "relativity.yaml")
 globus_schema = schemathesis.openapi.from_path(SPECS / "globus.yaml")
+
+
+@pytest.fixture(scope="module")
+def relativity() -> Iterator[Fuzzed]:
+    fuzzed = Fuzzed("relativity")
+    yield fuzzed
+    fuzzed.client.close()
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +85,12 @@ def judge(fuzzed: Fuzzed, case: Any) -> None:
         assert response.status_code == 405, f"{case.method} {case.formatted_path}: {response.status_code}"
         return
     fuzzed.contract.conforms(response, method, case.path)
+
+
+@relativity_schema.parametrize()
+@FUZZ
+def test_relativity_answers_generated_requests_as_its_spec_says(case: Any, relativity: Fuzzed) -> None:
+    judge(relativity, case)
 
 
 @globus_schema.parametrize()

@@ -373,7 +373,21 @@ def test_unknown_job_is_not_found(emulator: Emulator) -> None:
     response = api(emulator, "get", QC, UNKNOWN_ID)
     conforms(response, "get", QC)
     assert response.status_code == 404
-    assert api(emulator, "get", JOB, UNKNOWN_ID).status_code == 404
+    response = api(emulator, "get", JOB, UNKNOWN_ID)
+    conforms(response, "get", JOB)
+    assert response.status_code == 404
+
+
+def test_ids_that_are_no_uuid_are_refused(emulator: Emulator) -> None:
+    """Doc, parameter tables: jobId and correlation-id are `uuid`; the doc lists no answer for one
+    that is not (read as ASP.NET's 400 for a parameter that does not bind, in the error body)."""
+    for path in (JOB, QC):
+        response = api(emulator, "get", path, "not-a-uuid")
+        conforms(response, "get", path)
+        assert response.status_code == 400
+    response = api(emulator, "get", QC, UNKNOWN_ID, headers={"correlation-id": "nope"})
+    conforms(response, "get", QC)
+    assert response.status_code == 400
 
 
 # --- POST 400 ------------------------------------------------------------------------------------
@@ -514,10 +528,13 @@ EXERCISES = {
     ("post", JOBS, "400"): "test_post_refuses_a_bad_request",
     ("post", JOBS, "415"): "test_post_refuses_a_body_that_is_not_json_typed",
     ("get", JOB, "200"): "test_job_walks_the_documented_stages",
+    ("get", JOB, "400"): "test_ids_that_are_no_uuid_are_refused",
+    ("get", JOB, "404"): "test_unknown_job_is_not_found",
     ("delete", JOB, "200"): "test_delete_cancels_a_running_job_once",
     ("delete", JOB, "400"): "test_delete_cancels_a_running_job_once",
     ("delete", JOB, "404"): "test_unknown_job_is_not_found",
     ("get", QC, "200"): "test_qc_report_is_404_until_ready_then_a_sas_url",
+    ("get", QC, "400"): "test_ids_that_are_no_uuid_are_refused",
     ("get", QC, "404"): "test_qc_report_is_404_until_ready_then_a_sas_url",
 }
 
