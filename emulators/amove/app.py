@@ -44,7 +44,6 @@ from emulators.amove.scenario import AmoveSection
 from emulators.amove.store import AmoveStore, new_store, summary
 from emulators.core.host import Host
 from emulators.core.service import ErrorAnswer, Service, service_app
-from emulators.core.types import ASGIApp, Receive, Scope, Send
 from emulators.core.world import World
 
 AUTH_PREFIX = "/api/authentication"
@@ -56,23 +55,11 @@ def _render_error(request: Request, answer: ErrorAnswer) -> Response:
     return render_error(answer)
 
 
-def _hub_root(app: ASGIApp) -> ASGIApp:
-    """The hub lives at the prefix itself (`/api/rm`), which a mounted app sees as an empty path;
-    route it as `/`."""
-
-    async def hub_root(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["path"] == scope.get("root_path", ""):
-            scope = {**scope, "path": scope["path"] + "/", "raw_path": None}
-        await app(scope, receive, send)
-
-    return hub_root
-
-
 def routes(host: Host) -> list[BaseRoute]:
     return [
         Mount(AUTH_PREFIX, app=service_app(host, AUTH_ROUTES, _render_error)),
         Mount(MAIN_PREFIX, app=service_app(host, MAIN_ROUTES, _render_error)),
-        Mount(HUB_PREFIX, app=_hub_root(service_app(host, hub.ROUTES, _render_error))),
+        Mount(HUB_PREFIX, app=service_app(host, hub.ROUTES, _render_error)),
     ]
 
 

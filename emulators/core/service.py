@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute
 
 from emulators.core.errors import BadRequestBody, ServiceError
 from emulators.core.http import allowed_methods
+from emulators.core.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
@@ -106,6 +107,16 @@ RenderError = Callable[[Request, ErrorAnswer], Response]
 _HTTP_KINDS: dict[int, ErrorKind] = {404: "not_found", 405: "method_not_allowed"}
 
 
+class _ServiceApp(Starlette):
+    """A service's sub-app. A request for its bare prefix (a hub at `/api/rm`, say) reaches the
+    route `/`, which Starlette would not match: mounted, that path is empty."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan" and scope["path"] == scope.get("root_path", ""):
+            scope = {**scope, "path": scope["path"] + "/"}
+        await super().__call__(scope, receive, send)
+
+
 def service_app(host: Host, routes: Sequence[BaseRoute], render: RenderError) -> Starlette:
     """A service's sub-app: its routes, every error through its one renderer, no slash redirects.
 
@@ -134,7 +145,7 @@ def service_app(host: Host, routes: Sequence[BaseRoute], render: RenderError) ->
     async def on_server_error(request: Request, exc: Exception) -> Response:
         return render(request, ErrorAnswer("server_error", 500, None))
 
-    app = Starlette(
+    app = _ServiceApp(
         routes=list(routes),
         exception_handlers={
             ServiceError: on_service_error,
