@@ -24,6 +24,7 @@ from benchmarks import (
     globus_load,
     memory,
     onedata_status,
+    reset_cycles,
     startup,
     status_latency,
     throughput,
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "state": control_state,
     "globus": globus_load,
     "onedata": onedata_status,
+    "cycles": reset_cycles,
 }
 DEFAULT_OUTPUT = Path(__file__).with_name("results.json")
 

@@ -37,10 +37,11 @@ def test_job_completes(emulator):
 
 
 def _requirements(*extras: str) -> list[Requirement]:
+    """The runtime dependencies and those of `extras`, without an extra's reference to another."""
     listed = PYPROJECT["project"]["dependencies"] + [
         r for extra in extras for r in PYPROJECT["project"]["optional-dependencies"][extra]
     ]
-    return [Requirement(r) for r in listed]
+    return [r for r in map(Requirement, listed) if canonicalize_name(r.name) != "transfer-emulators"]
 
 
 def _pins(name: str) -> dict[str, Version]:
@@ -96,10 +97,16 @@ def test_the_description_names_only_the_services_built():
 
 def test_the_lock_pins_every_dependency_within_its_range():
     locked = _pins("constraints.txt")
-    for requirement in _requirements("pytest", "test"):
+    for requirement in _requirements("pytest", "clients", "test"):
         version = locked.get(canonicalize_name(requirement.name))
         assert version is not None, f"constraints.txt does not pin {requirement.name}"
         assert requirement.specifier.contains(version), f"constraints.txt: {version} is outside {requirement}"
+
+
+def test_the_test_tools_include_the_client_libraries_the_readme_uses():
+    assert "transfer-emulators[clients]" in PYPROJECT["project"]["optional-dependencies"]["test"]
+    names = {canonicalize_name(r.name) for r in _requirements("clients")}
+    assert {"azure-storage-blob", "globus-sdk", "signalrcore"} <= names
 
 
 def test_every_package_directory_is_configured():

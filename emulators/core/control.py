@@ -38,6 +38,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -154,9 +155,12 @@ async def load_scenario(request: Request) -> Response:
     host = _host(request)
     body = await request.body()  # capped by check_control_body
     try:
-        scenario = host.parse([("<request>", body.decode("utf-8"))])
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ControlError(400, "the scenario is not UTF-8 text") from exc
+    # Parsing is bounded (size, values, depth) but can take a few tenths of a second: off the event
+    # loop, so the services keep answering meanwhile.
+    scenario = await run_in_threadpool(host.parse, [("<request>", text)])
     host.load(scenario)
     await host.settle()
     return JSONResponse({"loaded": scenario.model.name, "clock": _clock(host)})

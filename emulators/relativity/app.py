@@ -52,7 +52,7 @@ the project's docs/relativity.md):
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -66,8 +66,9 @@ from emulators.relativity import timeline
 from emulators.relativity.errors import render_error
 from emulators.relativity.jobs import create_preset_job
 from emulators.relativity.routes import API_ROUTES, CORRELATION_HEADER, IDENTITY_ROUTES
+from emulators.relativity.sas import sign_container_url
 from emulators.relativity.scenario import RelativitySection
-from emulators.relativity.store import RelativityStore, new_store, summary
+from emulators.relativity.store import Account, RelativityStore, new_store, summary
 
 API_PREFIX = "/transfer-service"
 IDENTITY_PREFIX = "/Relativity/Identity"
@@ -99,6 +100,22 @@ def build_store(world: World, section: RelativitySection | None) -> RelativitySt
     return store
 
 
+SOURCE_SAS_EXPIRY = datetime(2099, 12, 31, tzinfo=UTC)
+"""The expiry of the SAS URLs the start-up banner prints: fixed, so the same URL works in every run."""
+
+
+def _source_sas_url(account: Account, container: str) -> str:
+    """A list-and-read SAS URL for a container, as a job's `sourcePath` takes it (what the banner prints)."""
+    return sign_container_url(
+        f"https://{account.name}.blob.core.windows.net",
+        account.name,
+        container,
+        account.key,
+        permissions="rl",
+        expiry=SOURCE_SAS_EXPIRY,
+    )
+
+
 def describe(store: Any, base: str) -> list[str]:
     assert isinstance(store, RelativityStore)
     lines = [
@@ -111,6 +128,10 @@ def describe(store: Any, base: str) -> list[str]:
     lines += [f"bearer token:   {token} ({grant.principal.name})" for token, grant in store.tokens]
     for account in store.accounts.values():
         lines.append(f"azure account:  {account.name} (containers: {', '.join(sorted(account.containers))})")
+        lines += [
+            f"source SAS URL: {_source_sas_url(account, container)}"
+            for container in sorted(account.containers)
+        ]
     return lines
 
 

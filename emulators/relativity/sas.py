@@ -4,9 +4,10 @@ This module owns everything the emulator knows about SAS URLs: taking a job's `s
 (`parse_sas_url`), rebuilding the string-to-sign Azure Storage uses for service SAS (`sr` of `c`, `d`
 or `b`) and account SAS (`string_to_sign`) and for user delegation SAS (`delegation_string_to_sign`),
 checking a signature against an account key (`verify_signature`) or a delegation key
-(`verify_delegation_signature`) and issuing signed blob URLs (`sign_blob_url`). It never reads the
-clock: whether a SAS is inside its validity window is for the caller to decide from `SasUrl.start`,
-`SasUrl.expiry` and, for a user delegation SAS, `key_start` / `key_expiry`.
+(`verify_delegation_signature`) and issuing signed blob and container URLs (`sign_blob_url`,
+`sign_container_url`). It never reads the clock: whether a SAS is inside its validity window is for
+the caller to decide from `SasUrl.start`, `SasUrl.expiry` and, for a user delegation SAS,
+`key_start` / `key_expiry`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "delegation_string_to_sign",
     "parse_sas_url",
     "sign_blob_url",
+    "sign_container_url",
     "string_to_sign",
     "verify_delegation_signature",
     "verify_signature",
@@ -340,15 +342,51 @@ def sign_blob_url(
     `http://HOST:PORT/ACCOUNT`) and is not checked: the signature covers `account`, `container` and
     `blob` as given. Raises SasError for a missing permission or blob name, or a bad key.
     """
-    if not permissions or not blob.strip("/") or not _VERSION.fullmatch(version):
-        raise SasError("A signed blob URL needs permissions, a blob name and a YYYY-MM-DD version.")
-    location = f"{base_url.rstrip('/')}/{quote(container, safe='')}/{quote(blob.strip('/'), safe='/')}"
-    got_account, got_container, got_blob = account, container, blob.strip("/")
-    params = {"st": _format_time(start)} if start is not None else {}
-    params |= {"se": _format_time(expiry), "sp": permissions, "sv": version, "sr": "b"}
-    text = string_to_sign(
-        SasUrl(location, "", "", None, got_account, "", got_container, got_blob, dict(params))
+    if not blob.strip("/"):
+        raise SasError("A signed blob URL needs a blob name.")
+    return _signed_url(
+        base_url, account, container, blob.strip("/"), account_key, permissions, expiry, start, version
     )
+
+
+def sign_container_url(
+    base_url: str,
+    account: str,
+    container: str,
+    account_key: str,
+    *,
+    permissions: str,
+    expiry: datetime,
+    version: str = "2025-11-05",
+) -> str:
+    """A container URL `{base_url}/{container}` carrying a service SAS (`sr=c`) signed with `account_key`.
+
+    The same SAS `generate_container_sas` of azure-storage-blob makes; raises SasError as
+    `sign_blob_url` does.
+    """
+    return _signed_url(base_url, account, container, "", account_key, permissions, expiry, None, version)
+
+
+def _signed_url(
+    base_url: str,
+    account: str,
+    container: str,
+    blob: str,
+    account_key: str,
+    permissions: str,
+    expiry: datetime,
+    start: datetime | None,
+    version: str,
+) -> str:
+    """`{base_url}/{container}[/{blob}]` with a service SAS for the blob (the container when `blob` is "")."""
+    if not permissions or not _VERSION.fullmatch(version):
+        raise SasError("A signed URL needs permissions and a YYYY-MM-DD version.")
+    location = f"{base_url.rstrip('/')}/{quote(container, safe='')}"
+    if blob:
+        location += f"/{quote(blob, safe='/')}"
+    params = {"st": _format_time(start)} if start is not None else {}
+    params |= {"se": _format_time(expiry), "sp": permissions, "sv": version, "sr": "b" if blob else "c"}
+    text = string_to_sign(SasUrl(location, "", "", None, account, "", container, blob, dict(params)))
     try:
         params["sig"] = _sign(account_key, text)
     except (binascii.Error, ValueError):

@@ -3,6 +3,7 @@ foreign Host and Origin, bodies of other types, bodies past their cap, and nesti
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -249,6 +250,28 @@ def test_a_scenario_holding_itself_is_a_400_with_its_line(client: httpx.Client) 
         2,
         "the alias *a refers to a collection that contains it",
     )
+
+
+def test_a_scenario_is_parsed_off_the_event_loop(app: EmulatorApp, client: httpx.Client) -> None:
+    """Parsing a large scenario takes tenths of a second; the loop must stay free to answer others."""
+    on_loop: list[bool] = []
+    parse = app.host.parse
+
+    def recording_parse(sources: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            on_loop.append(False)
+        else:
+            on_loop.append(True)
+        return parse(sources)
+
+    app.host.parse = recording_parse  # type: ignore[method-assign]
+    response = client.post(
+        "/_emulator/scenario", content=b"version: 1\nseed: 4\n", headers={"Content-Type": "application/yaml"}
+    )
+    assert response.status_code == 200, response.text
+    assert on_loop == [False]
 
 
 # loopback

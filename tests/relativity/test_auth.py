@@ -43,6 +43,13 @@ def test_a_token_expires_by_the_virtual_clock(relativity: Relativity):
     assert expired.json()["message"] == "The bearer token has expired."
 
 
+def test_the_default_scenarios_administrator_token_is_refused(relativity: Relativity):
+    """README: `relativity-admin-token` belongs to a System Administrator, whom the doc refuses."""
+    response = relativity.get(str(uuid.uuid4()), token="relativity-admin-token")
+    assert response.status_code == 403
+    assert "System Administrator" in response.json()["message"]
+
+
 @IDENTITY
 def test_a_system_administrator_is_refused(relativity: Relativity):
     response = relativity.get(str(uuid.uuid4()), token="admin-token")

@@ -26,6 +26,7 @@ from emulators.relativity.sas import (
     delegation_string_to_sign,
     parse_sas_url,
     sign_blob_url,
+    sign_container_url,
     string_to_sign,
     verify_delegation_signature,
     verify_signature,
@@ -251,6 +252,21 @@ def test_sign_blob_url_round_trips_on_a_path_style_base():
     assert sas.expiry == datetime(2029, 12, 31, 23, 2, 3, tzinfo=UTC)
     assert verify_signature(sas, KEY)
     assert not verify_signature(sas, OTHER_KEY)
+
+
+def test_sign_container_url_signs_what_generate_container_sas_signs():
+    token = generate_container_sas(ACCOUNT, "src", account_key=KEY, permission="rl", expiry=EXPIRY)
+    sdk = parse_sas_url(f"{BLOB_HOST}/src?{token}")
+    ours = parse_sas_url(
+        sign_container_url(
+            BLOB_HOST, ACCOUNT, "src", KEY, permissions="rl", expiry=EXPIRY, version=sdk.version
+        )
+    )
+    assert (ours.resource, ours.container, ours.path, ours.permissions) == ("c", "src", "", "rl")
+    assert ours.signature == sdk.signature
+    assert verify_signature(ours, KEY)
+    with pytest.raises(SasError, match="permissions"):
+        sign_container_url(BLOB_HOST, ACCOUNT, "src", KEY, permissions="", expiry=EXPIRY)
 
 
 def test_sign_blob_url_matches_the_sdk_and_quotes_names():

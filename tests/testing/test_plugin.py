@@ -126,13 +126,13 @@ def test_each_test_gets_a_fresh_world(run):
             emulator.control.add_fault({"service": "relativity", "nth": 99, "action": {"status": 500}})
             token = emulator.client.post("/Relativity/Identity/connect/token", data=FORM)
             assert token.status_code == 200
-            assert emulator.control.state()["services"]["relativity"]["tokens_issued"] == 2
+            assert emulator.control.state()["services"]["relativity"]["tokens_issued"] == 3
 
         def test_sees_none_of_it(emulator):
             assert emulator.world.clock.now() == emulator.world.start
             assert emulator.control.faults() == []
             assert emulator.control.requests() == []
-            assert emulator.control.state()["services"]["relativity"]["tokens_issued"] == 1
+            assert emulator.control.state()["services"]["relativity"]["tokens_issued"] == 2
         """
     )
     result.assert_outcomes(passed=2)
