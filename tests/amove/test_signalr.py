@@ -212,6 +212,53 @@ def test_a_closed_connection_is_forgotten_by_id_and_token():
     assert hub.attach(SPEC_TOKEN, Transport.WEB_SOCKETS) == Refusal(404, "No Connection with that ID")
 
 
+def test_a_post_waits_for_the_transport_to_start():
+    hub = registry(SPEC_ID, SPEC_TOKEN)
+    hub.negotiate("1")
+    assert hub.sender(SPEC_TOKEN) == Refusal(400, "The connection has not started a transport yet.")
+    hub.attach(SPEC_TOKEN, Transport.LONG_POLLING)
+    assert hub.sender(SPEC_TOKEN) is hub.find(SPEC_ID)
+
+
+def test_delete_ends_only_polling_connections():
+    hub = registry("a", "a-token", "b", "b-token", "c", "c-token")
+    for _ in range(3):
+        hub.negotiate("1")
+    hub.attach("a-token", Transport.LONG_POLLING)
+    hub.attach("b-token", Transport.SERVER_SENT_EVENTS)
+    assert hub.terminator("a-token") is hub.find("a")
+    not_polling = Refusal(400, "Cannot terminate this connection using the DELETE endpoint.")
+    assert hub.terminator("b-token") == hub.terminator("c-token") == not_polling  # c has no transport
+    assert hub.terminator(None) == Refusal(400, "Connection ID required")
+    assert hub.terminator("nope") == Refusal(404, "No Connection with that ID")
+
+
+def test_an_idle_connection_expires_only_with_its_latest_mark():
+    hub = registry(SPEC_ID, SPEC_TOKEN)
+    hub.negotiate("1")
+    connection = hub.find(SPEC_TOKEN)
+    assert connection is not None
+    hub.attach(SPEC_TOKEN, Transport.LONG_POLLING)
+    assert not hub.expire(connection, 0)  # held by a poll since negotiate
+    first = hub.release(connection)
+    hub.attach(SPEC_TOKEN, Transport.LONG_POLLING)
+    second = hub.release(connection)
+    assert second != first
+    assert not hub.expire(connection, first)  # polled again since
+    assert hub.expire(connection, second)
+    assert hub.find(SPEC_ID) is None
+    assert not hub.expire(connection, second)  # already gone
+
+
+def test_a_negotiated_connection_nobody_uses_expires_with_mark_0():
+    hub = registry(SPEC_ID, SPEC_TOKEN)
+    hub.negotiate("1")
+    connection = hub.find(SPEC_ID)
+    assert connection is not None and connection.idle_mark == 0
+    assert hub.expire(connection, 0)
+    assert len(hub) == 0
+
+
 # The handshake (HubProtocol.md, "Overview"; reference C3).
 @pytest.mark.parametrize("version", [0, 1])
 def test_a_json_handshake_of_version_0_or_1_is_accepted(version: int):

@@ -3,7 +3,8 @@
 No Python server library speaks SignalR, so this package holds the whole protocol once: negotiate
 (`negotiate`), the connections registry (`connections`), the handshake (`handshake`), the hub
 messages (`messages`), their JSON and MessagePack encodings (`json_protocol`, `msgpack_protocol`,
-with the shared buffering in `framing`) and the keep-alive policy (`keepalive`). The hub endpoint
+with the shared buffering in `framing`), the keep-alive policy (`keepalive`), and what the two HTTP
+transports write: events (`server_sent_events`) and poll answers (`long_polling`). The hub endpoint
 only moves bytes between a transport and these functions.
 
 Nothing here opens sockets, imports Starlette or asyncio, reads the clock or makes random ids: the

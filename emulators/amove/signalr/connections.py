@@ -10,16 +10,23 @@ connection or which HTTP status refuses it (TransportProtocols.md; reference C2)
   the id even where negotiate version 1 gave them a token; an unknown one is 404;
 - a connection keeps the transport it first used (another one is 400); a second WebSocket or event
   stream while the first is attached is 409; a new poll replaces the pending one (the hub ends the
-  old poll with 204).
+  old poll with 204);
+- the HTTP POST half sends to Server-Sent Events and Long Polling connections once their transport
+  has started (a WebSocket connection refuses it with 405), and DELETE ends only polling ones (400
+  for the others), as the ASP.NET Core server answers;
+- a connection no request holds (negotiated and never used, or between two polls) is forgotten
+  after `DISCONNECT_TIMEOUT`: `release` hands out a mark, and `expire` with that mark removes the
+  connection only if nothing has held it since.
 
-Ids come from the caller's seeded source; nothing here makes its own. Must not do I/O.
+Ids come from the caller's seeded source; nothing here makes its own. Must not do I/O or read a
+clock: the hub decides when the timeout has passed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from emulators.amove.signalr.negotiate import (
     ALL_TRANSPORTS,
@@ -28,6 +35,9 @@ from emulators.amove.signalr.negotiate import (
     negotiate_document,
     negotiate_version,
 )
+
+DISCONNECT_TIMEOUT: Final = 15.0
+"""Seconds an idle connection is kept (ASP.NET Core's default `DisconnectTimeout`)."""
 
 
 class IdSource(Protocol):
@@ -38,13 +48,19 @@ class IdSource(Protocol):
 
 @dataclass
 class Connection:
-    """One logical hub connection; `attached` while a transport request is holding it."""
+    """One logical hub connection; `attached` while a transport request is holding it.
+
+    `session` is whatever the hub keeps for the connection while its transport serves it (the hub
+    protocol's state, the messages waiting for a poll); the registry never looks at it.
+    """
 
     connection_id: str
     connection_token: str
     negotiate_version: int
     transport: Transport | None = None
     attached: bool = False
+    session: object | None = None
+    idle_mark: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,13 +97,11 @@ class ConnectionRegistry:
 
     def attach(self, connection_id: str | None, transport: Transport) -> Connection | Refusal:
         """Let a transport request hold the connection, or say why not (see the module rules)."""
-        if not connection_id:
-            if transport is Transport.WEB_SOCKETS:
-                return self._hold(self._create(0), transport)
-            return Refusal(400, "Connection ID required")
-        connection = self._by_id.get(connection_id)
-        if connection is None:
-            return Refusal(404, "No Connection with that ID")
+        if not connection_id and transport is Transport.WEB_SOCKETS:
+            return self._hold(self._create(0), transport)
+        connection = self._named(connection_id)
+        if isinstance(connection, Refusal):
+            return connection
         if connection.transport not in (None, transport):
             return Refusal(400, "Cannot change transports mid-connection")
         if connection.attached and transport is not Transport.LONG_POLLING:
@@ -96,24 +110,52 @@ class ConnectionRegistry:
 
     def sender(self, connection_id: str | None) -> Connection | Refusal:
         """The connection an HTTP POST (the client-to-server half of SSE and polling) sends to."""
-        if not connection_id:
-            return Refusal(400, "Connection ID required")
-        connection = self._by_id.get(connection_id)
-        if connection is None:
-            return Refusal(404, "No Connection with that ID")
+        connection = self._named(connection_id)
+        if isinstance(connection, Refusal):
+            return connection
         if connection.transport is Transport.WEB_SOCKETS:
             return Refusal(405, "POST requests are not allowed for WebSocket connections.")
+        if connection.transport is None:
+            return Refusal(400, "The connection has not started a transport yet.")
         return connection
 
-    def release(self, connection: Connection) -> None:
-        """A transport request ended but the connection goes on (a poll returned)."""
+    def terminator(self, connection_id: str | None) -> Connection | Refusal:
+        """The connection an HTTP DELETE ends: only a Long Polling one."""
+        connection = self._named(connection_id)
+        if isinstance(connection, Refusal):
+            return connection
+        if connection.transport is not Transport.LONG_POLLING:
+            return Refusal(400, "Cannot terminate this connection using the DELETE endpoint.")
+        return connection
+
+    def release(self, connection: Connection) -> int:
+        """A transport request ended but the connection goes on (a poll returned): the mark to
+        `expire` it with if no request holds it again within the disconnect timeout."""
         connection.attached = False
+        connection.idle_mark += 1
+        return connection.idle_mark
+
+    def expire(self, connection: Connection, mark: int) -> bool:
+        """Forget a connection that nothing has held since `release` gave `mark` (or since negotiate,
+        with mark 0); whether it was forgotten."""
+        if connection.attached or connection.idle_mark != mark or self.find(connection.connection_id) is None:
+            return False
+        self.close(connection)
+        return True
 
     def close(self, connection: Connection) -> None:
         """The connection is over: its id and token are unknown from now on."""
         connection.attached = False
         self._by_id.pop(connection.connection_id, None)
         self._by_id.pop(connection.connection_token, None)
+
+    def _named(self, connection_id: str | None) -> Connection | Refusal:
+        if not connection_id:
+            return Refusal(400, "Connection ID required")
+        connection = self._by_id.get(connection_id)
+        if connection is None:
+            return Refusal(404, "No Connection with that ID")
+        return connection
 
     def _create(self, version: int) -> Connection:
         connection_id = self._ids.uuid()
