@@ -25,8 +25,9 @@ Known deviations from the real service (its public docs are silent; these are ou
 - `forgot_password` sends no mail: the reset token shows in the control API's state.
 - Lists sort on any field of the record, matched without regard to case; an unknown field is a 499.
 - The hub's method names and payload are not public: pushes invoke the scenario's `hub.target`
-  (default `transferProgress`) with the Transfer record, and the hub offers no methods to call. Only
-  the WebSockets transport is offered (no Server-Sent Events or long polling yet).
+  (default `transferProgress`) with the Transfer record, and the hub offers no methods to call. Its
+  three transports (WebSockets, Server-Sent Events, Long Polling) answer as ASP.NET Core does, except
+  that a POST before the connection's transport has started is refused (400) rather than held.
 """
 
 from __future__ import annotations

@@ -54,7 +54,11 @@ def test_negotiate_answers_v0_and_v1_and_401_without_a_jwt(emulator: Emulator) -
     api = as_user(emulator)
     v0 = emulator.client.post("/api/rm/negotiate", headers=api.headers).json()
     assert v0["negotiateVersion"] == 0 and "connectionToken" not in v0
-    assert v0["availableTransports"] == [{"transport": "WebSockets", "transferFormats": ["Text", "Binary"]}]
+    assert v0["availableTransports"] == [
+        {"transport": "WebSockets", "transferFormats": ["Text", "Binary"]},
+        {"transport": "ServerSentEvents", "transferFormats": ["Text"]},
+        {"transport": "LongPolling", "transferFormats": ["Text", "Binary"]},
+    ]
     v1 = emulator.client.post("/api/rm/negotiate?negotiateVersion=1", headers=api.headers).json()
     assert v1["negotiateVersion"] == 1 and v1["connectionToken"] != v1["connectionId"]
     assert emulator.client.post("/api/rm/negotiate").status_code == 401
