@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MIN_VENV := .venv-min
 MIN_STAMP := $(MIN_VENV)/.installed
+NODE_CLIENT := tests/amove/node
+NODE_STAMP := $(NODE_CLIENT)/node_modules/.installed
 CODE := $(wildcard emulators tests contract_tests benchmarks)
 # setuptools notes "Editable installation" (10 lines) on every editable install that maps a package
 # to another folder, as emulators.scenarios comes from scenarios/; there is nothing to act on.
@@ -12,7 +14,7 @@ QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 
 .PHONY: setup serve test test-min contract lint bench lock clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP)
 
 # Reinstall only when the dependencies change. pyproject.toml states the ranges the package
 # supports; constraints.txt pins the exact versions every developer and CI run installs.
@@ -22,6 +24,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test]'
 	touch $(STAMP)
+
+# The JavaScript SignalR client that the Amove hub tests run under Node, installed with npm where there
+# is one (without Node those tests are skipped), again only when its lock file changes.
+$(NODE_STAMP): $(NODE_CLIENT)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		echo "Installing the Node test client in $(NODE_CLIENT) (versions from package-lock.json)..."; \
+		npm ci --prefix $(NODE_CLIENT) --no-audit --no-fund --loglevel=error && touch $@; \
+	fi
 
 # The oldest versions pyproject.toml allows (constraints-min.txt), in a venv of their own.
 $(MIN_STAMP): pyproject.toml constraints-min.txt
