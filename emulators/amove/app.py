@@ -26,8 +26,8 @@ Known deviations from the real service (its public docs are silent; these are ou
 - Lists sort on any field of the record, matched without regard to case; an unknown field is a 499.
 - The hub's method names and payload are not public: pushes invoke the scenario's `hub.target`
   (default `transferProgress`) with the Transfer record, and the hub offers no methods to call. Its
-  three transports (WebSockets, Server-Sent Events, Long Polling) answer as ASP.NET Core does, except
-  that a POST before the connection's transport has started is refused (400) rather than held.
+  three transports (WebSockets, Server-Sent Events, Long Polling) answer as ASP.NET Core does; an idle
+  connection is forgotten after 15 real seconds (not on the emulator's clock).
 """
 
 from __future__ import annotations

@@ -72,6 +72,8 @@ from emulators.core.tokens import TokenRejected, find_token
 from emulators.core.types import Receive, Scope, Send
 
 KEEP_ALIVE = KeepAlive()
+# The bounds on the real clock (tests shorten them): Pings with a manual clock, a poll's wait, and
+# how long a connection no request holds is kept.
 REAL_TIME_PING_SECONDS = KEEP_ALIVE.ping_interval
 REAL_POLL_SECONDS = long_polling.POLL_TIMEOUT
 IDLE_SECONDS = DISCONNECT_TIMEOUT
@@ -303,6 +305,7 @@ class _EventStream(Response):
         session = self.session
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         await send({"type": "http.response.body", "body": server_sent_events.OPENING, "more_body": True})
+        await session.receive(session.connection.take_held())
         tasks = [asyncio.create_task(self._pump(send)), asyncio.create_task(_disconnected(receive))]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -366,7 +369,8 @@ async def _poll(store: AmoveStore, user: User, connection: Connection) -> Respon
     polls = connection.session.writer if isinstance(connection.session, _Session) else None
     if not isinstance(polls, _Polls):  # the first poll starts the connection's session
         polls = _Polls()
-        connection.session = _Session(store, user, connection, polls, pings=False)
+        session = connection.session = _Session(store, user, connection, polls, pings=False)
+        await session.receive(connection.take_held())
     poll, answer = polls.queue.begin()
     polls.wake()  # a poll still waiting has been replaced: it ends with 204
     if answer is None:
@@ -406,7 +410,11 @@ async def send(request: Request) -> Response:
     if isinstance(held, Refusal):
         return _refused(held)
     session = held.session
-    assert isinstance(session, _Session)  # a started transport has its session
+    if not isinstance(session, _Session):  # no transport yet: the bytes wait for it
+        async for chunk in request.stream():
+            if not held.keep(chunk):
+                return PlainTextResponse("Too much data before the transport started.", status_code=413)
+        return PlainTextResponse("")
     async with session.sending:
         if session.ended:
             return _refused(Refusal(404, ""))  # the connection ended while this POST waited

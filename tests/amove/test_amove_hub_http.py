@@ -23,7 +23,6 @@ from amove_helpers import SAMPLE_PAYLOAD, as_user, login
 from emulators.amove import hub as hub_module
 from emulators.amove.signalr import ConnectionRegistry, Invocation, MessagePackHubProtocol
 from emulators.amove.store import AmoveStore
-from emulators.core.host import Host
 from emulators.testing import Emulator, LiveEmulator
 
 RS = "\x1e"
@@ -386,10 +385,6 @@ def test_a_poller_that_stops_polling_is_forgotten_with_its_subscriptions(
 # -- Refusals (in process) ------------------------------------------------------------------------
 
 
-def _host(emulator: Emulator) -> Host:
-    return emulator.host
-
-
 @pytest.mark.parametrize(
     ("method", "extra"),
     [("GET", {}), ("GET", EVENTS), ("POST", {}), ("DELETE", {})],
@@ -452,11 +447,30 @@ def test_a_websocket_connection_refuses_post_and_delete(emulator: Emulator) -> N
         assert (polled.status_code, polled.text) == (400, "Cannot change transports mid-connection")
 
 
-def test_a_post_before_the_transport_started_is_400(emulator: Emulator) -> None:
+def test_bytes_posted_before_the_first_poll_wait_for_it(emulator: Emulator) -> None:
+    # signalrcore's poller sends its handshake before its first poll; ASP.NET Core holds the bytes.
     api = as_user(emulator)
     token = _negotiate(emulator.client, api.headers)
     posted = emulator.client.post(f"/api/rm?id={token}", content=HANDSHAKE, headers=api.headers)
-    assert (posted.status_code, posted.text) == (400, "The connection has not started a transport yet.")
+    assert (posted.status_code, posted.text) == (200, "")
     deleted = emulator.client.delete(f"/api/rm?id={token}", headers=api.headers)
-    assert deleted.status_code == 400
-    assert len(_host(emulator).world.store(AmoveStore).hub) == 1  # still there, still usable
+    assert deleted.status_code == 400  # no transport yet: not a polling connection
+    assert emulator.client.get(f"/api/rm?id={token}", headers=api.headers).content == b""  # the first poll
+    assert emulator.client.get(f"/api/rm?id={token}", headers=api.headers).text == "{}" + RS
+
+
+def test_bytes_posted_before_the_event_stream_wait_for_it(emulator: Emulator) -> None:
+    api = as_user(emulator)
+    token = _negotiate(emulator.client, api.headers)
+    emulator.client.post(f"/api/rm?id={token}", content=HANDSHAKE, headers=api.headers)
+    with emulator.client.stream("GET", f"/api/rm?id={token}", headers={**api.headers, **EVENTS}) as response:
+        chunks = response.iter_raw()
+        assert next(chunks) == b":\r\n"
+        assert next(chunks) == b"data: {}\x1e\r\n\r\n"
+
+
+def test_too_much_before_the_transport_started_is_413(emulator: Emulator) -> None:
+    api = as_user(emulator)
+    token = _negotiate(emulator.client, api.headers)
+    posted = emulator.client.post(f"/api/rm?id={token}", content=b"x" * 70_000, headers=api.headers)
+    assert posted.status_code == 413

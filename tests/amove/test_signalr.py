@@ -27,6 +27,7 @@ from emulators.amove.signalr import (
     hub_reply,
     read_handshake,
 )
+from emulators.amove.signalr.connections import HELD_LIMIT
 from emulators.core.ids import Ids
 
 # The ids of TransportProtocols.md's examples, handed out in the order negotiate asks for them.
@@ -212,12 +213,15 @@ def test_a_closed_connection_is_forgotten_by_id_and_token():
     assert hub.attach(SPEC_TOKEN, Transport.WEB_SOCKETS) == Refusal(404, "No Connection with that ID")
 
 
-def test_a_post_waits_for_the_transport_to_start():
+def test_bytes_posted_before_the_transport_starts_wait_for_it():
     hub = registry(SPEC_ID, SPEC_TOKEN)
     hub.negotiate("1")
-    assert hub.sender(SPEC_TOKEN) == Refusal(400, "The connection has not started a transport yet.")
-    hub.attach(SPEC_TOKEN, Transport.LONG_POLLING)
-    assert hub.sender(SPEC_TOKEN) is hub.find(SPEC_ID)
+    connection = hub.sender(SPEC_TOKEN)
+    assert connection is hub.find(SPEC_ID) and connection is not None
+    assert connection.keep(b'{"protocol":"json",') and connection.keep(b'"version":1}\x1e')
+    assert not connection.keep(b"x" * HELD_LIMIT)  # past what the server holds
+    assert connection.take_held() == b'{"protocol":"json","version":1}\x1e'
+    assert connection.take_held() == b""
 
 
 def test_delete_ends_only_polling_connections():

@@ -11,9 +11,10 @@ connection or which HTTP status refuses it (TransportProtocols.md; reference C2)
 - a connection keeps the transport it first used (another one is 400); a second WebSocket or event
   stream while the first is attached is 409; a new poll replaces the pending one (the hub ends the
   old poll with 204);
-- the HTTP POST half sends to Server-Sent Events and Long Polling connections once their transport
-  has started (a WebSocket connection refuses it with 405), and DELETE ends only polling ones (400
-  for the others), as the ASP.NET Core server answers;
+- the HTTP POST half sends to Server-Sent Events and Long Polling connections (a WebSocket connection
+  refuses it with 405); bytes sent before the transport has started wait for it in the connection
+  (`keep`, up to `HELD_LIMIT`; signalrcore's poller sends its handshake before its first poll), and
+  DELETE ends only polling ones (400 for the others), as the ASP.NET Core server answers;
 - a connection no request holds (negotiated and never used, or between two polls) is forgotten
   after `DISCONNECT_TIMEOUT`: `release` hands out a mark, and `expire` with that mark removes the
   connection only if nothing has held it since.
@@ -25,7 +26,7 @@ clock: the hub decides when the timeout has passed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Protocol
 
 from emulators.amove.signalr.negotiate import (
@@ -38,6 +39,10 @@ from emulators.amove.signalr.negotiate import (
 
 DISCONNECT_TIMEOUT: Final = 15.0
 """Seconds an idle connection is kept (ASP.NET Core's default `DisconnectTimeout`)."""
+
+HELD_LIMIT: Final = 64 * 1024
+"""Bytes a connection holds for a transport that has not started (ASP.NET Core's default
+`ApplicationMaxBufferSize`, where its pipe stops taking more)."""
 
 
 class IdSource(Protocol):
@@ -61,6 +66,20 @@ class Connection:
     attached: bool = False
     session: object | None = None
     idle_mark: int = 0
+    held: bytearray = field(default_factory=bytearray)
+
+    def keep(self, data: bytes) -> bool:
+        """Hold bytes the client sent before the transport started; False if they do not fit."""
+        if len(self.held) + len(data) > HELD_LIMIT:
+            return False
+        self.held += data
+        return True
+
+    def take_held(self) -> bytes:
+        """The bytes held so far, for the transport's session to read first."""
+        data = bytes(self.held)
+        self.held.clear()
+        return data
 
 
 @dataclass(frozen=True)
@@ -115,8 +134,6 @@ class ConnectionRegistry:
             return connection
         if connection.transport is Transport.WEB_SOCKETS:
             return Refusal(405, "POST requests are not allowed for WebSocket connections.")
-        if connection.transport is None:
-            return Refusal(400, "The connection has not started a transport yet.")
         return connection
 
     def terminator(self, connection_id: str | None) -> Connection | Refusal:
