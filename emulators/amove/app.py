@@ -32,6 +32,7 @@ Known deviations from the real service (its public docs are silent; these are ou
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from starlette.requests import Request
@@ -43,6 +44,7 @@ from emulators.amove.errors import render_error
 from emulators.amove.routes import AUTH_ROUTES, MAIN_ROUTES
 from emulators.amove.scenario import AmoveSection
 from emulators.amove.store import AmoveStore, new_store, summary
+from emulators.amove.transfers import CANCELED, CANCELING, COMPLETED, CREATED, ERROR, PAUSED, PAUSING, RUNNING
 from emulators.core.host import Host
 from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.world import World
@@ -79,6 +81,26 @@ def describe(store: Any, base: str) -> list[str]:
     return lines
 
 
+STATUS_NAMES = {
+    CREATED: "Created",
+    RUNNING: "Running",
+    COMPLETED: "Completed",
+    CANCELED: "Canceled",
+    ERROR: "Error",
+    CANCELING: "Canceling",
+    PAUSING: "Pausing",
+    PAUSED: "Paused",
+}
+"""TransferStatus values by their names in the doc."""
+
+
+def census(store: Any) -> Counter[str]:
+    """The transfers of the current World by state, for the metrics."""
+    assert isinstance(store, AmoveStore)
+    now = store.world.clock.now()
+    return Counter(STATUS_NAMES[transfer.status(now)] for transfer in store.transfers.values())
+
+
 SERVICE = Service(
     name="amove",
     section=AmoveSection,
@@ -87,4 +109,5 @@ SERVICE = Service(
     render_error=_render_error,
     summary=summary,
     describe=describe,
+    census=census,
 )

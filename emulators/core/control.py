@@ -16,8 +16,11 @@ scenario errors):
     POST   /faults             add a rule (201; 409 if its id is in use)
     DELETE /faults             remove every rule
     DELETE /faults/{id}        remove one rule
-    GET    /requests           the journal; filters service, method, path (prefix), status, limit
+    GET    /requests           the journal; filters service, method, path (prefix), status, limit;
+                               format=har answers it as an HTTP Archive (HAR 1.2)
     DELETE /requests           clear the journal
+    GET    /metrics            Prometheus text format: requests, faults fired, callbacks, jobs by state
+    GET    /openapi/{service}.json  the service's OpenAPI document (its contract spec), servers here
 
 Only loopback clients may call it, unless the app was started with a control token, in which case
 every call needs `Authorization: Bearer <token>` instead. Without a token, a web page the user visits
@@ -46,10 +49,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from emulators.core import openapi
 from emulators.core.errors import ControlError, ScenarioError
 from emulators.core.faults import NEVER_OPENS, FaultRule
+from emulators.core.har import har_document
 from emulators.core.host import Host
 from emulators.core.http import allowed_methods, holds_lone_surrogate, host_name, is_loopback, media_type
+from emulators.core.metrics import CONTENT_TYPE as METRICS_TYPE
+from emulators.core.metrics import render as render_metrics
 from emulators.core.scenario import MAX_DEPTH, MAX_SCENARIO_BYTES
 from emulators.core.service import Page
 
@@ -191,6 +198,24 @@ async def state(request: Request) -> Response:
     )
 
 
+async def metrics(request: Request) -> Response:
+    host = _host(request)
+    host.world.catch_up()  # the census counts states as of now
+    return Response(await run_in_threadpool(render_metrics, host), media_type=METRICS_TYPE)
+
+
+async def openapi_document(request: Request) -> Response:
+    host = _host(request)
+    name = request.path_params["service"]
+    served = {service.name for service in host.services}
+    body = await run_in_threadpool(openapi.document, name, host.public_url) if name in served else None
+    if body is None:
+        raise ControlError(
+            404, f"no OpenAPI document for {name!r}; there are: {', '.join(openapi.available())}"
+        )
+    return Response(body, media_type="application/json")
+
+
 async def read_clock(request: Request) -> Response:
     host = _host(request)
     host.world.catch_up()
@@ -254,9 +279,14 @@ async def list_requests(request: Request) -> Response:
         limit = int(q["limit"]) if "limit" in q else None
     except ValueError as exc:
         raise ControlError(400, "status and limit must be integers") from exc
-    entries = _host(request).world.journal.select(q.get("service"), q.get("method"), q.get("path"), status)
+    if q.get("format", "json") not in ("json", "har"):
+        raise ControlError(400, "format must be json or har")
+    host = _host(request)
+    entries = host.world.journal.select(q.get("service"), q.get("method"), q.get("path"), status)
     if limit is not None:
         entries = entries[-limit:] if limit > 0 else []
+    if q.get("format") == "har":
+        return JSONResponse(har_document(entries, host.public_url))
     return JSONResponse([e.as_dict() for e in entries])
 
 
@@ -436,6 +466,8 @@ def control_app(
             Route("/faults/{rule_id}", remove_fault, methods=["DELETE"], name="remove_fault"),
             Route("/requests", list_requests, methods=["GET"], name="list_requests"),
             Route("/requests", clear_requests, methods=["DELETE"], name="clear_requests"),
+            Route("/metrics", metrics, methods=["GET"], name="metrics"),
+            Route("/openapi/{service}.json", openapi_document, methods=["GET"], name="openapi"),
         ],
         middleware=[
             Middleware(require_trusted_client, token=token, trusted=trusted),

@@ -19,9 +19,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
@@ -29,11 +28,15 @@ from starlette.routing import Mount
 from emulators.core.clock import ClockMode, wall_now
 from emulators.core.faults import FaultAction
 from emulators.core.journal import JournalEntry
-from emulators.core.outbox import TIMEOUT, OutgoingRequest, deliver
+from emulators.core.metrics import Metrics
+from emulators.core.outbox import OutgoingRequest, deliver, open_client
 from emulators.core.scenario import MAX_SPEED, Scenario, load_scenario
 from emulators.core.service import ErrorAnswer, Service
 from emulators.core.types import WORLD_KEY
 from emulators.core.world import World
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class Host:
@@ -53,6 +56,7 @@ class Host:
     ) -> None:
         self.services = list(services)
         self.public_url = (public_url or DEFAULT_PUBLIC_URL).rstrip("/")
+        self.metrics = Metrics()  # counts from the server's start, across resets
         self._link_secret = link_secret
         self._generation = 0
         self.console: Callable[[JournalEntry], None] | None = None  # a line per request, when serving
@@ -125,7 +129,7 @@ class Host:
                     for due, effect in world.take_effects():
                         if isinstance(effect, OutgoingRequest):
                             if http is None:
-                                http = httpx.AsyncClient(timeout=TIMEOUT, trust_env=False)
+                                http = open_client()
                             await self._send(world, effect, due, http)
                         else:
                             await _push(world, *effect)
@@ -137,6 +141,7 @@ class Host:
         self, world: World, request: OutgoingRequest, due: datetime, http: httpx.AsyncClient
     ) -> None:
         delivery = await deliver(request, due, world.journal, world.faults, http, self.console)
+        self.metrics.delivery(request.service, delivery.status, delivery.error)
         later = request.retry(delivery) if request.retry is not None and not delivery.ok else None
         if later is not None:
             again = replace(request, attempt=request.attempt + 1)

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from emulators.core.metrics import route_name
 from emulators.core.types import FAULT_KEY, SERVICE_KEY, WORLD_KEY, ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -280,8 +281,7 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         entry = journal.open(world.clock.now(), _service(scope, self.host), scope)
         if scope["type"] == "websocket":
             await _record_websocket(self.app, scope, receive, send, entry, journal.spec.body_excerpt)
-            if self.host.console is not None:
-                self.host.console(entry)
+            self._count(scope, entry)
             return
         started = time.perf_counter()
 
@@ -297,8 +297,13 @@ class record_request:  # a pipeline step, named as a verb like the other steps
         finally:
             entry.seconds = time.perf_counter() - started
             entry.fault = scope.get(FAULT_KEY)
-            if self.host.console is not None:
-                self.host.console(entry)
+            self._count(scope, entry)
+
+    def _count(self, scope: Scope, entry: JournalEntry) -> None:
+        """Tell the metrics and the console about an answered request."""
+        self.host.metrics.request(entry.service, route_name(scope), entry.method, entry.status, entry.fault)
+        if self.host.console is not None:
+            self.host.console(entry)
 
 
 _RECORDED = frozenset({"http", "websocket"})

@@ -14,14 +14,23 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from emulators.core.faults import FaultRules
 from emulators.core.journal import Journal, JournalEntry
 
-TIMEOUT = httpx.Timeout(5.0)  # real seconds a target may take; a settle waits for each delivery in turn
+if TYPE_CHECKING:  # httpx is imported when the first request goes out: most runs send none
+    import httpx
+
+TIMEOUT_SECONDS = 5.0  # real seconds a target may take; a settle waits for each delivery in turn
+
+
+def open_client() -> httpx.AsyncClient:
+    """The HTTP client deliveries go out with (the caller closes it)."""
+    import httpx
+
+    return httpx.AsyncClient(timeout=TIMEOUT_SECONDS, trust_env=False)
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,8 @@ async def deliver(
         elif active.rule.action.status is not None:
             status = active.rule.action.status
     if status is None and error is None:
+        import httpx
+
         try:
             response = await http.request(request.method, request.url, content=request.body, headers=headers)
             status = response.status_code

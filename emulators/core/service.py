@@ -44,6 +44,7 @@ class Service:
     - `summary`: what `GET /_emulator/state` shows of the store, given the `Page` of its main
       collection (jobs, tasks, transfers) to render: rendering costs O(page), not O(everything).
     - `describe`: lines printed at start-up (base URLs, tokens), given the store and the base URL.
+    - `census`: its jobs (tasks, transfers) counted by state in the doc's words, for the metrics.
     """
 
     name: str
@@ -54,6 +55,7 @@ class Service:
     actions: Mapping[str, TimelineAction] = field(default_factory=dict)
     summary: Callable[[Any, Page], Any] = lambda store, page: None
     describe: Callable[[Any, str], list[str]] = lambda store, base: []
+    census: Callable[[Any], Mapping[str, int]] | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ Known deviations from the real service (the references are silent, or this stage
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from starlette.requests import Request
@@ -81,6 +82,13 @@ def describe(store: Any, base: str) -> list[str]:
     return lines
 
 
+def census(store: Any) -> Counter[str]:
+    """The transfers of the current World by state, for the metrics."""
+    assert isinstance(store, OnedataStore)
+    now = store.world.clock.now()
+    return Counter(transfer.status(now) for transfer in store.transfers.values())
+
+
 SERVICE = Service(
     name="onedata",
     section=OnedataSection,
@@ -90,4 +98,5 @@ SERVICE = Service(
     actions=ACTIONS,
     summary=summary,
     describe=describe,
+    census=census,
 )

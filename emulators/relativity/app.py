@@ -52,6 +52,7 @@ the project's docs/relativity.md):
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -135,6 +136,13 @@ def describe(store: Any, base: str) -> list[str]:
     return lines
 
 
+def census(store: Any) -> Counter[str]:
+    """The jobs of the current World by state, for the metrics."""
+    assert isinstance(store, RelativityStore)
+    now = store.world.clock.now()
+    return Counter(job.status(now)[0] for job in store.jobs.values())
+
+
 SERVICE = Service(
     name="relativity",
     section=RelativitySection,
@@ -144,4 +152,5 @@ SERVICE = Service(
     actions=timeline.ACTIONS,
     summary=summary,
     describe=describe,
+    census=census,
 )

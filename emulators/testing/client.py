@@ -94,5 +94,10 @@ class ControlClient:
         params = {k: v for k, v in filters.items() if v is not None}
         return self._call("GET", "/requests", params=params)  # type: ignore[no-any-return]
 
+    def har(self, **filters: Any) -> dict[str, Any]:
+        """The journal as an HTTP Archive (HAR 1.2); the same filters as `requests`."""
+        params = {k: v for k, v in filters.items() if v is not None} | {"format": "har"}
+        return self._call("GET", "/requests", params=params)  # type: ignore[no-any-return]
+
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")

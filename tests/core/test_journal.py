@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from emulators.core.clock import ManualClock
 from emulators.core.journal import Journal, JournalSpec, mask_body, mask_headers, record_request
+from emulators.core.metrics import Metrics
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -175,6 +176,7 @@ class FakeHost:
     def __init__(self, spec: JournalSpec) -> None:
         self.world = SimpleNamespace(journal=Journal(spec), clock=ManualClock(START))
         self.console = None
+        self.metrics = Metrics()
 
     def service_for(self, path: str) -> str | None:
         return "svc" if path.startswith("/svc/") else None

@@ -1,0 +1,121 @@
+"""Prometheus metrics at `GET /_emulator/metrics`, in the Prometheus text format.
+
+The hot path only bumps plain counters (`Metrics.request`, `Metrics.delivery`); prometheus-client is
+imported when the metrics are first read, and a collector turns the counters, the journal's size and
+each service's census of its jobs (tasks, transfers) by state into metric families then.
+
+- `emulator_requests_total{service, route, method, status}`: requests answered (the journal's view,
+  so `journal: {size: 0}` stops the count); `route` is the handler's name.
+- `emulator_faults_fired_total{service, rule}`: answers a fault rule gave or changed.
+- `emulator_outbound_deliveries_total{service, outcome}`: callbacks the emulator sent (`delivered`,
+  `refused` for a status of 400 or more, `failed` for no answer).
+- `emulator_jobs{service, state}`: the current World's jobs by state, from each service's census.
+- `emulator_journal_entries`: entries the journal holds now.
+
+Counters count from the server's start: a reset does not zero them, as Prometheus expects of a
+counter; the gauges follow the current World.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulators.core.host import Host
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class Metrics:
+    """The counters the hot path bumps; read by `render` through a prometheus-client collector."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[tuple[str, str, str, str]] = Counter()
+        self.faults: Counter[tuple[str, str]] = Counter()
+        self.deliveries: Counter[tuple[str, str]] = Counter()
+
+    def request(
+        self, service: str | None, route: str, method: str, status: int | None, fault: str | None
+    ) -> None:
+        """One answered request (a WebSocket handshake counts as its GET)."""
+        name = service or "none"
+        self.requests[(name, route, method, str(status) if status is not None else "none")] += 1
+        if fault is not None:
+            self.faults[(name, fault)] += 1
+
+    def delivery(self, service: str | None, status: int | None, error: str | None) -> None:
+        """One attempt to deliver an outgoing request."""
+        outcome = (
+            "failed" if error is not None or status is None else "refused" if status >= 400 else "delivered"
+        )
+        self.deliveries[(service or "none", outcome)] += 1
+
+
+def route_name(scope: MutableMapping[str, Any]) -> str:
+    """The name of the handler that answered (Starlette notes it in the scope), else `unmatched`."""
+    endpoint = scope.get("endpoint")
+    return getattr(endpoint, "__name__", None) or "unmatched"
+
+
+def render(host: Host) -> bytes:
+    """Every metric, in the Prometheus text format."""
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+    from prometheus_client.registry import Collector
+
+    metrics = host.metrics
+
+    class _Emulator(Collector):
+        def collect(self) -> Iterator[Any]:
+            yield _family(
+                CounterMetricFamily,
+                "emulator_requests",
+                "Requests answered, by service, route (the handler's name), method and status.",
+                ["service", "route", "method", "status"],
+                metrics.requests.items(),
+            )
+            yield _family(
+                CounterMetricFamily,
+                "emulator_faults_fired",
+                "Answers a fault rule gave or changed, by service and rule id.",
+                ["service", "rule"],
+                metrics.faults.items(),
+            )
+            yield _family(
+                CounterMetricFamily,
+                "emulator_outbound_deliveries",
+                "Requests the emulator sent (callbacks), by service and outcome.",
+                ["service", "outcome"],
+                metrics.deliveries.items(),
+            )
+            world = host.world
+            census = [
+                ((service.name, state), count)
+                for service in host.services
+                if service.census is not None
+                for state, count in service.census(world.store_named(service.name)).items()
+            ]
+            yield _family(
+                GaugeMetricFamily,
+                "emulator_jobs",
+                "Jobs, tasks and transfers of the current World, by service and state.",
+                ["service", "state"],
+                census,
+            )
+            yield GaugeMetricFamily(
+                "emulator_journal_entries", "Entries the journal holds.", value=len(world.journal)
+            )
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Emulator())
+    text: bytes = generate_latest(registry)
+    return text
+
+
+def _family(kind: Callable[..., Any], name: str, documentation: str, labels: list[str], samples: Any) -> Any:
+    family = kind(name, documentation, labels=labels)
+    for values, count in sorted(samples):
+        family.add_metric(list(values), count)
+    return family

@@ -1,0 +1,25 @@
+"""Start-up imports only what serving the default scenario needs (the performance issue's start-up
+target): libraries a first request may never use are imported when first used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+LAZY = ("httpx", "jwt", "pyotp", "trustme", "faker", "prometheus_client", "haralyzer")
+
+PROBE = f"""
+import json, sys
+import emulators.cli
+from emulators.app import create_app
+create_app(clock="real")
+print(json.dumps([name for name in {LAZY!r} if name in sys.modules]))
+"""
+
+
+def test_serving_the_default_scenario_imports_no_client_or_token_library() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
