@@ -3,7 +3,7 @@
 transfer-emulators serve [--host H] [--port P] [--scenario FILE ...] [--scenario-dir DIR]
                          [--clock real|manual] [--speed F] [--seed N] [--control-token T]
                          [--allowed-host NAME] [--keep-alive-timeout S] [--header-timeout S]
-                         [--body-timeout S] [--log-level LEVEL]
+                         [--body-timeout S] [--tls] [--tls-dir DIR] [--log-level LEVEL]
 transfer-emulators validate FILE ...
 transfer-emulators scenarios         list the bundled scenarios, by name with their headlines
 transfer-emulators schema            print the scenario JSON Schema
@@ -23,7 +23,9 @@ from __future__ import annotations
 import argparse
 import errno
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,7 +38,8 @@ from emulators.core.console import Console
 from emulators.core.errors import Problem, ScenarioError
 from emulators.core.host import Host
 from emulators.core.scenario import MAX_SPEED, schema_text
-from emulators.server import Timeouts, bind, make_config
+from emulators.onedata import onezone
+from emulators.server import Timeouts, TLSFiles, bind, issue_certificate, make_config
 
 __all__ = ["main"]
 
@@ -149,6 +152,19 @@ def _parser() -> argparse.ArgumentParser:
         serve.add_argument(
             name, type=_seconds, default=default, metavar="SECONDS", help=f"{what} (default: {default:g})"
         )
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate from a CA made at start-up, for the bound host, localhost, "
+        "the --allowed-host names and the scenario's Onedata domains",
+    )
+    serve.add_argument(
+        "--tls-dir",
+        type=_directory,
+        metavar="DIR",
+        help="write the CA (ca.pem), certificate and key here (implies --tls; default: a temporary "
+        "directory, removed on exit)",
+    )
     serve.add_argument(
         "--console",
         action=argparse.BooleanOptionalAction,
@@ -294,24 +310,44 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"transfer-emulators serve: error: {_bind_failure(args.host, args.port, exc)}", file=sys.stderr)
         return 1
     host, port = sock.getsockname()[:2]
-    base = f"http://{_address(host, port)}"
-    app.host.public_url = (args.public_url or base).rstrip("/")
-    if args.link_secret:
-        app.host.use_link_secret(args.link_secret.encode())
-    _announce(base, app.state.host, named)
-    if args.console if args.console is not None else sys.stdout.isatty():
-        app.host.console = Console(sys.stdout, colour=sys.stdout.isatty())
-    timeouts = Timeouts(
-        keep_alive=args.keep_alive_timeout, header=args.header_timeout, body=args.body_timeout
-    )
-    server = uvicorn.Server(make_config(app, host, port, args.log_level, timeouts))
+    tls_dir = args.tls_dir or (Path(tempfile.mkdtemp(prefix="transfer-emulators-tls-")) if args.tls else None)
     try:
+        try:
+            tls = None if tls_dir is None else _certificate(tls_dir, args, app.host)
+        except OSError as exc:
+            print(
+                f"transfer-emulators serve: error: cannot write the TLS files to {tls_dir}: {exc}",
+                file=sys.stderr,
+            )
+            return 1
+        base = f"{'http' if tls is None else 'https'}://{_address(host, port)}"
+        app.host.public_url = (args.public_url or base).rstrip("/")
+        if args.link_secret:
+            app.host.use_link_secret(args.link_secret.encode())
+        _announce(base, app.state.host, named, tls)
+        if args.console if args.console is not None else sys.stdout.isatty():
+            app.host.console = Console(sys.stdout, colour=sys.stdout.isatty())
+        timeouts = Timeouts(
+            keep_alive=args.keep_alive_timeout, header=args.header_timeout, body=args.body_timeout
+        )
+        server = uvicorn.Server(make_config(app, host, port, args.log_level, timeouts, tls))
         server.run(sockets=[sock])  # uvicorn's own loop set-up (uvloop) and signal handling
     except KeyboardInterrupt:
         pass
     finally:
         sock.close()
+        if tls_dir is not None and args.tls_dir is None:
+            shutil.rmtree(tls_dir, ignore_errors=True)  # the temporary CA dies with the server
     return 0
+
+
+def _certificate(directory: Path, args: argparse.Namespace, host: Host) -> TLSFiles:
+    """The server's certificate, for every name clients may reach it by: the bound host, the
+    --allowed-host names, the public URL's host and the domains the scenario's Onedata section gives
+    (the loopback names are always added)."""
+    names = [args.host, *args.allowed_host, *([args.public_url] if args.public_url else [])]
+    names += onezone.domains(host.world.store_named("onedata"))
+    return issue_certificate(directory, names)
 
 
 def _address(host: str, port: int) -> str:
@@ -328,13 +364,17 @@ def _bind_failure(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {_address(host, port)}: {exc.strerror or exc}"
 
 
-def _announce(base: str, host: Host, files: list[str]) -> None:
+def _announce(base: str, host: Host, files: list[str], tls: TLSFiles | None) -> None:
     world = host.world
     print(f"transfer-emulators listening on {base}")
     print(
         f"  scenario: {', '.join(files)} ({host.scenario.model.name or 'unnamed'}), seed {world.seed}, "
         f"clock {world.clock.mode} at {world.clock.now().isoformat()}"
     )
+    if tls is not None:
+        print(f"  TLS: clients trust the CA in {tls.ca}")
+        print(f"    e.g. REQUESTS_CA_BUNDLE={tls.ca} (requests), SSL_CERT_FILE={tls.ca} (httpx, OpenSSL),")
+        print(f"    curl --cacert {tls.ca}")
     print(f"  control API: {base}/_emulator/health")
     for service in host.services:
         print(f"  {service.name}:")

@@ -7,15 +7,23 @@ They also bound how long a client may hold a connection without finishing its re
 production server does: uvicorn closes a connection left idle after a response (keep-alive), but
 waits forever for a connection that sends nothing, for the rest of a request's headers, and for the
 rest of its body. Each of those waits has a deadline here; on expiry the connection is closed.
+
+With TLS, `issue_certificate` makes a throw-away certificate authority and a server certificate for
+the names the server is reached by (with `trustme`, imported only then: plain HTTP never pays for it),
+and uvicorn serves HTTPS with it; clients trust the CA's PEM file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from uvicorn.config import Config
@@ -99,10 +107,64 @@ def _with_transport(base: type[HttpToolsProtocol], timeouts: Timeouts) -> type[H
     return Protocol
 
 
+@dataclass(frozen=True)
+class TLSFiles:
+    """The PEM files of a TLS server: the CA clients trust, and the server's certificate and key."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+
+CA_FILE, CERT_FILE, KEY_FILE = "ca.pem", "server.pem", "server.key"
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+WILDCARD_ADDRESSES = ("", "0.0.0.0", "::")
+
+
+def certificate_names(names: Iterable[str]) -> list[str]:
+    """The DNS names and IP addresses a certificate must cover: each of `names` (a host, a
+    `host:port`, `[v6]:port` or a URL) without its port, then the loopback names; no wildcard
+    address; each once, in order."""
+    hosts = [_hostname(name) for name in [*names, *LOOPBACK_NAMES]]
+    return list(dict.fromkeys(h for h in hosts if h and h not in WILDCARD_ADDRESSES))
+
+
+def _hostname(name: str) -> str:
+    try:
+        return str(ipaddress.ip_address(name.strip("[]")))
+    except ValueError:
+        pass
+    try:
+        return urlsplit(name if "//" in name else f"//{name}").hostname or ""
+    except ValueError:  # not a host at all (an unclosed bracket): nothing to certify
+        return ""
+
+
+def issue_certificate(directory: Path, names: Iterable[str]) -> TLSFiles:
+    """Make a new CA and a server certificate it signs for `names` (see `certificate_names`), and
+    write them to `directory` as `ca.pem`, `server.pem` (the chain) and `server.key` (owner-only)."""
+    import trustme  # only a TLS server needs it, and it takes a while to import
+
+    ca = trustme.CA(organization_name="transfer-emulators")
+    leaf = ca.issue_cert(*certificate_names(names), organization_name="transfer-emulators")
+    files = TLSFiles(directory / CA_FILE, directory / CERT_FILE, directory / KEY_FILE)
+    files.key.unlink(missing_ok=True)
+    files.key.touch(mode=0o600)  # created private before the key is written into it
+    leaf.private_key_pem.write_to_path(str(files.key))
+    ca.cert_pem.write_to_path(str(files.ca))
+    files.cert.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+    return files
+
+
 def make_config(
-    app: Any, host: str, port: int, log_level: str = "warning", timeouts: Timeouts = Timeouts()
+    app: Any,
+    host: str,
+    port: int,
+    log_level: str = "warning",
+    timeouts: Timeouts = Timeouts(),
+    tls: TLSFiles | None = None,
 ) -> Config:
-    """A uvicorn config for the emulator app."""
+    """A uvicorn config for the emulator app, serving HTTPS with `tls`'s certificate if given."""
     # uvicorn builds each access-log line even when the log level filters it out: only at info and
     # below is it worth its cost. WebSocket pings stay off: SignalR clients ping at their own level.
     return Config(
@@ -114,6 +176,8 @@ def make_config(
         access_log=log_level in ("info", "debug", "trace"),
         ws_ping_interval=None,
         lifespan="on",
+        ssl_certfile=None if tls is None else str(tls.cert),
+        ssl_keyfile=None if tls is None else str(tls.key),
     )
 
 
@@ -142,19 +206,29 @@ class ThreadedServer:
 
     >>> server = ThreadedServer(app).start()   # server.url is e.g. http://127.0.0.1:40123
     >>> server.stop()
+
+    With `tls` (from `issue_certificate`) it serves HTTPS, and `server.url` starts with https://.
     """
 
     def __init__(
-        self, app: Any, host: str = "127.0.0.1", port: int = 0, timeouts: Timeouts = Timeouts()
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeouts: Timeouts = Timeouts(),
+        tls: TLSFiles | None = None,
     ) -> None:
         self.socket = bind(host, port)
         self.host, self.port = self.socket.getsockname()[:2]
-        self.server = uvicorn.Server(make_config(app, host, self.port, timeouts=timeouts))
+        self.tls = tls
+        self.server = uvicorn.Server(make_config(app, host, self.port, timeouts=timeouts, tls=tls))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "http" if self.tls is None else "https"
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"{scheme}://{host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> ThreadedServer:
         """Start serving; returns once the server accepts connections."""

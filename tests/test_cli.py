@@ -8,6 +8,7 @@ import re
 import select
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -374,3 +375,102 @@ def test_validate_suggests_the_key_or_scenario_meant_and_gives_yaml_columns(
     )
     assert re.fullmatch(rf"{re.escape(str(broken))}:3: \(top\): not valid YAML: .* \(column \d+\)", err[3])
     assert err[4].startswith(f"{uuid_id}:6: services.globus.endpoints.0.id: must be a UUID")
+
+
+def test_serve_with_tls_dir_writes_the_ca_and_prints_its_path_and_how_to_use_it(
+    tmp_path: Path, served: list[Config], capsys: pytest.CaptureFixture[str]
+):
+    argv = ["serve", "--port", "0", "--tls-dir", str(tmp_path), "--allowed-host", "emulator.ci"]
+
+    assert main(argv) == 0
+
+    [config] = served
+    out = capsys.readouterr().out
+    ca = tmp_path / "ca.pem"
+    assert out.startswith("transfer-emulators listening on https://127.0.0.1:")
+    assert f"  TLS: clients trust the CA in {ca}\n" in out
+    assert f"REQUESTS_CA_BUNDLE={ca}" in out and f"SSL_CERT_FILE={ca}" in out
+    assert "control API: https://127.0.0.1:" in out
+    assert (config.ssl_certfile, config.ssl_keyfile) == (
+        str(tmp_path / "server.pem"),
+        str(tmp_path / "server.key"),
+    )
+    assert ca.read_text().startswith("-----BEGIN CERTIFICATE-----")
+    assert config.app.state.host.public_url.startswith("https://127.0.0.1:")
+
+
+def test_serve_with_tls_and_no_dir_uses_a_temporary_one_and_removes_it_on_exit(
+    served: list[Config], capsys: pytest.CaptureFixture[str]
+):
+    assert main(["serve", "--port", "0", "--tls"]) == 0
+
+    [config] = served
+    match = re.search(r"TLS: clients trust the CA in (\S+)\n", capsys.readouterr().out)
+    assert match, "no CA path in the banner"
+    assert Path(match[1]).name == "ca.pem"
+    assert config.ssl_certfile == str(Path(match[1]).parent / "server.pem")
+    assert not Path(match[1]).parent.exists()  # `run` returned: the server has stopped
+
+
+def test_serve_without_tls_prints_no_ca_and_serves_plain_http(
+    served: list[Config], capsys: pytest.CaptureFixture[str]
+):
+    assert main(["serve", "--port", "0"]) == 0
+
+    [config] = served
+    assert config.ssl_certfile is None
+    assert "TLS" not in capsys.readouterr().out
+
+
+def test_serve_with_a_tls_dir_it_cannot_write_says_so_and_exits_1(
+    tmp_path: Path, served: list[Config], capsys: pytest.CaptureFixture[str]
+):
+    (tmp_path / "server.key").mkdir()  # the key cannot be written where a folder stands
+
+    assert main(["serve", "--port", "0", "--tls-dir", str(tmp_path)]) == 1
+
+    assert served == []
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"transfer-emulators serve: error: cannot write the TLS files to {tmp_path}: ")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="select on pipes and SIGINT need POSIX")
+def test_serve_tls_on_a_real_socket_verifies_with_the_printed_ca_only(tmp_path: Path):
+    command = [sys.executable, "-m", "emulators.cli", "serve", "--port", "0", "--tls", "--clock", "manual"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        try:
+            deadline = time.monotonic() + WAIT_SECONDS
+            first = read_line(process, deadline)
+            match = re.fullmatch(r"transfer-emulators listening on (https://127\.0\.0\.1:\d+)\n", first)
+            assert match, first
+            base = match[1]
+            lines = [read_line(process, deadline) for _ in range(2)]
+            [ca] = [m[1] for line in lines if (m := re.search(r"trust the CA in (\S+)$", line))]
+
+            health = None
+            while time.monotonic() < deadline and process.poll() is None:
+                try:
+                    health = httpx.get(
+                        f"{base}/_emulator/health", verify=ssl.create_default_context(cafile=ca)
+                    )
+                    break
+                except httpx.ConnectError as exc:
+                    assert "CERTIFICATE" not in str(exc)
+                    select.select([], [], [], 0.05)
+            assert health is not None, "the server did not answer in time"
+            assert health.json()["status"] == "ready"
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                httpx.get(f"{base}/_emulator/health")
+
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=WAIT_SECONDS)
+            assert process.returncode == 0, err
+            assert not Path(ca).exists()  # the temporary CA went with the server
+        finally:
+            if process.poll() is None:
+                process.kill()

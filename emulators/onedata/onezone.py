@@ -49,3 +49,10 @@ def infer_access_token_scope(store: OnedataStore, body: dict[str, Any], now: dat
         "validUntil": int(valid_until.timestamp()),
         "dataAccessScope": {"readonly": False, "spaces": spaces, "providers": providers},
     }
+
+
+def domains(store: object) -> list[str]:
+    """The domains clients reach the providers and Onezone by: what a TLS certificate of the
+    emulator should name, so that a name mapped to it verifies."""
+    assert isinstance(store, OnedataStore)
+    return [store.onezone_domain, *(provider.domain for provider in store.providers.values())]

@@ -5,9 +5,11 @@ Fixtures:
   over the ASGI app (no socket), `emulator.control` a `ControlClient`, manual clock by default.
 - `emulator_factory`: the same, built from arguments: `emulator_factory(scenario="relativity-stages")`.
 - `emulator_server`: a live server on a free port (one per session, reset before each test);
-  `emulator_server.url` is its base URL.
+  `emulator_server.url` is its base URL. With the marker's `tls=True` it is another session server
+  that serves HTTPS (`https://` URL) with a certificate from a CA made for the session, whose PEM
+  file is `emulator_server.ca` (for a client to verify with); the in-process fixtures ignore `tls`.
 
-Options come from `@pytest.mark.emulator(scenario=..., clock=..., seed=..., scenario_text=...)`;
+Options come from `@pytest.mark.emulator(scenario=..., clock=..., seed=..., scenario_text=..., tls=...)`;
 `scenario` is a bundled scenario's name (e.g. "default") or a file path, or a list of them (layered);
 a relative path is found beside the test file, or else under pytest's rootdir, never by the current
 directory, so a test passes from wherever pytest starts. `scenario_text` is layered over it. Both
@@ -18,6 +20,7 @@ the emulator's own failure, while other 5xx (a Globus `ExternalError` 502, say) 
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,12 +47,12 @@ UNEXPECTED = 500  # the status of an emulator failure; other 5xx can be document
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "emulator(scenario=None, scenario_text=None, clock='manual', seed=None): "
-        "configure the emulator fixtures",
+        "emulator(scenario=None, scenario_text=None, clock='manual', seed=None, tls=False): "
+        "configure the emulator fixtures (tls: emulator_server only)",
     )
 
 
-MARKER_OPTIONS = ("scenario", "scenario_text", "clock", "seed")
+MARKER_OPTIONS = ("scenario", "scenario_text", "clock", "seed", "tls")
 CLOCKS = ("manual", "real")
 
 
@@ -168,6 +171,8 @@ def _checked(options: dict[str, Any]) -> dict[str, Any]:
     seed = options.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         pytest.fail(f"emulator: seed must be an integer, not {seed!r}", pytrace=False)
+    if not isinstance(options.get("tls", False), bool):
+        pytest.fail(f"emulator: tls must be True or False, not {options['tls']!r}", pytrace=False)
     return options
 
 
@@ -177,6 +182,7 @@ def _build(
     scenario_text: str | None = None,
     clock: str = "manual",
     seed: int | None = None,
+    tls: bool = False,  # a socket's concern: in process there is none
 ) -> EmulatorApp:
     from emulators.app import create_app
 
@@ -215,41 +221,54 @@ def emulator(request: pytest.FixtureRequest, emulator_factory: Callable[..., Emu
 
 @dataclass
 class LiveEmulator:
-    """An emulator on a real socket."""
+    """An emulator on a real socket; over HTTPS when `ca` (the CA's PEM file) is set."""
 
     server: ThreadedServer
     control: ControlClient
     host: Host  # the server's, in this process: the fixture loads each test's scenario into it
+    ca: Path | None = None
 
     @property
     def url(self) -> str:
         return self.server.url
 
 
-@pytest.fixture(scope="session")
-def _emulator_server_session() -> Iterator[LiveEmulator]:
+def _live(tls_dir: Path | None) -> Iterator[LiveEmulator]:
+    """A session's live emulator: plain HTTP, or HTTPS with a certificate written to `tls_dir`."""
     from emulators.app import create_app
-    from emulators.server import ThreadedServer
+    from emulators.server import ThreadedServer, issue_certificate
 
     app = create_app(clock="manual")
-    server = ThreadedServer(app).start()
+    tls = None if tls_dir is None else issue_certificate(tls_dir, [])
+    server = ThreadedServer(app, tls=tls).start()
     app.host.public_url = server.url  # links the emulator hands out point at this server
-    with httpx.Client(base_url=server.url) as http:
-        yield LiveEmulator(server, ControlClient(http), app.host)
+    verify = True if tls is None else ssl.create_default_context(cafile=str(tls.ca))
+    with httpx.Client(base_url=server.url, verify=verify) as http:
+        yield LiveEmulator(server, ControlClient(http), app.host, None if tls is None else tls.ca)
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def _emulator_server_session() -> Iterator[LiveEmulator]:
+    yield from _live(None)
+
+
+@pytest.fixture(scope="session")
+def _emulator_tls_server_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveEmulator]:
+    yield from _live(tmp_path_factory.mktemp("emulator-tls"))
+
+
 @pytest.fixture
-def emulator_server(
-    request: pytest.FixtureRequest, _emulator_server_session: LiveEmulator
-) -> Iterator[LiveEmulator]:
-    """The session's live emulator, loaded with the marker's scenario, clock and seed for this test.
+def emulator_server(request: pytest.FixtureRequest) -> Iterator[LiveEmulator]:
+    """The session's live emulator, loaded with the marker's scenario, clock and seed for this test;
+    with `tls=True`, the session's HTTPS one (verify with `emulator_server.ca`).
 
     The scenario is loaded in this process, between requests, the way `emulator` builds one: files
     keep their names, so `extends:` relative to them works, and several files layer.
     """
     options = _options(request)
-    live = _emulator_server_session
+    session = "_emulator_tls_server_session" if options.get("tls") else "_emulator_server_session"
+    live: LiveEmulator = request.getfixturevalue(session)  # the HTTPS one only once a test asks
     scenario = build_scenario(
         options.get("scenario"), options.get("scenario_text"), _scenario_folders(request)
     )
