@@ -41,6 +41,9 @@ class Timeouts:
     body: float = 30.0  # between two pieces of a request's body
 
 
+TLS_CLOSE_GRACE = 1.0  # seconds a closing TLS connection may wait for the client's close_notify
+
+
 def _with_transport(base: type[HttpToolsProtocol], timeouts: Timeouts) -> type[HttpToolsProtocol]:
     class Protocol(base):  # type: ignore[valid-type, misc]  # a subclass of the class passed in
         deadlines = timeouts
@@ -83,6 +86,14 @@ def _with_transport(base: type[HttpToolsProtocol], timeouts: Timeouts) -> type[H
         def on_message_complete(self) -> None:
             self._expect(None)
             super().on_message_complete()
+
+        def shutdown(self) -> None:
+            super().shutdown()
+            # Closing a TLS connection waits for the client's close_notify, which a client that
+            # keeps its connection open and unread never sends: the server would not stop. Once
+            # what was sent has had time to leave, the connection is dropped.
+            if self.transport.is_closing() and self.transport.get_extra_info("sslcontext") is not None:
+                self.loop.call_later(TLS_CLOSE_GRACE, self.transport.abort)
 
         def handle_websocket_upgrade(self) -> None:
             self._expect(None)  # the WebSocket protocol takes the connection over

@@ -112,3 +112,17 @@ def test_the_live_fixture_stays_plain_http_without_tls(emulator_server: LiveEmul
     assert emulator_server.url.startswith("http://")
     assert emulator_server.ca is None
     assert httpx.get(f"{emulator_server.url}/_emulator/health").status_code == 200
+
+
+def test_the_server_stops_though_a_client_leaves_its_tls_connection_open_and_unread(tls: TLSFiles):
+    server = ThreadedServer(create_app(clock="manual"), tls=tls).start()
+    with (
+        socket.create_connection((server.host, server.port), timeout=10) as raw,
+        trusting(tls.ca).wrap_socket(raw, server_hostname="localhost") as secure,
+    ):
+        secure.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert secure.recv(65536).startswith(b"HTTP/1.1 200 ")
+
+        server.stop()  # the client neither reads the server's close_notify nor closes
+
+        assert not server.thread.is_alive()
