@@ -25,7 +25,7 @@ Known deviations from the real service (the references are silent, or this stage
   QoS `fulfilled`); the owner is the space's first member. Each provider supports a space with one
   storage, whose id is derived from the provider's.
 - A directory lists its named entries (explicit ones and directories) first, then its generated
-  files; children tokens are position tokens, and the `index` option is not supported.
+  files; children tokens are position tokens, and the `index` option and attribute are the name.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ cannot reach a peer.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from typing import Any
 from emulators.core.storage import Entry, GeneratedFiles
 from emulators.onedata.auth import require
 from emulators.onedata.errors import (
+    bad_value_boolean,
+    bad_value_empty,
     bad_value_integer,
     bad_value_list_not_allowed,
     bad_value_not_in_range,
@@ -220,38 +223,76 @@ class ChildrenQuery:
     limit: int = 1000
     token: str | None = None
     offset: int = 0
+    index: str | None = None
+    inclusive: bool = True
     names: tuple[str, ...] = CHILDREN_ATTRIBUTES
 
 
 def children_query(body: dict[str, Any], query: dict[str, str]) -> ChildrenQuery:
-    """Reference 5.2: `limit` 1-1000, `token`, `offset` -500..500 and `attributes`, from the body
-    or the query string."""
+    """Reference 5.2: `limit` 1-1000, `token`, `index`, `inclusive`, `offset` -500..500 and
+    `attributes`, from the body or the query string; `null` for `token` or `index` is no value."""
     options = {**query, **body}
     limit = _integer(options, "limit", 1000, 1, 1000)
     offset = _integer(options, "offset", 0, -500, 500)
-    token = options.get("token")
-    if token is not None and (not isinstance(token, str) or _position(token) is None):
-        raise bad_value_string("token") if not isinstance(token, str) else bad_value_token("token")
+    token = _start_point(options, "token")
+    if token is not None and _position(token) is None:
+        raise bad_value_token("token")
+    index = _start_point(options, "index")
+    inclusive = _boolean(options, "inclusive", True)
     names = requested(options, {}) if "attributes" in options else list(CHILDREN_ATTRIBUTES)
-    return ChildrenQuery(limit, token, offset, tuple(names))
+    return ChildrenQuery(limit, token, offset, index, inclusive, tuple(names))
 
 
 def list_children(
     store: OnedataStore, space: SpaceState, node: Node, query: ChildrenQuery, start: datetime
 ) -> dict[str, Any]:
     """One page of a directory's children with their attributes; the token is opaque to clients
-    (it carries the position of the next child)."""
+    (it carries the position of the next child).
+
+    As op-worker's children handler does, a token resumes where its page ended, ignoring `index` and
+    `offset`; without one the page starts at the first child whose name (its `index` attribute)
+    comes at or after `index` (after it only, with `inclusive` false), moved by `offset`.
+    """
     if node.kind != "DIR":
         raise posix("enotdir")
     named, ranges = space.children(node)
     total = len(named) + sum(hi - lo for _, lo, hi in ranges)
-    resumed = (_position(query.token) or 0) if query.token is not None else 0
-    first = max(0, resumed + query.offset)
+    if query.token is not None:
+        first = _position(query.token) or 0
+    else:
+        at = 0 if query.index is None else _index_position(named, ranges, query.index, query.inclusive)
+        first = max(0, at + query.offset)
     last = min(total, first + query.limit)
     page = [_child(named, ranges, i) for i in range(first, last)]
     children = [attributes(store, space, child, query.names, start) for child in page]
     is_last = last >= total
     return {"children": children, "isLast": is_last, "nextPageToken": None if is_last else _token(last)}
+
+
+def _index_position(
+    named: list[Node], ranges: list[tuple[GeneratedFiles, int, int]], index: str, inclusive: bool
+) -> int:
+    """The position, in listing order, of the first child named at or after `index` (strictly after
+    it unless `inclusive`): each part of the listing is in name order, so each is bisected."""
+
+    def reached(path: str) -> bool:
+        name = _name(path)
+        return name >= index if inclusive else name > index
+
+    found = bisect.bisect_left(named, True, key=lambda node: reached(node.path))
+    if found < len(named):
+        return found
+    position = len(named)
+    for gen, lo, hi in ranges:
+        found = bisect.bisect_left(range(lo, hi), True, key=lambda i: reached(gen.path(i)))
+        if found < hi - lo:
+            return position + found
+        position += hi - lo
+    return position
+
+
+def _name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 def _child(named: list[Node], ranges: list[tuple[GeneratedFiles, int, int]], i: int) -> Node:
@@ -276,6 +317,25 @@ def _position(token: str) -> int | None:
         return None
     kind, _, number = text.partition(":")
     return int(number) if kind == "position" and number.isdigit() else None
+
+
+def _start_point(options: dict[str, Any], key: str) -> str | None:
+    """A `token` or `index`: a non-empty string, or null for none."""
+    value = options.get(key)
+    if value is not None and not isinstance(value, str):
+        raise bad_value_string(key)
+    if value == "":
+        raise bad_value_empty(key)
+    return value
+
+
+def _boolean(options: dict[str, Any], key: str, default: bool) -> bool:
+    value = options.get(key, default)
+    if value is True or value == "true":  # a JSON boolean, or its spelling in the query string
+        return True
+    if value is False or value == "false":
+        return False
+    raise bad_value_boolean(key)
 
 
 def _integer(options: dict[str, Any], key: str, default: int, low: int, high: int) -> int:

@@ -69,3 +69,61 @@ def test_a_space_names_its_root_directories_and_providers(onedata: Onedata) -> N
     outsider = onedata.client.get(f"{API}/spaces/{SPACE}", headers=onedata.headers("outsider-token"))
     assert outsider.status_code == 403
     assert onedata.client.get(f"{API}/spaces/{SPACE}").status_code == 401
+
+
+def listed(onedata: Onedata, path: str, **options: object) -> list[str]:
+    response = onedata.client.request(
+        "GET", f"{API}/data/{onedata.file_id(path)}/children", headers=onedata.headers(), json=options
+    )
+    assert response.status_code == 200, response.text
+    return [child["name"] for child in response.json()["children"]]
+
+
+def test_the_index_option_starts_the_listing_at_a_name(onedata: Onedata) -> None:
+    # The children handler: the listing starts from the given name, inclusively unless `inclusive`
+    # is false; `offset` then moves the start, and a name past every child lists nothing.
+    assert listed(onedata, "data", index="b.bin") == ["b.bin", "c.bin"]
+    assert listed(onedata, "data", index="b.bin", inclusive=False) == ["c.bin"]
+    assert listed(onedata, "data", index="b") == ["b.bin", "c.bin"]
+    assert listed(onedata, "data", index="b.bin", offset=-1) == ["a.bin", "b.bin", "c.bin"]
+    assert listed(onedata, "data", index="zzz") == []
+    assert listed(onedata, "many", index="f07.bin", limit=3) == ["f07.bin", "f08.bin", "f09.bin"]
+    assert listed(onedata, "", index="data", limit=2) == ["data", "empty"]
+
+
+def test_the_index_option_takes_a_childs_index_attribute_and_the_query_string(onedata: Onedata) -> None:
+    url = f"{API}/data/{onedata.file_id('many')}/children"
+    page = onedata.client.request("GET", url, headers=onedata.headers(), json={"attributes": ["index"]})
+    tenth = page.json()["children"][10]["index"]
+
+    by_query = onedata.client.get(
+        url, params={"index": tenth, "inclusive": "false"}, headers=onedata.headers()
+    )
+
+    assert [c["name"] for c in by_query.json()["children"]] == [f"f{i:02d}.bin" for i in range(11, 15)]
+
+
+def test_a_token_resumes_its_listing_whatever_the_index(onedata: Onedata) -> None:
+    url = f"{API}/data/{onedata.file_id('many')}/children"
+    first = onedata.client.request(
+        "GET", url, headers=onedata.headers(), json={"index": "f05.bin", "limit": 2}
+    )
+    token = first.json()["nextPageToken"]
+
+    names = listed(onedata, "many", token=token, index="f00.bin", offset=3, limit=2)
+
+    assert names == ["f07.bin", "f08.bin"]
+
+
+def test_bad_index_options_get_their_error_ids(onedata: Onedata) -> None:
+    url = f"{API}/data/{onedata.file_id('data')}/children"
+
+    def error(**options: object) -> tuple[int, str]:
+        response = onedata.client.request("GET", url, headers=onedata.headers(), json=options)
+        return response.status_code, response.json()["error"]["id"]
+
+    assert error(index="") == (400, "badValueEmpty")
+    assert error(index=7) == (400, "badValueString")
+    assert error(inclusive="maybe") == (400, "badValueBoolean")
+    assert error(token="") == (400, "badValueEmpty")
+    assert listed(onedata, "data", index=None, token=None) == ["a.bin", "b.bin", "c.bin"]  # null: none
