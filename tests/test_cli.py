@@ -438,7 +438,7 @@ def test_serve_with_a_tls_dir_it_cannot_write_says_so_and_exits_1(
 
 @pytest.mark.skipif(sys.platform == "win32", reason="select on pipes and SIGINT need POSIX")
 def test_serve_tls_on_a_real_socket_verifies_with_the_printed_ca_only(tmp_path: Path):
-    command = [sys.executable, "-m", "emulators.cli", "serve", "--port", "0", "--tls", "--clock", "manual"]
+    command = [sys.executable, "-m", "emulators.cli", "serve", "--port", "0", "--tls-dir", str(tmp_path)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -448,9 +448,10 @@ def test_serve_tls_on_a_real_socket_verifies_with_the_printed_ca_only(tmp_path: 
             first = read_line(process, deadline)
             match = re.fullmatch(r"transfer-emulators listening on (https://127\.0\.0\.1:\d+)\n", first)
             assert match, first
-            base = match[1]
-            lines = [read_line(process, deadline) for _ in range(2)]
-            [ca] = [m[1] for line in lines if (m := re.search(r"trust the CA in (\S+)$", line))]
+            base, ca = match[1], tmp_path / "ca.pem"
+            assert process.stdout is not None  # the banner is written at once: these lines follow
+            banner = [process.stdout.readline() for _ in range(2)]
+            assert banner[1] == f"  TLS: clients trust the CA in {ca}\n"
 
             health = None
             while time.monotonic() < deadline and process.poll() is None:
@@ -470,7 +471,7 @@ def test_serve_tls_on_a_real_socket_verifies_with_the_printed_ca_only(tmp_path: 
             process.send_signal(signal.SIGINT)
             _, err = process.communicate(timeout=WAIT_SECONDS)
             assert process.returncode == 0, err
-            assert not Path(ca).exists()  # the temporary CA went with the server
+            assert ca.exists()  # a directory given is kept
         finally:
             if process.poll() is None:
                 process.kill()
