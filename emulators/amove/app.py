@@ -44,6 +44,7 @@ from emulators.amove.errors import render_error
 from emulators.amove.routes import AUTH_ROUTES, MAIN_ROUTES
 from emulators.amove.scenario import AmoveSection
 from emulators.amove.store import AmoveStore, new_store, summary
+from emulators.amove.timeline import ACTIONS
 from emulators.amove.transfers import CANCELED, CANCELING, COMPLETED, CREATED, ERROR, PAUSED, PAUSING, RUNNING
 from emulators.core.host import Host
 from emulators.core.service import ErrorAnswer, Service, service_app
@@ -107,6 +108,7 @@ SERVICE = Service(
     build_store=build_store,
     routes=routes,
     render_error=_render_error,
+    actions=ACTIONS,
     summary=summary,
     describe=describe,
     census=census,

@@ -101,7 +101,14 @@ def delete(store: AmoveStore, user: User, cloud_account_id: str | None) -> None:
     cloud.deleted = True
 
 
+def _check_credentials(cloud: CloudAccount) -> None:
+    """Browsing asks the provider, which refuses revoked credentials."""
+    if cloud.revoked:
+        raise AmoveError("SECURITY", f"The provider refused the credentials of {cloud.name!r}.")
+
+
 def list_buckets(cloud: CloudAccount, include_region: bool, now: datetime) -> list[dict[str, Any]]:
+    _check_credentials(cloud)
     return [
         {
             "id": bucket.name,
@@ -118,6 +125,7 @@ def list_objects(store: AmoveStore, user: User, body: Mapping[str, Any], now: da
     """One page of a folder's immediate children (folders and objects, by name), `count` at most,
     with the continuation token of the next page (null on the last)."""
     cloud = find(store, user, body.get("cloudAccountId"), "cloudAccountId")
+    _check_credentials(cloud)
     bucket = bucket_of(cloud, body.get("bucketName"))
     path = optional_string(body, "path") or "/"
     count = body.get("count", MAX_LIST_COUNT)

@@ -39,15 +39,21 @@ def publish(store: AmoveStore, transfer: AmoveTransfer, at: datetime) -> None:
 
 def track(store: AmoveStore, transfer: AmoveTransfer) -> None:
     """Push on every status change of a new transfer: picked up, and finished (the end follows the
-    engine, so a cancel re-plans it)."""
+    engine, so a cancel, a hold or a stop with a reason re-plans it; a cancel pushes its own)."""
     timers = store.world.timers
-    timers.at(transfer.pickup, lambda at: publish(store, transfer, at))
+    timers.at(transfer.pickup, lambda at: _picked_up(store, transfer, at))
     engine = transfer.engine
     timers.follow(
         engine,
-        lambda: None if engine.stop is not None else engine.end,
+        lambda: None if engine.stop is not None and engine.stop.code is None else engine.end,
         lambda at: publish(store, transfer, at),
     )
+
+
+def _picked_up(store: AmoveStore, transfer: AmoveTransfer, at: datetime) -> None:
+    # One that ends as soon as it starts (nothing to copy, refused credentials) is pushed by its end.
+    if transfer.status(at) == RUNNING:
+        publish(store, transfer, at)
 
 
 def canceled(store: AmoveStore, transfer: AmoveTransfer, at: datetime) -> None:

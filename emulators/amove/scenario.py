@@ -7,12 +7,22 @@ and behaviour.
           - id, name
             users:          [{id, username, password, type, totp_secret?}]   type: a UserType name or value
             cloud_accounts: [{id, name, cloud_type, owner, access_key, secret_key, service_url,
-                              shared, storage_tier, region, buckets: {NAME: {region, entries, generate}}}]
+                              shared, storage_tier, revoked,
+                              buckets: {NAME: {region, quota, entries, generate}}}]
         prices:      {AWS: 0.09, Wasabi: 0.0, ...}   USD per GB (10^9 bytes) leaving a provider
         behaviour:   {pickup_delay, cancel_delay, rate, jwt_lifetime, request_token_ttl,
-                      failed_files_link_ttl}
+                      failed_files_link_ttl, outage_retry}
         hub:         {target, payload, interval}      what the `/api/rm` hub pushes
         data_faults: [{match, error}]                 `match` globs over `cloud account name/bucket/key`
+
+    timeline:   (world events, `service: amove`)
+      - {at, action: revoke_credentials,  args: {cloud_account: ID}}
+      - {at, action: restore_credentials, args: {cloud_account: ID}}
+      - {at, action: provider_down, args: {provider: NAME, region?: REGION}}
+      - {at, action: provider_up,   args: {provider: NAME, region?: REGION}}
+
+`revoked: true` is a cloud account whose credentials are refused from the start; `quota` caps a
+bucket's bytes. What each does to transfers is in `emulators.amove.timeline`.
 
 Buckets are core storage trees: explicit objects and generated sets, costing nothing until read.
 """
@@ -22,7 +32,8 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
@@ -119,6 +130,7 @@ class BucketSpec(TreeSpec):
     """A bucket: its objects (a storage tree) and where it lives."""
 
     region: str | None = "us-east-1"
+    quota: int | None = Field(default=None, ge=0, description="bytes the bucket may hold; none: no cap")
 
 
 class CloudAccountSpec(_Spec):
@@ -133,6 +145,7 @@ class CloudAccountSpec(_Spec):
     shared: bool = False
     storage_tier: Annotated[int, _by_name_or_value(STORAGE_TIERS, "StorageTier, by name or value")] = 2
     buckets: dict[str, BucketSpec] = Field(default_factory=dict)
+    revoked: bool = Field(default=False, description="the provider refuses its credentials from the start")
 
     _ids = field_validator("id")(_uuid)
 
@@ -173,6 +186,9 @@ class Behaviour(_Spec):
     jwt_lifetime: float = Field(default=3600.0, gt=0)
     request_token_ttl: float = Field(default=60.0, gt=0)
     failed_files_link_ttl: float = Field(default=300.0, gt=0)
+    outage_retry: float = Field(
+        default=600.0, ge=0, description="seconds a transfer waits out a provider outage before giving up"
+    )
 
 
 class HubSpec(_Spec):
@@ -209,3 +225,29 @@ class AmoveSection(_Spec):
         if len(clouds) != len(set(clouds)):
             raise ValueError("cloud account ids must be unique")
         return self
+
+    def timeline_problems(self, action: str, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The timeline actions' arguments: a cloud account declared here, or a known provider."""
+        if action in ("revoke_credentials", "restore_credentials"):
+            cloud = args.get("cloud_account")
+            declared = [c.id for a in self.accounts for c in a.cloud_accounts]
+            if not isinstance(cloud, str) or _canonical_uuid(cloud) not in declared:
+                return [
+                    (
+                        "cloud_account",
+                        f"unknown cloud account {cloud!r}; declared: {', '.join(declared) or 'none'}",
+                    )
+                ]
+        if action in ("provider_down", "provider_up"):
+            if args.get("provider") not in CLOUD_PROVIDERS:
+                return [("provider", f"a CloudProvider name ({', '.join(CLOUD_PROVIDERS)})")]
+            if not isinstance(args.get("region", ""), str):
+                return [("region", "must be a string: the region of the buckets affected")]
+        return []
+
+
+def _canonical_uuid(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None

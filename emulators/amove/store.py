@@ -3,6 +3,10 @@ buckets, and transfers.
 
 Buckets are `FileSystem`s over the scenario's storage trees, so a transfer's objects appear in the
 destination bucket as the engine finishes them, and `list_objects` sees them.
+
+World events live here too: a cloud account's credentials may be revoked, a bucket may have a quota,
+and providers (or one region of a provider) may be down (`down`: since when); `emulators.amove.timeline`
+changes them and applies them to the transfers.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Bucket:
     region: str | None
     created: datetime
     objects: FileSystem
+    quota: int | None = None
 
 
 @dataclass
@@ -63,12 +68,24 @@ class CloudAccount:
     internal_storage: bool = False
     active: bool = True
     deleted: bool = False
+    revoked: bool = False  # the provider refuses its credentials
 
     def visible_to(self, user: User) -> bool:
         """Visible to its owner, to anyone of its account once shared, and to the account's admins."""
         if self.deleted or self.account_id != user.account_id:
             return False
         return self.user_id == user.id or self.shared or user.type in ACCOUNT_WIDE_ROLES
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A provider that does not answer: all of it (`region` None) or one region."""
+
+    provider: int
+    region: str | None
+
+    def touches(self, cloud: CloudAccount, bucket: Bucket) -> bool:
+        return cloud.cloud_type == self.provider and self.region in (None, bucket.region)
 
 
 @dataclass
@@ -105,6 +122,7 @@ class AmoveStore:
     reset_tokens: dict[str, str] = field(default_factory=dict)  # reset token -> user id
     api_tokens: dict[str, ApiToken] = field(default_factory=dict)
     transfers: dict[str, AmoveTransfer] = field(default_factory=dict)
+    down: dict[Outage, datetime] = field(default_factory=dict)  # provider outages going on, since when
 
     def user_named(self, username: str) -> User | None:
         return next((u for u in self.users.values() if u.username.lower() == username.lower()), None)
@@ -143,10 +161,12 @@ def _cloud_account(world: World, spec: CloudAccountSpec, account_id: str, user_i
         spec.service_url,
         spec.shared,
         spec.storage_tier,
+        revoked=spec.revoked,
     )
     for name, bucket in spec.buckets.items():
         tree = Tree(bucket, world.seed, world.start)
-        cloud.buckets[name] = Bucket(name, bucket.region, world.start, FileSystem(tree, world.start))
+        objects = FileSystem(tree, world.start)
+        cloud.buckets[name] = Bucket(name, bucket.region, world.start, objects, bucket.quota)
     return cloud
 
 

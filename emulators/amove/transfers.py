@@ -9,13 +9,21 @@ Life of a transfer (doc: "status progresses Created → Running → Completed (o
     Completed every object copied or skipped          Error   some object failed
     Canceling from a cancel for `cancel_delay` s       Canceled after that
 
+World events (`emulators.amove.timeline`) stop a transfer early: revoked credentials, a destination
+bucket over its quota, or a provider outage it gave up waiting out. Each is a stop with a reason;
+the earliest stop is the engine's, and from it every object not yet copied fails with that reason
+(those the engine had not listed yet too). An outage also holds the transfer: its work clock
+stands still while a provider it touches is down.
+
 Everything is read from the engine at an instant; nothing is ticked. No Starlette here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import bisect
+import itertools
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,8 +31,8 @@ from emulators.amove.cloudaccounts import bucket_of, find
 from emulators.amove.errors import AmoveError
 from emulators.amove.models import TransferRequest, cloud_account_document, human_size, iso, parse_uuid
 from emulators.amove.scenario import CLOUD_PROVIDERS
-from emulators.amove.store import AmoveStore, Bucket, CloudAccount, User
-from emulators.core.engine import Transfer
+from emulators.amove.store import AmoveStore, Bucket, CloudAccount, Outage, User
+from emulators.core.engine import Progress, Stop, Transfer
 from emulators.core.filesystem import Write, normalize
 from emulators.core.storage import Entry, FileRange
 
@@ -47,6 +55,7 @@ ALL_TYPES = 15
 TRANSFER_ROLES = frozenset({1, 4, 16, 32})  # ProviderAdmin, AccountAdmin, DesktopAdmin, DesktopCreativeUser
 _PROVIDER_NAMES = {value: name for name, value in CLOUD_PROVIDERS.items()}
 BYTES_PER_GB = 10**9
+CANCEL = "cancel"  # the key of a cancel among a transfer's stops
 
 
 @dataclass(frozen=True)
@@ -154,12 +163,26 @@ class AmoveTransfer:
         self.price = price_per_gb(store, selection.source)
         self.failures = _failures(store, selection) if apply_faults else {}
         self.engine = Transfer(selection.files, behaviour.rate, self.pickup, self.failures)
+        self._stops: dict[Hashable, Stop] = {}  # why (a cancel, an account, an outage) -> its stop
+        self._held_by: set[Outage] = set()
+        self._quota = _quota_cut(store, self, now)
         target = selection.target
 
         def place(position: int, entry: Entry, finished: datetime) -> Write:
             return Write(Entry(target(entry.path), "file", entry.size, finished, entry.checksum))
 
         selection.destination_bucket.objects.attach(self.engine, place, self.failures)
+        self._restop()
+        # World events already going on when it is requested meet it at its pickup.
+        for cloud in {
+            selection.source.id: selection.source,
+            selection.destination.id: selection.destination,
+        }.values():
+            if cloud.revoked:
+                self.stop(credentials(cloud), Stop(self.pickup, revoked_reason(cloud)))
+        for outage in store.down:
+            if self.touched_by(outage):
+                self.hold(outage, self.pickup, give_up(store, outage, self.pickup))
 
     # -- life -------------------------------------------------------------------------------------
 
@@ -170,14 +193,76 @@ class AmoveTransfer:
             return CANCELING if at < self.canceled + timedelta(seconds=self.cancel_delay) else CANCELED
         if at < self.engine.end:
             return RUNNING
-        return ERROR if self.engine.progress(at).failed else COMPLETED
+        return ERROR if self.aborted(at) or self.engine.progress(at).failed else COMPLETED
 
     def cancel(self, at: datetime) -> None:
         """Doc, "Cancel Transfer": only a Running transfer; it stops copying at once."""
         if self.status(at) != RUNNING:
             raise AmoveError("TRANSFER", "Only a running transfer can be canceled.")
         self.canceled = at
-        self.engine.cancel(at)
+        self.stop(CANCEL, Stop(at, None))
+
+    def stop(self, why: Hashable, stop: Stop | None) -> None:
+        """Plan (or with None, drop) one reason to stop; the earliest planned stop is the engine's."""
+        if stop is None:
+            self._stops.pop(why, None)
+        else:
+            self._stops[why] = stop
+        self._restop()
+
+    def stop_for(self, why: Hashable) -> Stop | None:
+        return self._stops.get(why)
+
+    def _restop(self) -> None:
+        stops = list(self._stops.values())
+        if self._quota is not None:
+            position, reason = self._quota
+            # The bucket is full when the object before the first that does not fit has been copied.
+            full = self.engine.finished_at(position - 1) if position else self.pickup
+            stops.append(Stop(max(full, self.pickup), reason))
+        self.engine.stop_at(min(stops, key=lambda stop: stop.at) if stops else None)
+
+    def hold(self, outage: Outage, at: datetime, give_up: Stop) -> None:
+        """A provider it touches went down at `at`: nothing moves until `release`, and the transfer
+        gives up (`give_up`) if the outage lasts until then."""
+        if not self._held_by:
+            self.engine.pause(at)
+        self._held_by.add(outage)
+        self.stop(outage, give_up)
+
+    def release(self, outage: Outage, at: datetime) -> None:
+        """The provider is back at `at`: the transfer goes on, unless it gave up already."""
+        if outage not in self._held_by:
+            return
+        self._held_by.discard(outage)
+        given_up = self._stops.get(outage)
+        if given_up is not None and given_up.at > at:
+            self._stops.pop(outage)
+        if not self._held_by:
+            self.engine.resume(at)
+        self._restop()
+
+    def aborted(self, at: datetime) -> bool:
+        """Whether a stop with a reason (not a cancel) has ended it by `at`."""
+        return self._abort(at) is not None
+
+    def _abort(self, at: datetime) -> str | None:
+        """The reason of the stop that has ended it by `at`, unless that was a cancel."""
+        stop = self.engine.stop
+        return stop.code if stop is not None and stop.at <= at else None
+
+    def touches(self, cloud: CloudAccount) -> bool:
+        return cloud is self.selection.source or cloud is self.selection.destination
+
+    def touched_by(self, outage: Outage) -> bool:
+        selection = self.selection
+        return outage.touches(selection.source, selection.source_bucket) or outage.touches(
+            selection.destination, selection.destination_bucket
+        )
+
+    def active(self, at: datetime) -> bool:
+        """Created or Running: world events still change it."""
+        return self.status(at) in (CREATED, RUNNING)
 
     def end(self, at: datetime) -> datetime | None:
         """When it ended (Completed, Error or Canceled), if it has by `at`."""
@@ -189,17 +274,53 @@ class AmoveTransfer:
     def finished(self, at: datetime) -> bool:
         return self.status(at) in (COMPLETED, ERROR, CANCELED)
 
-    def failed_objects(self, at: datetime) -> list[tuple[Entry, str]]:
+    def progress(self, at: datetime) -> Progress:
+        """The engine's counters, where a stop with a reason also fails what it had not listed yet."""
+        progress = self.engine.progress(at)
+        if not self.aborted(at):
+            return progress
+        return replace(
+            progress,
+            processed=progress.total,
+            failed=progress.total - progress.succeeded,
+            failed_bytes=self.engine.total_bytes - progress.succeeded_bytes,
+        )
+
+    def _cut(self, at: datetime) -> int:
+        """How many objects were done (copied, or failed on their own) before a stop ended the rest."""
+        return self.engine.processed_by(at)
+
+    def failed_objects(self, at: datetime) -> Iterator[tuple[Entry, str]]:
         """The objects that failed by `at`, in plan order, with their reasons."""
-        positions = sorted(self.failures)
-        processed = self.engine.progress(at).processed
-        return [(self.engine.files[i], self.failures[i]) for i in positions if i < processed]
+        cut = self._cut(at)
+        files = self.engine.files
+        yield from ((files[i], self.failures[i]) for i in sorted(self.failures) if i < cut)
+        reason = self._abort(at)
+        if reason is not None:
+            for position, entry in enumerate(_tail(files, cut), cut):
+                yield entry, self.failures.get(position, reason)
+
+    def failed_range(self, at: datetime) -> FileRange:
+        """The failed objects as a plan of their own (a retry's), in plan order."""
+        cut = self._cut(at)
+        head = [self.engine.files[i] for i in sorted(self.failures) if i < cut]
+        if not self.aborted(at):
+            return FileRange(head, [])
+        tail = _tail(self.engine.files, cut)
+        return FileRange(head + tail.explicit, tail.generated)
+
+    @property
+    def planned_bytes(self) -> int:
+        """The bytes it means to write at the destination: all but its failures and what a full
+        bucket refuses."""
+        end = self._quota[0] if self._quota is not None else self.engine.total
+        return _writes_before(self, end)
 
     # -- the record -------------------------------------------------------------------------------
 
     def record(self, at: datetime) -> dict[str, Any]:
         """The Transfer record at `at` (reference, B4: every field)."""
-        progress = self.engine.progress(at)
+        progress = self.progress(at)
         selection = self.selection
         total_size = self.engine.total_bytes + selection.skipped_size
         done_bytes = progress.succeeded_bytes + progress.failed_bytes + selection.skipped_size
@@ -251,17 +372,112 @@ class AmoveTransfer:
         }
 
 
+def credentials(cloud: CloudAccount) -> Hashable:
+    """The key of the stop a cloud account's revoked credentials put on a transfer."""
+    return ("credentials", cloud.id)
+
+
+def revoked_reason(cloud: CloudAccount) -> str:
+    return f"InvalidAccessKeyId: the provider refused the credentials of cloud account {cloud.name!r}"
+
+
+def give_up(store: AmoveStore, outage: Outage, since: datetime) -> Stop:
+    """When a transfer held by an outage from `since` stops waiting (`behaviour.outage_retry`)."""
+    waited = store.section.behaviour.outage_retry
+    where = _PROVIDER_NAMES[outage.provider] + (f" ({outage.region})" if outage.region else "")
+    reason = f"ServiceUnavailable: {where} did not answer for {waited:g} s; the copy gave up"
+    return Stop(since + timedelta(seconds=waited), reason)
+
+
 def _failures(store: AmoveStore, selection: Selection) -> dict[int, str]:
-    """Scenario data faults, matched on `cloud account name/bucket/key`."""
-    if not store.faults:
+    """Scenario data faults, matched on `cloud account name/bucket/key`. Only the rules that can
+    match in the source bucket are tried, on only the objects under their literal heads: a rule
+    for another folder costs nothing, and one for a few files of a million-object set a few lookups."""
+    location = f"{selection.source.name}/{selection.source_bucket.name}/"
+    faults = store.faults.within(location)
+    if not faults:
         return {}
-    prefix = f"{selection.source.name}/{selection.source_bucket.name}/"
+    heads = {head[len(location) :] for head in faults.heads()}
     failures = {}
-    for position, (path, _) in enumerate(selection.files.paths_and_sizes()):
-        rule = store.faults.outcome(prefix + path)
+    for position, path in _under(selection.files, heads):
+        rule = faults.outcome(location + path)
         if rule is not None:
             failures[position] = rule.error
     return failures
+
+
+def _under(files: FileRange, heads: set[str]) -> Iterator[tuple[int, str]]:
+    """(position, path) of the files whose path starts with one of `heads`, in plan order. Generated
+    names sort in index order, so each head is a binary search in each generated set."""
+    if "" in heads:
+        yield from enumerate(files.paths())
+        return
+    for position, entry in enumerate(files.explicit):
+        if entry.path.startswith(tuple(heads)):
+            yield position, entry.path
+    for first, generated, lo, hi in itertools.islice(files.segments(), 1, None):
+        assert generated is not None  # every segment after the first is a generated set
+        spans = sorted(_span(generated.path, lo, hi, head) for head in heads)
+        done = lo
+        for start, stop in spans:
+            start = max(start, done)
+            for index, path in enumerate(generated.paths(start, stop), start):
+                yield first + index - lo, path
+            done = max(done, stop)
+
+
+def _span(path: Callable[[int], str], lo: int, hi: int, head: str) -> tuple[int, int]:
+    """The indices in lo..hi-1 whose path starts with `head` (paths sort in index order)."""
+    start = bisect.bisect_left(range(lo, hi), head, key=path) + lo
+    past = head[:-1] + chr(ord(head[-1]) + 1)  # the least string above every one starting with head
+    return start, bisect.bisect_left(range(lo, hi), past, key=path) + lo
+
+
+def _tail(files: FileRange, start: int) -> FileRange:
+    """The files from position `start` on, sharing the generated sets (nothing is listed)."""
+    skip = max(0, start - len(files.explicit))
+    generated = []
+    for gen, lo, hi in files.generated:
+        if skip < hi - lo:
+            generated.append((gen, lo + skip, hi))
+        skip = max(0, skip - (hi - lo))
+    return FileRange(files.explicit[start:], generated)
+
+
+def _writes_before(transfer: AmoveTransfer, end: int) -> int:
+    """The bytes of the objects before position `end` that do not fail on their own."""
+    cumulative = transfer.engine.files.cumulative()
+    return cumulative[end] - sum(transfer.engine.size(i) for i in transfer.failures if i < end)
+
+
+def _quota_cut(store: AmoveStore, transfer: AmoveTransfer, now: datetime) -> tuple[int, str] | None:
+    """Where a destination bucket with a quota fills up: the first object that does not fit, and
+    the reason. Room is claimed in the order transfers are requested: the bucket's bytes now, plus
+    what the transfers into it requested earlier still mean to write."""
+    bucket = transfer.selection.destination_bucket
+    if bucket.quota is None:
+        return None
+    claimed = bucket.objects.files("", now).total_bytes + sum(
+        other.planned_bytes - other.progress(now).succeeded_bytes
+        for other in store.transfers.values()
+        if other.selection.destination_bucket is bucket and not other.finished(now)
+    )
+    room = bucket.quota - claimed
+    failing = sorted(transfer.failures)
+    sizes = list(itertools.accumulate((transfer.engine.size(i) for i in failing), initial=0))
+    cumulative = transfer.engine.files.cumulative()
+
+    def written(i: int) -> int:  # bytes written once object i is done
+        return cumulative[i + 1] - sizes[bisect.bisect_right(failing, i)]
+
+    position = bisect.bisect_right(range(transfer.engine.total), room, key=written)
+    if position == transfer.engine.total:
+        return None
+    cloud = transfer.selection.destination
+    return (
+        position,
+        f"QuotaExceeded: bucket {bucket.name!r} of {cloud.name!r} is over its quota of {bucket.quota} bytes",
+    )
 
 
 def check_role(user: User) -> None:
@@ -285,17 +501,10 @@ def retry_selection(transfer: AmoveTransfer, at: datetime) -> Selection:
     """Doc, "Retry Transfer": only the failed objects of a finished transfer, to the same places."""
     if not transfer.finished(at):
         raise AmoveError("TRANSFER", "Only a finished transfer can be retried.")
-    failed = [entry for entry, _ in transfer.failed_objects(at)]
-    if not failed:
+    failed = transfer.failed_range(at)
+    if not len(failed):
         raise AmoveError("TRANSFER", "The transfer has no failed files to retry.")
     old = transfer.selection
     return Selection(
-        old.source,
-        old.source_bucket,
-        old.destination,
-        old.destination_bucket,
-        FileRange(failed, []),
-        0,
-        0,
-        old.target,
+        old.source, old.source_bucket, old.destination, old.destination_bucket, failed, 0, 0, old.target
     )

@@ -3,6 +3,10 @@
 A rule matches files by a glob over a location path the service defines (e.g. `account/container/blob`),
 optionally with a seeded probability, and names an error code in the service's own vocabulary and the
 stage at which the file fails. The core only matches; the service decides what codes and stages mean.
+
+A transfer over a million files need not try every rule on every file: `within(prefix)` keeps only the
+rules that can match under a location prefix, and `heads()` gives each one's literal head (its glob up
+to the first wildcard), so a service can look at just the files under those heads.
 """
 
 from __future__ import annotations
@@ -30,16 +34,40 @@ class DataFault(BaseModel):
     probability: float = Field(default=1.0, ge=0, le=1)
 
 
+_WILDCARD = re.compile(r"[*?\[]")
+
+
+def _head(glob: str) -> str:
+    """What every location a glob matches starts with: the glob up to its first wildcard."""
+    wildcard = _WILDCARD.search(glob)
+    return glob[: wildcard.start()] if wildcard else glob
+
+
 class DataFaults:
     """A compiled list of rules; the first matching rule decides a file's outcome."""
 
-    def __init__(self, rules: Sequence[DataFault], seed: int) -> None:
+    def __init__(self, rules: Sequence[DataFault], seed: int, numbers: Sequence[int] | None = None) -> None:
         self.rules = list(rules)
         self.seed = seed
         self._patterns = [re.compile(fnmatch.translate(r.match)) for r in self.rules]
+        # Each rule's place in the scenario's list: its seeded draws depend on it, not on `within`.
+        self._numbers = list(numbers) if numbers is not None else list(range(len(self.rules)))
 
     def __bool__(self) -> bool:
         return bool(self.rules)
+
+    def within(self, prefix: str) -> DataFaults:
+        """The rules that can match a location starting with `prefix`, each drawing as it does here."""
+        kept = [
+            (rule, number)
+            for rule, number in zip(self.rules, self._numbers, strict=True)
+            if _head(rule.match).startswith(prefix) or prefix.startswith(_head(rule.match))
+        ]
+        return DataFaults([rule for rule, _ in kept], self.seed, [number for _, number in kept])
+
+    def heads(self) -> list[str]:
+        """Each rule's literal head: a location it matches starts with it."""
+        return [_head(rule.match) for rule in self.rules]
 
     def outcome(self, location: str, attempt: int = 0) -> DataFault | None:
         """The rule that makes this file fail, if any, on its `attempt`-th try (0: the first).
@@ -47,7 +75,7 @@ class DataFaults:
         A service that retries some errors asks again with the next attempt: each attempt draws its
         own chance, so a rule with probability p meets k attempts in a row with chance p**k.
         """
-        for number, (rule, pattern) in enumerate(zip(self.rules, self._patterns, strict=True)):
+        for number, rule, pattern in zip(self._numbers, self.rules, self._patterns, strict=True):
             # Each rule draws its own chance, so two rules on the same files fail more of them.
             if pattern.match(location) and (
                 rule.probability >= 1 or self._draw(number, location, attempt) < rule.probability
