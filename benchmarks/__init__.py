@@ -16,6 +16,9 @@ What is measured (each module says how; figures are reported against targets and
 5. `globus_load` (`--only globus`): 200 concurrent Globus submissions of a 10,000-file directory
    over uvicorn (time until all are accepted, health-check latency meanwhile), and
    `GET /task_list?limit=10` with 10,000 tasks in the caller's history, in process.
+6. `hub_pushes` (`--only hub`): the Amove hub pushing 100 running transfers each second to 200
+   WebSocket subscribers over real sockets (pushes per second, server CPU per push), against a
+   bare Starlette WebSocket broadcast of the same messages to the same subscribers.
 
 Run them all with `make bench` (or `python -m benchmarks`); `make bench ARGS="--only latency memory"`
 runs a subset. A table is printed and the figures are written to `benchmarks/results.json`. The

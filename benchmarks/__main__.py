@@ -22,6 +22,7 @@ from types import ModuleType
 from benchmarks import (
     control_state,
     globus_load,
+    hub_pushes,
     memory,
     onedata_status,
     reset_cycles,
@@ -43,6 +44,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "globus": globus_load,
     "onedata": onedata_status,
     "cycles": reset_cycles,
+    "hub": hub_pushes,
 }
 DEFAULT_OUTPUT = Path(__file__).with_name("results.json")
 

@@ -3,8 +3,8 @@ subscribers, and the progress of running transfers at the scenario's interval, w
 connection's own timer publishes while it is open (no timer runs while nobody listens).
 
 A push carries the payload the scenario names (`hub.payload`: the Transfer record, or a short
-progress document) computed at the instant it is due. Status changes are published only while
-the account has a listener.
+progress document) computed at the instant it is due, once for all the connections that hear it.
+Status changes are published only while the account has a listener.
 """
 
 from __future__ import annotations
@@ -22,6 +22,21 @@ def topic(account_id: str) -> Hashable:
 
 
 def payload(store: AmoveStore, transfer: AmoveTransfer, at: datetime) -> dict[str, Any]:
+    """The document pushed for `transfer` at `at`: built once, however many connections hear it
+    (every connection of an account ticks at the same instants), and again whenever what it is
+    built from changes: the instant, the transfer's plan, its cloud accounts' sharing."""
+    selection = transfer.selection
+    source, destination = selection.source, selection.destination
+    key = (at, transfer.version, source.shared, source.deleted, destination.shared, destination.deleted)
+    cached = store.pushed.get(transfer.id)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    document = _document(store, transfer, at)
+    store.pushed[transfer.id] = (key, document)
+    return document
+
+
+def _document(store: AmoveStore, transfer: AmoveTransfer, at: datetime) -> dict[str, Any]:
     record = transfer.record(at)
     if store.section.hub.payload == "progress":
         return {

@@ -11,6 +11,7 @@ changes them and applies them to the transfers.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -123,6 +124,8 @@ class AmoveStore:
     api_tokens: dict[str, ApiToken] = field(default_factory=dict)
     transfers: dict[str, AmoveTransfer] = field(default_factory=dict)
     down: dict[Outage, datetime] = field(default_factory=dict)  # provider outages going on, since when
+    # The hub's last document of each transfer, with what it was built from (see `progress.payload`).
+    pushed: dict[str, tuple[Hashable, dict[str, Any]]] = field(default_factory=dict)
 
     def user_named(self, username: str) -> User | None:
         return next((u for u in self.users.values() if u.username.lower() == username.lower()), None)

@@ -163,6 +163,8 @@ class AmoveTransfer:
         self.price = price_per_gb(store, selection.source)
         self.failures = _failures(store, selection) if apply_faults else {}
         self.engine = Transfer(selection.files, behaviour.rate, self.pickup, self.failures)
+        self.version = 0  # counts changes of its plan (stops, holds, a cancel)
+        self.engine.watch(self._changed)
         self._stops: dict[Hashable, Stop] = {}  # why (a cancel, an account, an outage) -> its stop
         self._held_by: set[Outage] = set()
         self._quota = _quota_cut(store, self, now)
@@ -200,7 +202,11 @@ class AmoveTransfer:
         if self.status(at) != RUNNING:
             raise AmoveError("TRANSFER", "Only a running transfer can be canceled.")
         self.canceled = at
+        self._changed()
         self.stop(CANCEL, Stop(at, None))
+
+    def _changed(self) -> None:
+        self.version += 1
 
     def stop(self, why: Hashable, stop: Stop | None) -> None:
         """Plan (or with None, drop) one reason to stop; the earliest planned stop is the engine's."""

@@ -350,3 +350,30 @@ def test_within_keeps_each_rules_own_draws() -> None:
         location = f"b/file{i}"
         assert under_b.outcome(location) is faults.outcome(location)
     assert not faults.within("c/").rules[:-1]  # only the catch-all can match under c/
+
+
+# -- hub documents, built once per instant ---------------------------------------------------------
+
+
+@pytest.mark.emulator(scenario="amove-cancel")
+def test_a_pushed_document_is_shared_until_what_it_shows_changes(emulator: Emulator) -> None:
+    from emulators.amove import progress
+
+    api = as_user(emulator)
+    api.transfer(**SLOW)
+    emulator.advance(10)
+    store = emulator.world.store(AmoveStore)
+    [transfer] = store.transfers.values()
+    now = emulator.world.clock.now()
+    running = progress.payload(store, transfer, now)
+    assert progress.payload(store, transfer, now) is running  # every connection gets the same one
+    assert api.post("/transfer/cancel_transfer", {"id": transfer.id}).status_code == 200  # same instant
+    canceling = progress.payload(store, transfer, now)
+    assert (running["transferStatus"], canceling["transferStatus"]) == (RUNNING, 32)
+    shared = api.emulator.client.put(
+        "/api/v1/cloudaccount/manage_share", json={"id": WASABI, "shared": True}, headers=api.headers
+    )
+    assert shared.status_code == 200
+    now_shared = progress.payload(store, transfer, now)
+    assert now_shared["destinationCloudAccount"]["shared"] is True
+    assert canceling["destinationCloudAccount"]["shared"] is False
