@@ -107,7 +107,7 @@ class SubscriberProcess:
     def settled(self) -> int:
         """The count once it stopped moving (for pushes that went out before the rounds)."""
         last = -1
-        while (received := self.count()["received"]) != last:
+        while (received := int(self.count()["received"])) != last:
             last = received
             time.sleep(0.5)
         return received

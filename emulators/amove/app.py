@@ -16,6 +16,10 @@ Known deviations from the real service (its public docs are silent; these are ou
   one at its target key. Without `keepSourceTree`, objects with the same name overwrite each other.
 - A retry re-copies the failed objects without the scenario's data faults (failures are taken as
   transient); it needs the roles that may initiate transfers.
+- World events (docs/amove.md, "Faults and world events"): revoked credentials fail a transfer at
+  its pickup or at once, the request itself being accepted; a full destination bucket (room claimed
+  in request order) fails the object that does not fit and all after it; during a provider outage
+  a transfer waits, and gives up after `behaviour.outage_retry` seconds. The reasons' wording is ours.
 - Cancel, retry and the failed-files link accept any user of the transfer's account; another
   account's transfer is a 499 `ACCESS`.
 - The cost and `transferredCost` use the source provider's egress price per 10^9 bytes, rounded to
