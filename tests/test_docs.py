@@ -142,9 +142,8 @@ class Runner:
         assert result.returncode == 0, f"{block.where}: the example fails:\n{result.stdout}{result.stderr}"
 
     def run_yaml(self, block: Block) -> None:
-        text = (
-            block.text if block.text.startswith("version:") else "version: 1\nextends: default\n" + block.text
-        )
+        whole = re.search(r"^version:", block.text, re.MULTILINE) is not None
+        text = block.text if whole else "version: 1\nextends: default\n" + block.text
         scenario = self.work / f"scenario_{block.line}.yaml"
         scenario.write_text(text, encoding="utf-8")
         result = subprocess.run(
