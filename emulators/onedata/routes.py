@@ -8,6 +8,8 @@ raised and rendered by the service's one renderer.
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -122,6 +124,13 @@ async def get_space(request: Request) -> Response:
     return JSONResponse(document, headers=_CORS)
 
 
+def _rest_of_path(route: Route) -> Route:
+    """The route with its `{...:path}` parameter taking the rest of the URL, newlines included: a
+    file name may hold any character but `/` and NUL, and Starlette's `path` stops at a newline."""
+    route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
+    return route
+
+
 async def get_configuration(request: Request) -> Response:
     store = _store(request)
     return JSONResponse(files.configuration(store), headers=_CORS)
@@ -133,7 +142,9 @@ ROUTES = [
     Route("/transfers/{tid}", cancel_transfer, methods=["DELETE"], name="cancel_transfer"),
     Route("/transfers/{tid}/rerun", rerun_transfer, methods=["POST"], name="rerun_transfer"),
     Route("/spaces/{sid}/transfers", get_all_transfers, methods=["GET"], name="get_all_transfers"),
-    Route("/lookup-file-id/{path:path}", lookup_file_id, methods=["POST"], name="lookup_file_id"),
+    _rest_of_path(
+        Route("/lookup-file-id/{path:path}", lookup_file_id, methods=["POST"], name="lookup_file_id")
+    ),
     Route("/data/{id}", get_attrs, methods=["GET"], name="get_attrs"),
     Route("/data/{id}/children", list_children, methods=["GET"], name="list_children"),
     Route("/data/{id}/distribution", get_file_distribution, methods=["GET"], name="get_file_distribution"),
