@@ -199,6 +199,7 @@ def test_response_documents_are_closed_and_requests_open() -> None:
         "Transport",
         "NegotiateV0",
         "NegotiateV1",
+        "NegotiateError",
     }
     requests = {name for name in SCHEMAS if name.endswith("Request")}
     assert requests == {
@@ -231,7 +232,9 @@ def test_response_documents_are_closed_and_requests_open() -> None:
 def test_the_error_model_supersedes_the_per_controller_codes() -> None:
     """Reference, B2: 200, 401, 499 and 500 only ("The API does not use the standard 400 / 403 / 404
     codes"; the older per-controller pages that list them are superseded). 401 and 500 carry no body;
-    every bearer operation can answer 401; the Authentication API answers 401 only on login."""
+    every bearer operation can answer 401; the Authentication API answers 401 on login and, as a
+    reading of "auth missing/failed" marked `x-reading`, on logout (a jwtToken that does not
+    authenticate)."""
     model = SPEC["x-error-model"]
     assert model["superseded"] == ["400", "403", "404"]
     assert model["x-reference"]["section"].startswith("B2.")
@@ -244,10 +247,12 @@ def test_the_error_model_supersedes_the_per_controller_codes() -> None:
             assert set(responses) == {"200", "401"}
             continue
         assert responses["500"] == {"$ref": ref + "InternalServerError"}, (method, path)
-        wants_401 = (method, path) not in AUTH_OPERATIONS or path.endswith("/login")
+        wants_401 = (method, path) not in AUTH_OPERATIONS or path.endswith(("/login", "/logout"))
         assert ("401" in responses) == wants_401, (method, path)
         assert ("499" in responses) == (not path.endswith("/request_token")), (method, path)
-        if "401" in responses:
+        if path.endswith("/logout"):
+            assert "x-reading" in responses["401"] and "content" not in responses["401"]
+        elif "401" in responses:
             assert responses["401"] == {"$ref": ref + "Unauthorized"}
         if "499" in responses and path != "/api/v1/cloudaccount/delete":
             assert responses["499"] == {"$ref": ref + "ValidationError"}, (method, path)
@@ -618,6 +623,7 @@ EXAMPLES: list[tuple[str, Any, str]] = [
     (request_schema("post", XFER + "download_failed_files"), ID_BODY, 'Doc, "Download Failed Files"'),
     (response_schema("post", XFER + "download_failed_files"), "https://...", 'Doc, "Download Failed Files"'),
     (response_schema(*NEGOTIATE), NEGOTIATE_V0, "Reference, C1: the version 0 document"),
+    (response_schema(*NEGOTIATE), {"error": "..."}, "Reference, C1: the error alternative"),
     (response_schema(*NEGOTIATE), NEGOTIATE_V1, "Reference, C1: v1 adds connectionToken"),
     (response_schema(*NEGOTIATE),
      {**NEGOTIATE_V1, "availableTransports": [
@@ -691,6 +697,8 @@ REFUSED: list[tuple[str, Any, str]] = [
          {"transport": "WebSockets", "transferFormats": ["Text", "Binary"]},
          {"transport": "ServerSentEvents", "transferFormats": ["Text", "Binary"]}]},
      "Reference, C1: ServerSentEvents carries Text only"),
+    (response_schema(*NEGOTIATE), {**NEGOTIATE_V0, "error": "..."},
+     "Reference, C1: the error document is an alternative to the negotiate document, not part of it"),
     (response_schema(*NEGOTIATE), {"url": "https://hub.example.com", "accessToken": "t"},
      "Reference, C1: an Amove hub answers no redirect document"),
 ]  # fmt: skip
