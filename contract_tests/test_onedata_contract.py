@@ -282,6 +282,7 @@ def test_the_file_surface_conforms(emulator: Emulator) -> None:
     for path, headers, expected in (
         ("My Space 1/images", AUTH, 200),
         ("My Space 1/nothing", AUTH, 400),
+        ("My Space 1/two%0Alines", AUTH, 400),  # the route takes the rest of the URL, newlines too
         ("My Space 1/images", {"X-Auth-Token": "onedata-outsider-token"}, 400),
         ("My Space 1/images", {}, 401),
     ):
