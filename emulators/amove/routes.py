@@ -113,10 +113,12 @@ async def insert_api_token(request: Request) -> Response:
 
 
 async def get_all_api_tokens(request: Request) -> Response:
-    """GET /api/v1/apitoken/get_all — the caller's API tokens, newest first."""
+    """GET /api/v1/apitoken/get_all — the caller's API tokens, newest first: Amove's API-token page
+    gives it the paging parameters (sortfield `CreateDate`) and answers a bare array, one page."""
     store, user, _ = _caller(request)
-    tokens = [t for t in store.api_tokens.values() if t.user_id == user.id]
-    return JSONResponse([api_token_document(t) for t in reversed(tokens)])
+    paging = page_request(request.query_params, "CreateDate", True)
+    tokens = [api_token_document(t) for t in reversed(store.api_tokens.values()) if t.user_id == user.id]
+    return JSONResponse(page_of(tokens, paging)["data"])
 
 
 async def delete_api_token(request: Request) -> Response:
