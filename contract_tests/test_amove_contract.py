@@ -221,12 +221,15 @@ def test_transfers_answer_as_declared_through_their_life(emulator: Emulator) -> 
 
 
 def test_negotiate_answers_as_declared(emulator: Emulator) -> None:
-    """Reference, C1: v0 and v1 documents, 401 without a JWT."""
+    """Reference, C1: v0 and v1 documents, the `{"error"}` alternative for a version the hub does not
+    serve, 401 without a JWT."""
     headers = _headers(login(emulator.client))
     for query in ("", "?negotiateVersion=1"):
         conforms(
             emulator.client.post(f"/api/rm/negotiate{query}", headers=headers), "post", "/api/rm/negotiate"
         )
+    refused = emulator.client.post("/api/rm/negotiate?negotiateVersion=-1", headers=headers)
+    assert list(conforms(refused, "post", "/api/rm/negotiate")) == ["error"]
     conforms(emulator.client.post("/api/rm/negotiate"), "post", "/api/rm/negotiate")
 
 

@@ -124,16 +124,16 @@ async def get_space(request: Request) -> Response:
     return JSONResponse(document, headers=_CORS)
 
 
+async def get_configuration(request: Request) -> Response:
+    store = _store(request)
+    return JSONResponse(files.configuration(store), headers=_CORS)
+
+
 def _rest_of_path(route: Route) -> Route:
     """The route with its `{...:path}` parameter taking the rest of the URL, newlines included: a
     file name may hold any character but `/` and NUL, and Starlette's `path` stops at a newline."""
     route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
     return route
-
-
-async def get_configuration(request: Request) -> Response:
-    store = _store(request)
-    return JSONResponse(files.configuration(store), headers=_CORS)
 
 
 ROUTES = [
