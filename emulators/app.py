@@ -96,7 +96,9 @@ class EmulatorApp:
         /_emulator/...   control API: outside the journal and the fault rules, so a fault can never
                          block its own removal
         a service prefix record_request → apply_faults → that service's sub-app (the journal sits
-                         outside the faults so it notes which rule fired); HTTP and WebSocket alike
+                         outside the faults so it notes which rule fired); HTTP and WebSocket alike.
+                         Exact spellings first; then, for services whose prefixes ignore case
+                         (ASP.NET hosts), the prefix in any case
         anything else    the same steps around an index (`GET /`) or a JSON 404 that names the
                          service prefixes
 
@@ -120,6 +122,13 @@ class EmulatorApp:
             ((mount.path, host.service_for(mount.path), _pipeline(mount.app, host)) for mount in mounts),
             key=lambda mounted: -len(mounted[0]),
         )
+        # The prefixes of services whose prefixes match in any case, lower-cased, longest first.
+        ignore_case = {service.name for service in host.services if service.prefixes_ignore_case}
+        self._folded = [
+            (prefix.lower(), service, pipeline)
+            for prefix, service, pipeline in self._services
+            if service in ignore_case
+        ]
         self._index = {  # each service's path prefixes, for the index and for 404 hints
             service.name: sorted(prefix for prefix, owner, _ in self._services if owner == service.name)
             for service in host.services
@@ -135,23 +144,35 @@ class EmulatorApp:
             _mount(scope, CONTROL_PREFIX)
             await self._control(scope, receive, send)
         else:
+            path = scope["path"]
             for prefix, service, pipeline in self._services:
-                if _under(scope["path"], prefix):
-                    # Found once; the journal and the fault rules read the service from the scope.
-                    scope[SERVICE_KEY] = service
-                    scope[WORLD_KEY] = self.host.world
-                    _mount(scope, prefix)
-                    try:
-                        await pipeline(scope, receive, send)
-                    finally:
-                        if self.host.world.has_effects:
-                            self.host.kick()
+                if _under(path, prefix):
+                    await self._serve(scope, receive, send, prefix, service, pipeline)
+                    return
+            for folded, service, pipeline in self._folded:  # tried only once no prefix matched exactly
+                spelled = path[: len(folded)]
+                if spelled.lower() == folded and _under(path, spelled):
+                    await self._serve(scope, receive, send, spelled, service, pipeline)
                     return
             scope[SERVICE_KEY] = None
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1000})  # no such endpoint: refused
                 return
             await self._not_found(scope, receive, send)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, prefix: str, service: str | None, pipeline: ASGIApp
+    ) -> None:
+        """Run a service's pipeline under `prefix`, spelled as the request spells it."""
+        # Found once; the journal and the fault rules read the service from the scope.
+        scope[SERVICE_KEY] = service
+        scope[WORLD_KEY] = self.host.world
+        _mount(scope, prefix)
+        try:
+            await pipeline(scope, receive, send)
+        finally:
+            if self.host.world.has_effects:
+                self.host.kick()
 
     async def _no_service(self, scope: Scope, receive: Receive, send: Send) -> None:
         """`GET /`: an index of the services and the control API. Any other path no service serves:

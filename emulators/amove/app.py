@@ -116,4 +116,5 @@ SERVICE = Service(
     summary=summary,
     describe=describe,
     census=census,
+    prefixes_ignore_case=True,  # an ASP.NET Core host: its /api/... paths match in any case
 )

@@ -45,6 +45,9 @@ class Service:
       collection (jobs, tasks, transfers) to render: rendering costs O(page), not O(everything).
     - `describe`: lines printed at start-up (base URLs, tokens), given the store and the base URL.
     - `census`: its jobs (tasks, transfers) counted by state in the doc's words, for the metrics.
+    - `prefixes_ignore_case`: its path prefixes match in any case, as an ASP.NET Core or IIS host's
+      do (`/Transfer-Service/...`); the exact spelling is still tried first. Routes below a prefix
+      are its sub-app's own to match.
     """
 
     name: str
@@ -56,6 +59,7 @@ class Service:
     summary: Callable[[Any, Page], Any] = lambda store, page: None
     describe: Callable[[Any, str], list[str]] = lambda store, base: []
     census: Callable[[Any], Mapping[str, int]] | None = None
+    prefixes_ignore_case: bool = False
 
 
 @dataclass(frozen=True)

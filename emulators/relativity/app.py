@@ -44,8 +44,9 @@ the project's docs/relativity.md):
   listed; the job reads InProgress / inprogress with nothing counted yet. With the default timing every
   documented stage lasts at least one 10 s refresh, however small the job.
 - `tags` values must be strings (a null value is a 400).
-- Routes below `/transfer-service` and `/Relativity/Identity` match in any case, as ASP.NET Core's do;
-  the two prefixes themselves must be spelled as shown. A body's `transferJobID` must be a dashed
+- Paths match in any case, as an ASP.NET Core host's do: the two prefixes (`/TRANSFER-SERVICE/...`)
+  and the routes below them; the QC report's blob path below the prefix stays case-sensitive, as
+  Azure blob names are. A body's `transferJobID` must be a dashed
   uuid (System.Text.Json's only Guid form); `jobId` and `correlation-id` also take the other forms
   Guid.TryParse reads (32 digits, braces, parentheses). A POST body that is not JSON-typed is a 415.
 """
@@ -153,4 +154,5 @@ SERVICE = Service(
     summary=summary,
     describe=describe,
     census=census,
+    prefixes_ignore_case=True,
 )

@@ -1,4 +1,5 @@
-"""`service_app`: a service's errors reach its one renderer with everything they carry."""
+"""`service_app`: a service's errors reach its one renderer with everything they carry; the app's
+dispatcher finds a service by its prefix, in any case when the service declares so."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
+from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
+from emulators.app import create_app
 from emulators.core.errors import ServiceError
-from emulators.core.service import ErrorAnswer, service_app
+from emulators.core.service import ErrorAnswer, Service, service_app
 
 
 def test_a_service_error_reaches_the_renderer_with_its_code_headers_and_details() -> None:
@@ -43,3 +47,78 @@ def test_errors_without_details_carry_none() -> None:
 async def _get(app: Any, path: str) -> httpx.Response:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as c:
         return await c.get(path)
+
+
+class _Empty(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _echo_service(name: str, prefix: str, ignore_case: bool) -> Service:
+    """A service answering `{service, root_path, path}` at every path below `prefix`."""
+
+    async def echo(request: Request) -> Response:
+        root = request.scope["root_path"]
+        return JSONResponse({"service": name, "root_path": root, "path": request.url.path[len(root) :]})
+
+    def routes(host: Any) -> list[BaseRoute]:
+        app = service_app(host, [Route("/{rest:path}", echo)], _render_not_found)
+        return [Mount(prefix, app=app)]
+
+    return Service(
+        name, _Empty, lambda world, section: None, routes, _render_not_found, prefixes_ignore_case=ignore_case
+    )
+
+
+def _render_not_found(request: Request, answer: ErrorAnswer) -> Response:
+    return JSONResponse({"error": answer.kind}, status_code=answer.status)
+
+
+def _prefix_app() -> Any:
+    services = [
+        _echo_service("aspnet", "/Transfer-Service", ignore_case=True),
+        _echo_service("exact", "/v0.10", ignore_case=False),
+        _echo_service("shadow", "/transfer-service/special", ignore_case=False),
+    ]
+    return create_app(scenario_text="version: 1\n", services=services, clock="manual")
+
+
+@pytest.mark.parametrize(
+    ("path", "service", "root_path"),
+    [
+        ("/Transfer-Service/api/Jobs", "aspnet", "/Transfer-Service"),
+        ("/TRANSFER-SERVICE/api/Jobs", "aspnet", "/TRANSFER-SERVICE"),  # the request's own spelling
+        ("/transfer-service", "aspnet", "/transfer-service"),
+        ("/transfer-service/special/x", "shadow", "/transfer-service/special"),  # exact first
+        ("/TRANSFER-SERVICE/SPECIAL/x", "aspnet", "/TRANSFER-SERVICE"),  # shadow is exact-only
+        ("/v0.10/task_list", "exact", "/v0.10"),
+    ],
+)
+def test_a_prefix_matches_in_any_case_only_for_a_service_that_declares_it(
+    path: str, service: str, root_path: str
+) -> None:
+    response = asyncio.run(_get(_prefix_app(), path))
+    assert response.status_code == 200, response.text
+    assert response.json()["service"] == service
+    assert response.json()["root_path"] == root_path
+
+
+@pytest.mark.parametrize("path", ["/V0.10/task_list", "/Transfer-ServiceX/api", "/transfer-servic"])
+def test_other_spellings_find_no_service(path: str) -> None:
+    response = asyncio.run(_get(_prefix_app(), path))
+    assert response.status_code == 404
+    assert response.json()["error"] == "no emulated service serves this path"
+
+
+@pytest.mark.parametrize(
+    ("path", "served"),
+    [
+        ("/TRANSFER-SERVICE/api/v2/transfer/jobs/1", True),  # Relativity: ASP.NET Core
+        ("/relativity/identity/connect/token", True),
+        ("/API/V1/transfer/get_all", True),  # Amove: ASP.NET Core
+        ("/V0.10/task_list", False),  # Globus: exact
+        ("/API/V3/oneprovider/transfers/1", False),  # Onedata: exact
+    ],
+)
+def test_the_asp_net_services_take_their_prefixes_in_any_case(path: str, served: bool) -> None:
+    response = asyncio.run(_get(create_app(clock="manual"), path))
+    assert ("no emulated service serves this path" not in response.text) == served, response.text

@@ -85,12 +85,21 @@ def test_the_token_is_checked_before_the_media_type(relativity: Relativity):
     assert relativity.client.post(API, content="{}", headers=headers).status_code == 401
 
 
-def test_routes_match_in_any_case(relativity: Relativity):
-    # A client that waits for the QC report on 404 would wait forever if `/QC` were an unknown route.
+def test_paths_match_in_any_case_prefixes_included(relativity: Relativity):
+    # ASP.NET Core (and IIS in front of it) match paths case-insensitively. A client that waits for
+    # the QC report on 404 would wait forever if `/QC` were an unknown route.
     job_id = relativity.create()
     relativity.run_until_final(job_id)
     relativity.advance(3600)
-    upper = f"/transfer-service/API/V2/Transfer/Jobs/{job_id.upper()}"
-    assert relativity.client.get(f"{upper}/QC", headers=relativity.headers()).status_code == 200
-    assert relativity.client.get(upper, headers=relativity.headers()).json()["transferJobID"] == job_id
-    assert relativity.client.delete(upper, headers=relativity.headers()).status_code == 400  # finished
+    for prefix in ("/transfer-service", "/TRANSFER-SERVICE", "/Transfer-Service"):
+        upper = f"{prefix}/API/V2/Transfer/Jobs/{job_id.upper()}"
+        assert relativity.client.get(f"{upper}/QC", headers=relativity.headers()).status_code == 200
+        document = relativity.client.get(upper, headers=relativity.headers()).json()
+        assert document["transferJobID"] == job_id
+        assert relativity.client.delete(upper, headers=relativity.headers()).status_code == 400  # finished
+
+
+def test_the_token_endpoint_matches_in_any_case(relativity: Relativity):
+    form = {"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}
+    response = relativity.client.post("/RELATIVITY/identity/Connect/Token", data=form)
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_client")
