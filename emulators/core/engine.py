@@ -3,9 +3,12 @@
 A `Transfer` is an ordered plan of files (a `FileRange`), a `RateModel` and a start instant. File i
 is enumerated at `(i + 1) / enumeration_rate` and copied once enumerated, at
 `(i + 1) * per_file + bytes_before(i + 1) / bandwidth` (per-file overhead plus bytes over the
-bandwidth); it finishes at the later of the two. Both are non-decreasing in i, so "how many files
-have finished at t" is a binary search over i and a status read costs O(log n), whatever the size of
-the plan. Nothing is ticked.
+bandwidth); it finishes at the later of the two. A plan may add delays: seconds of work spent at a
+position before its file finishes (retries' back-off, say), which every later file waits for too,
+in the copy (`delays`) or in the enumeration (`enumeration_delays`). Both instants stay
+non-decreasing in i, so "how many files have finished at t" is a binary search over i and a status
+read costs O(log n), whatever the size of the plan (O(log n · log d) with d delayed positions).
+Nothing is ticked.
 
 Outcomes: each position may carry a failure code (opaque to the engine; services choose their own
 vocabulary) decided when the plan is built. A transfer can be cancelled (progress freezes) or aborted
@@ -92,6 +95,8 @@ class Transfer:
         start: datetime,
         failures: Mapping[int, str] | None = None,
         labels: Sequence[tuple[int, Label]] | None = None,
+        delays: Mapping[int, float] | None = None,
+        enumeration_delays: Mapping[int, float] | None = None,
     ) -> None:
         self.files = files
         self.rate = rate
@@ -109,6 +114,9 @@ class Transfer:
         self._ends: tuple[datetime, datetime] | None = None  # (enumeration end, natural end), cached
         self._watchers: list[Watcher] = []
         self._labels = _Labels(labels or [(0, None)], self.total, self._cum, self._fail_pos, self.size)
+        # None without delays: status reads evaluate these O(log n) times, so skip them then.
+        self._delays = _Delays(delays) if delays else None
+        self._enumeration_delays = _Delays(enumeration_delays) if enumeration_delays else None
 
     # -- timing -------------------------------------------------------------------------------
 
@@ -131,7 +139,10 @@ class Transfer:
 
     def enumerated_after(self, i: int) -> float:
         """Seconds from start until file i is enumerated."""
-        return self._shift((i + 1) / self.rate.enumeration_rate)
+        listed = (i + 1) / self.rate.enumeration_rate
+        if self._enumeration_delays is not None:
+            listed += self._enumeration_delays.through(i)
+        return self._shift(listed)
 
     def finished_after(self, i: int) -> float:
         """Seconds from start until file i has been copied (or has failed)."""
@@ -139,8 +150,13 @@ class Transfer:
 
     def _work_finished(self, i: int) -> float:
         """Seconds of work until file i has been copied (or has failed): pauses not counted."""
+        listed = (i + 1) / self.rate.enumeration_rate
         copied = (i + 1) * self.rate.per_file + self._cum[i + 1] / self.rate.bandwidth
-        return max((i + 1) / self.rate.enumeration_rate, copied)
+        if self._enumeration_delays is not None:
+            listed += self._enumeration_delays.through(i)
+        if self._delays is not None:
+            copied += self._delays.through(i)
+        return max(listed, copied)
 
     def finished_at(self, i: int) -> datetime:
         """The instant file i finishes if nothing stops the transfer first."""
@@ -343,6 +359,20 @@ def _plus(start: datetime, seconds: float) -> datetime:
         return start + timedelta(seconds=seconds)
     except OverflowError:
         return datetime.max.replace(tzinfo=start.tzinfo)
+
+
+class _Delays:
+    """Seconds of delay at some positions, summed up to any position in O(log d)."""
+
+    def __init__(self, delays: Mapping[int, float]) -> None:
+        if any(seconds < 0 or not math.isfinite(seconds) for seconds in delays.values()):
+            raise ValueError("delays must be finite and not negative")
+        self._positions = sorted(delays)
+        self._sums = list(itertools.accumulate((delays[i] for i in self._positions), initial=0.0))
+
+    def through(self, i: int) -> float:
+        """The delays at positions up to and including i."""
+        return self._sums[bisect.bisect_right(self._positions, i)]
 
 
 class _Labels:

@@ -33,7 +33,9 @@ the project's docs/relativity.md):
   made when it ends).
 - Transient Azure errors (ServerBusy, OperationTimedOut, InternalError) are retried up to
   `behaviour.transient_retries` times (default 3), each attempt drawing a data-fault rule's
-  probability afresh; a file fails (ER_99999) only if every attempt meets one. Retries take no time.
+  probability afresh; a file fails (ER_99999) only if every attempt meets one. Each retry waits the
+  Azure SDK for .NET's exponential back-off (`transient_retry_delay` 0.8 s, doubled, at most
+  `transient_retry_max_delay` 60 s) without its random jitter, holding up the stage that retried.
 - Every kind of SAS the doc's "a valid SAS Url" covers is taken: container and directory service SAS,
   account SAS (listing needs `ss` with `b` and `srt` with `c` and `o`, else ER_00002) and user
   delegation SAS, signed with a delegation key the scenario declares (`delegation_keys`) and working no

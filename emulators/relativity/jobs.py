@@ -319,9 +319,16 @@ def start_job(
     if refusal is not None:
         failure = (pickup, er_code(refusal))
     else:
-        plan = make_plan(source, account, store.data_faults, destination, behaviour.transient_retries)
+        plan = make_plan(source, account, store.data_faults, destination, behaviour)
         listing = pickup + timedelta(seconds=behaviour.agent_startup)
-        transfer = Transfer(plan.files, behaviour.rate, listing, plan.failures)
+        transfer = Transfer(
+            plan.files,
+            behaviour.rate,
+            listing,
+            plan.failures,
+            delays=plan.copy_delays,
+            enumeration_delays=plan.listing_delays,
+        )
         if plan.enumeration_failure is not None:
             position, code = plan.enumeration_failure
             at = listing + timedelta(seconds=transfer.enumerated_after(position))
@@ -339,7 +346,7 @@ def start_job(
             ("queue", behaviour.queue_delay),
             ("startup", behaviour.agent_startup),
             ("copy", transfer),
-            ("validation", behaviour.validation.seconds(files)),
+            ("validation", behaviour.validation.seconds(files) + (plan.validation_delay if plan else 0)),
             ("report", behaviour.qc_report.seconds(files)),
         ]
         phases = Phases(created, stages)

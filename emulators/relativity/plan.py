@@ -13,7 +13,8 @@ The doc's rules the emulator applies here, at the moment the service would disco
 - copy: archived blobs fail with ER_20004, names breaking the Relativity naming rules with ER_20005
   (each component, and the whole path with the destination's in front: at most 1,024 bytes; empty
   directories too, counted in failedEmptyDirectories), and data-fault rules with their own codes (a
-  transient one only if it outlasts `behaviour.transient_retries`); a SAS that expires before the
+  transient one only if it outlasts `behaviour.transient_retries`; the retries' back-off delays the
+  copy, the listing or the validation, whichever stage retried); a SAS that expires before the
   copy ends aborts every unfinished file with CannotVerifyCopySource (ER_00005), and ends a listing
   still running with AuthenticationFailed (ER_00001);
 - validation: a file whose path is also a folder of the job fails with ER_20005 (see `paths`).
@@ -30,6 +31,7 @@ from emulators.relativity.errors import LISTING_DENIED, TRANSIENT, er_code
 from emulators.relativity.fileshare import FilesharePath, naming_violation, room_under
 from emulators.relativity.paths import files_named_like_folders
 from emulators.relativity.sas import SasError, SasUrl, verify_delegation_signature, verify_signature
+from emulators.relativity.scenario import Behaviour
 from emulators.relativity.store import Account
 
 ARCHIVE_TIER = "Archive"
@@ -42,9 +44,12 @@ class Plan:
     files: FileRange
     prefix: str
     room: int  # bytes a relative path may take under the destination
-    retries: int  # of a transient Azure error, per file
+    behaviour: Behaviour  # its transient retries and their back-off
     failures: dict[int, str] = field(default_factory=dict)
     validation_failures: dict[int, str] = field(default_factory=dict)
+    copy_delays: dict[int, float] = field(default_factory=dict)  # position -> seconds of back-off
+    listing_delays: dict[int, float] = field(default_factory=dict)
+    validation_delay: float = 0  # seconds of back-off, all files together
     enumeration_failure: tuple[int, str] | None = None
     empty_directories: int = 0
     failed_empty_directories: int = 0  # of `empty_directories`, those whose names break the rules
@@ -98,14 +103,14 @@ def _signed(sas: SasUrl, account: Account, at: datetime) -> bool:
 
 
 def make_plan(
-    sas: SasUrl, account: Account, faults: DataFaults, destination: FilesharePath, retries: int
+    sas: SasUrl, account: Account, faults: DataFaults, destination: FilesharePath, behaviour: Behaviour
 ) -> Plan:
     """The files under the SAS source and each file's outcome when written under `destination`."""
     tree = account.containers[sas.container]
     prefix = f"{sas.path}/" if sas.path else ""
     files = tree.files(prefix)
     empty_directories = tree.empty_directories(prefix)
-    plan = Plan(files, prefix, room_under(destination), retries, empty_directories=len(empty_directories))
+    plan = Plan(files, prefix, room_under(destination), behaviour, empty_directories=len(empty_directories))
     # The naming rules hold for folders too: an empty directory is created, or fails, as a file does.
     plan.failed_empty_directories = sum(
         naming_violation(path[len(prefix) :], plan.room) is not None for path in empty_directories
@@ -124,19 +129,22 @@ def make_plan(
     return plan
 
 
-def _lasting_fault(faults: DataFaults, location: str, retries: int) -> DataFault | None:
+def _lasting_fault(plan: Plan, position: int, location: str, faults: DataFaults) -> DataFault | None:
     """The fault a file ends with. Doc, "Error codes": ER_99999 is "non-transient", so a transient
-    Azure error is retried, up to `retries` times, and kept only if every attempt meets one."""
-    fault = faults.outcome(location)
-    for attempt in range(1, retries + 1):
-        if fault is None or fault.error not in TRANSIENT:
-            break
-        fault = faults.outcome(location, attempt)
+    Azure error is retried, up to `behaviour.transient_retries` times, and kept only if every
+    attempt meets one; the retries' back-off is noted against the stage that retried."""
+    fault = first = faults.outcome(location)
+    made = 0
+    while made < plan.behaviour.transient_retries and fault is not None and fault.error in TRANSIENT:
+        made += 1
+        fault = faults.outcome(location, made)
+    if made and first is not None:
+        _delay(plan, position, first.stage, plan.behaviour.backoff(made))
     return fault
 
 
 def _judge(plan: Plan, position: int, path: str, tier: str | None, location: str, faults: DataFaults) -> None:
-    fault = _lasting_fault(faults, location + path, plan.retries) if faults else None
+    fault = _lasting_fault(plan, position, location + path, faults) if faults else None
     if fault is not None and fault.stage == "enumeration":
         if plan.enumeration_failure is None:
             plan.enumeration_failure = (position, er_code(fault.error))
@@ -150,6 +158,17 @@ def _judge(plan: Plan, position: int, path: str, tier: str | None, location: str
         plan.failures[position] = "ER_20004"
     elif naming_violation(path[len(plan.prefix) :], plan.room) is not None:
         plan.failures[position] = "ER_20005"
+
+
+def _delay(plan: Plan, position: int, stage: str, seconds: float) -> None:
+    """The retries' back-off holds up the stage that retried: the listing of the files after this
+    one, its copy and those after it, or the validation."""
+    if stage == "enumeration":
+        plan.listing_delays[position] = seconds
+    elif stage == "validation":
+        plan.validation_delay += seconds
+    else:
+        plan.copy_delays[position] = seconds
 
 
 def _judge_generated(

@@ -108,6 +108,22 @@ class Behaviour(_Spec):
     transient_retries: int = Field(
         default=3, ge=0, le=100, description="retries of ServerBusy, OperationTimedOut, InternalError"
     )
+    transient_retry_delay: float = Field(
+        default=0.8,
+        ge=0,
+        le=86400,
+        description="seconds before the first retry of a transient error, doubled for each later one",
+    )
+    transient_retry_max_delay: float = Field(
+        default=60, ge=0, le=86400, description="most seconds before any one retry"
+    )
+
+    def backoff(self, retries: int) -> float:
+        """Seconds spent waiting before `retries` retries of one request. The Azure SDK for .NET's
+        exponential back-off (RetryOptions: Delay 0.8 s, doubled each retry, MaxDelay 1 minute),
+        without its random jitter, so runs repeat."""
+        delay, cap = self.transient_retry_delay, self.transient_retry_max_delay
+        return sum(min(delay * 2.0**n, cap) for n in range(retries))
 
 
 class PresetJob(_Spec):

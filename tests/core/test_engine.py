@@ -338,3 +338,47 @@ def test_a_histogram_is_aligned_newest_first_and_sums_to_the_bytes_moved() -> No
     assert slots == [200, 500, 300, 0]  # [10, 12], [5, 10), [0, 5): aligned to absolute time
     assert sum(slots) == transfer.bytes_by(end)
     assert histogram(transfer, end, 5, 4, label="other") == [0, 0, 0, 0]
+
+
+def test_a_delay_at_a_position_holds_back_that_file_and_every_later_one() -> None:
+    # SLOW copies a file a second; 2.5 s of delay at position 3 (a retried file's back-off, say).
+    transfer = Transfer(files(*[100] * 10), SLOW, START, delays={3: 2.5})
+    assert [transfer.finished_after(i) for i in range(10)] == [1, 2, 3, 6.5, 7.5, 8.5, 9.5, 10.5, 11.5, 12.5]
+    assert transfer.natural_end == at(12.5)
+    assert transfer.enumeration_end == at(1), "a copy delay leaves the listing alone"
+    assert transfer.progress(at(6)).processed == 3
+    # The bytes of the delayed file flow in its last second, after its back-off.
+    assert (transfer.bytes_by(at(5.5)), transfer.bytes_by(at(6)), transfer.bytes_by(at(6.5))) == (
+        300,
+        350,
+        400,
+    )
+
+
+def test_delays_add_up_and_leave_failures_where_they_were() -> None:
+    transfer = Transfer(files(*[100] * 4), SLOW, START, {1: "E"}, delays={0: 1, 1: 2, 3: 0.5})
+    assert [transfer.finished_after(i) for i in range(4)] == [2, 5, 6, 7.5]
+    p = transfer.progress(at(5))
+    assert (p.processed, p.succeeded, p.failed, p.failed_bytes) == (2, 1, 1, 100)
+
+
+def test_an_enumeration_delay_holds_back_the_listing_and_so_the_copy() -> None:
+    # Listing alone is slow here: 1 file a second, copies take no time.
+    rate = RateModel(bandwidth=10**9, per_file=0, enumeration_rate=1)
+    transfer = Transfer(files(*[100] * 4), rate, START, enumeration_delays={1: 3})
+    assert [transfer.enumerated_after(i) for i in range(4)] == [1, 5, 6, 7]
+    assert transfer.progress(at(4.5)).enumerated == 1
+    assert transfer.enumeration_end == at(7) and transfer.finished_after(3) == pytest.approx(7)
+
+
+def test_delays_move_with_pauses() -> None:
+    transfer = Transfer(files(*[100] * 3), SLOW, START, delays={1: 1})
+    transfer.pause(at(0.5))
+    transfer.resume(at(2.5))
+    assert [transfer.finished_after(i) for i in range(3)] == [3, 5, 6]
+
+
+@pytest.mark.parametrize("seconds", [-1, float("inf"), float("nan")])
+def test_a_delay_must_be_finite_and_not_negative(seconds: float) -> None:
+    with pytest.raises(ValueError, match="delays"):
+        Transfer(files(100), SLOW, START, delays={0: seconds})
