@@ -35,9 +35,14 @@ Known deviations from the real service (the docs are silent; these are our choic
   v=1 c=...` reply); the reply's class for codes other than FILE_NOT_FOUND (PATH_NOT_FOUND), its
   errno and text lines are our reading. A mkdir whose parent is missing is 502
   `ExternalError.MkdirFailed.PermissionDenied` with "No such file or directory" in that shape.
-- Of the endpoint_manager API only `GET /endpoint_manager/task_list` is served: the caller manages
-  the collections it owns and the guests of hosts it owns (no roles to grant); `last_key` is the id
-  of the page's last task; a removed task stays listed with `history_deleted` true.
+- Of the endpoint_manager API the task routes are served (task_list, one task with its events,
+  successful transfers, skipped errors and pause info, admin_cancel and its status, admin_pause,
+  admin_resume), not the endpoint, ACL or pause-rule ones: the caller manages the collections it
+  owns and the guests of hosts it owns (no roles to grant); `last_key` is the id of the page's last
+  task; a removed task stays listed with `history_deleted` true. An admin_cancel cancels as the
+  owner's cancel does; its `id` counts from 1 and only its maker reads it back. An admin-paused
+  task is ACTIVE with nice_status `PAUSED` (is_ok false); an event list's `filter_is_error=0` (which
+  globus-sdk calls unsupported) is a 400. One unmanaged or unknown task refuses the whole request.
 - Error codes for statuses the docs do not name: 405 `ClientError.BadMethod`, 500
   `ServerError.InternalError`; `request_id` is a seeded hex string.
 - Legacy activation needs no credentials: `autoactivate` and `activate` always succeed. An endpoint

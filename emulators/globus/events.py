@@ -2,7 +2,8 @@
 
 Events are computed from the task at the instant asked, never stored: STARTED when the engine
 starts, PROGRESS every `behaviour.progress_interval` while it runs (none while INACTIVE),
-NO_CREDENTIALS when an endpoint's activation expires, an error event for each transient error (at
+NO_CREDENTIALS when an endpoint's activation expires, PAUSED and UNPAUSED when an endpoint manager
+pauses and resumes it (task_events lifecycle codes), an error event for each transient error (at
 the instant the step failed; its retry then succeeds) and each skipped error, then one closing
 event: SUCCEEDED, CANCELED, EXPIRED or the fatal error's code.
 """
@@ -28,6 +29,8 @@ EVENT_DESCRIPTIONS = {
     "SUCCEEDED": "succeeded",
     "CANCELED": "canceled",
     "EXPIRED": "expired",
+    "PAUSED": "paused",
+    "UNPAUSED": "unpaused",
 }
 
 
@@ -135,9 +138,16 @@ def task_events(task: Task, at: datetime) -> list[Event]:
     if task.start <= end:
         events.append(Event(task.start, "STARTED", False, started_details(task.type)))
     events += _progress(task, end)
-    for start, _, _ in task.transfer.pauses:
-        if start <= end:
-            events.append(Event(start, NO_CREDENTIALS, True, "The endpoint's activation expired"))
+    for hold in task.inactive:
+        if hold.start <= end:
+            events.append(Event(hold.start, NO_CREDENTIALS, True, "The endpoint's activation expired"))
+    for hold in task.admin_pauses:
+        if hold.start <= end:
+            events.append(
+                Event(hold.start, "PAUSED", False, f"Paused by an endpoint manager: {hold.message}")
+            )
+        if hold.end is not None and hold.end <= end:
+            events.append(Event(hold.end, "UNPAUSED", False, "Resumed by an endpoint manager"))
     for position, code in sorted(task.plan.transient.items()):
         if task.error_time(position) <= task.limit(at):
             step = task.plan.steps[position]
@@ -151,7 +161,10 @@ def task_events(task: Task, at: datetime) -> list[Event]:
     if status == "SUCCEEDED":
         events.append(Event(task.completion, "SUCCEEDED", False, "{}"))
     elif fatal == "CANCELED":
-        events.append(Event(task.completion, "CANCELED", True, "Canceled by the task owner"))
+        by = "the task owner"
+        if task.canceled_by_admin is not None:
+            by = f"an endpoint manager: {task.canceled_by_admin_message}"
+        events.append(Event(task.completion, "CANCELED", True, f"Canceled by {by}"))
     elif fatal == "EXPIRED":
         events.append(Event(task.completion, "EXPIRED", True, "The task deadline passed"))
     elif fatal is not None:

@@ -1,5 +1,6 @@
-"""The endpoint manager's task list (GET /endpoint_manager/task_list): tasks on collections the
-caller administers, whoever submitted them, a page at a time with `last_key` paging.
+"""The endpoint manager's view of tasks: the task list (GET /endpoint_manager/task_list), one task
+and its records (GET /endpoint_manager/task/{id}/...), and admin_cancel, admin_pause and
+admin_resume: tasks on collections the caller administers, whoever submitted them.
 
 The caller administers a collection it owns, and a guest collection whose host it owns. The filters
 and their rules are those globus-sdk's `endpoint_manager_task_list` documents: `filter_task_id`
@@ -7,20 +8,28 @@ and their rules are those globus-sdk's `endpoint_manager_task_list` documents: `
 (ACTIVE, INACTIVE), `filter_task_id` or `filter_endpoint` is required, and `filter_owner_id` needs
 `filter_endpoint`; `filter_endpoint_use` (source or destination) needs `filter_endpoint`.
 Tasks come newest first; `last_key` is the id of the last task of the page before.
+
+A task the caller administers neither side of is 403 PermissionDenied, even to its owner (as the
+real service answers, reference: globus-sdk's tests against it); an admin_cancel is an `admin_cancel`
+document whose `done` says whether every task named has ended, readable again by its id; a pause
+and a resume answer `PauseAccepted` and `ResumeAccepted`. Cancels and pauses take the task owner's
+paths: a cancel with work in flight takes effect `behaviour.cancel_delay` seconds later.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from emulators.globus import queries
 from emulators.globus.endpoints import canonical_name
-from emulators.globus.errors import bad_request
+from emulators.globus.errors import GlobusError, bad_request, not_found, task_not_found
+from emulators.globus.models import AdminTasks
 from emulators.globus.scenario import GUEST_TYPES, Identity
 from emulators.globus.store import Collection, GlobusStore
-from emulators.globus.tasks import Task
+from emulators.globus.tasks import AdminSide, Task
 
 TASK_IDS_MAX = 50
 STATUSES = frozenset({"ACTIVE", "INACTIVE", "SUCCEEDED", "FAILED"})
@@ -137,3 +146,81 @@ def task_list(
         "has_next_page": more,
         "last_key": page[-1].task_id if page else None,
     }
+
+
+def managed_task(store: GlobusStore, identity: Identity, task_id: str) -> Task:
+    """A task the caller administers a side of (404 if there is none, 403 if it is not theirs to
+    manage, whoever submitted it)."""
+    task = store.tasks.get(task_id.lower())
+    if task is None:
+        raise task_not_found(task_id)
+    if not any(administers(identity, c) for _, c in _collections(task)):
+        raise GlobusError(403, "PermissionDenied", f"No permission to manage task '{task.task_id}'")
+    return task
+
+
+def _managed(store: GlobusStore, identity: Identity, request: AdminTasks) -> list[Task]:
+    """Every task named, all checked before any is changed."""
+    return [managed_task(store, identity, task_id) for task_id in request.task_ids]
+
+
+def _admin_side(identity: Identity, task: Task) -> AdminSide:
+    """Which side of the task the caller's role covers (the task's `canceled_by_admin`)."""
+    source = administers(identity, task.source)
+    destination = task.destination is not None and administers(identity, task.destination)
+    return "BOTH" if source and destination else "SOURCE" if source else "DESTINATION"
+
+
+@dataclass
+class AdminCancel:
+    """One admin_cancel: its id, who asked and which tasks."""
+
+    id: int
+    identity: Identity
+    message: str
+    tasks: list[Task]
+
+    def document(self, at: datetime) -> dict[str, Any]:
+        return {
+            "DATA_TYPE": "admin_cancel",
+            "id": self.id,
+            "message": self.message,
+            "task_id_list": [task.task_id for task in self.tasks],
+            "done": all(task.is_complete(at) for task in self.tasks),
+        }
+
+
+def admin_cancel(store: GlobusStore, identity: Identity, request: AdminTasks, at: datetime) -> AdminCancel:
+    """POST /endpoint_manager/admin_cancel: cancel each task still running, as its owner's cancel
+    would, noting the manager's side and message on it."""
+    tasks = _managed(store, identity, request)
+    message = request.message or ""
+    for task in tasks:
+        if not task.is_complete(at) and task.canceled_at is None:  # else: canceled already
+            task.canceled_by_admin, task.canceled_by_admin_message = _admin_side(identity, task), message
+            task.cancel(at, store.behaviour.cancel_delay)
+    cancel = AdminCancel(len(store.admin_cancels) + 1, identity, message, tasks)
+    store.admin_cancels[cancel.id] = cancel
+    return cancel
+
+
+def cancel_status(store: GlobusStore, identity: Identity, cancel_id: str) -> AdminCancel:
+    """GET /endpoint_manager/admin_cancel/{id}: an admin_cancel the caller made."""
+    cancel = store.admin_cancels.get(int(cancel_id)) if cancel_id.isdigit() else None
+    if cancel is None or cancel.identity.id != identity.id:
+        raise not_found(f"No admin_cancel found with id '{cancel_id[:64]}'")
+    return cancel
+
+
+def admin_pause(store: GlobusStore, identity: Identity, request: AdminTasks, at: datetime) -> None:
+    """POST /endpoint_manager/admin_pause: each running task stops making progress."""
+    for task in _managed(store, identity, request):
+        if not task.is_complete(at):
+            task.admin_pause(at, request.message or "")
+
+
+def admin_resume(store: GlobusStore, identity: Identity, request: AdminTasks, at: datetime) -> None:
+    """POST /endpoint_manager/admin_resume: each paused task goes on where it stopped."""
+    for task in _managed(store, identity, request):
+        if not task.is_complete(at):
+            task.admin_resume(at)

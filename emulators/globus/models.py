@@ -1,4 +1,5 @@
-"""Request documents of the Transfer API: transfer, delete, task update, mkdir and rename.
+"""Request documents of the Transfer API: transfer, delete, task update, mkdir, rename and the
+endpoint manager's admin_cancel, admin_pause and admin_resume.
 
 `parse_*` check a document's shape and every rule the doc states about single fields (types, the
 label's length and character set, slash rules, sync_level's range, ...) and raise 400
@@ -322,3 +323,36 @@ def parse_rename(doc: dict[str, Any]) -> tuple[str, str]:
     if doc.get("DATA_TYPE", "rename") != "rename":
         raise bad_request("Invalid value for 'DATA_TYPE': must be 'rename'")
     return _path(doc, "old_path"), _path(doc, "new_path")
+
+
+ADMIN_TASKS_MAX = 1000  # task ids in one admin_cancel, admin_pause or admin_resume
+
+
+@dataclass(frozen=True)
+class AdminTasks:
+    """An admin_cancel, admin_pause or admin_resume document (globus-sdk's endpoint_manager_*)."""
+
+    task_ids: tuple[str, ...]  # canonical (lower-case) task ids, in the order given
+    message: str | None
+
+
+def parse_admin_tasks(doc: dict[str, Any], data_type: str, message: bool) -> AdminTasks:
+    """`{DATA_TYPE?, task_id_list, message}`; `message` says whether the document needs one (a
+    resume has none)."""
+    if doc.get("DATA_TYPE", data_type) != data_type:
+        raise bad_request(f"Invalid value for 'DATA_TYPE': must be '{data_type}'")
+    ids = doc.get("task_id_list")
+    if not isinstance(ids, list) or not ids or len(ids) > ADMIN_TASKS_MAX:
+        raise bad_request(f"'task_id_list' must list 1 to {ADMIN_TASKS_MAX} task ids")
+    canonical = [_canonical_uuid(i) for i in ids]
+    if None in canonical:
+        raise bad_request("Invalid value in 'task_id_list': task ids are UUIDs")
+    task_ids = tuple(dict.fromkeys(i for i in canonical if i is not None))  # each once, in order
+    return AdminTasks(task_ids, _string(doc, "message") if message else None)
+
+
+def _canonical_uuid(value: object) -> str | None:
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None

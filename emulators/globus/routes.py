@@ -7,6 +7,7 @@ call the state machine → render. Errors are raised (`GlobusError`) and rendere
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,14 @@ from emulators.core.http import read_json_object
 from emulators.core.tokens import ClientCredentials, token_endpoint
 from emulators.globus import activation, auth, endpoints, files, management, queries, records
 from emulators.globus.errors import GlobusError, permission_denied, service_unavailable, task_not_found
-from emulators.globus.models import parse_delete, parse_mkdir, parse_rename, parse_task_update, parse_transfer
+from emulators.globus.models import (
+    parse_admin_tasks,
+    parse_delete,
+    parse_mkdir,
+    parse_rename,
+    parse_task_update,
+    parse_transfer,
+)
 from emulators.globus.scenario import Identity
 from emulators.globus.store import Collection, GlobusStore
 from emulators.globus.submission import (
@@ -220,22 +228,25 @@ async def task_event_list(request: Request) -> Response:
     """GET /task/{task_id}/event_list: newest first, `filter=is_error:1|0`, limit/offset/total."""
     call = _call(request)
     task = _task(call, request)
-    params = request.query_params
+    keep = queries.event_filter(request.query_params.get("filter"))
+    return JSONResponse(_event_page(task, call.now, request.query_params, keep))
+
+
+def _event_page(
+    task: Task, now: datetime, params: Mapping[str, str], keep: Callable[[bool], bool]
+) -> dict[str, Any]:
     limit = queries.integer(params, "limit", 10, 1, 1000)
     offset = queries.integer(params, "offset", 0, 0, 10**9)
-    keep = queries.event_filter(params.get("filter"))
-    events = [e.document() for e in task.events(call.now) if keep(e.is_error)]
+    events = [e.document() for e in task.events(now) if keep(e.is_error)]
     page = events[offset : offset + limit]
-    return JSONResponse(
-        {
-            "DATA_TYPE": "event_list",
-            "DATA": page,
-            "length": len(page),
-            "limit": limit,
-            "offset": offset,
-            "total": len(events),
-        }
-    )
+    return {
+        "DATA_TYPE": "event_list",
+        "DATA": page,
+        "length": len(page),
+        "limit": limit,
+        "offset": offset,
+        "total": len(events),
+    }
 
 
 def _project_data(listing: dict[str, Any], fields: str | None) -> dict[str, Any]:
@@ -265,13 +276,94 @@ async def task_pause_info(request: Request) -> Response:
     """GET /task/{task_id}/pause_info: no pause rules are ever in force here."""
     call = _call(request)
     _task(call, request)
-    messages = (
-        "source_pause_message",
-        "destination_pause_message",
-        "source_pause_message_share",
-        "destination_pause_message_share",
-    )
-    return JSONResponse({"DATA_TYPE": "pause_info_limited", "pause_rules": [], **dict.fromkeys(messages)})
+    return JSONResponse(PAUSE_INFO)
+
+
+PAUSE_INFO: dict[str, Any] = {
+    "DATA_TYPE": "pause_info_limited",
+    "pause_rules": [],
+    "source_pause_message": None,
+    "destination_pause_message": None,
+    "source_pause_message_share": None,
+    "destination_pause_message_share": None,
+}
+
+
+# -- the endpoint manager's tasks -----------------------------------------------------------------
+
+
+def _managed_task(call: Call, request: Request) -> Task:
+    return management.managed_task(call.store, call.identity, str(request.path_params["task_id"]))
+
+
+async def endpoint_manager_get_task(request: Request) -> Response:
+    """GET /endpoint_manager/task/{task_id}: the task as its collections' manager sees it."""
+    call = _call(request)
+    document = management.manager_document(call.store, _managed_task(call, request), call.now)
+    return JSONResponse(queries.project(document, request.query_params.get("fields")))
+
+
+async def endpoint_manager_task_event_list(request: Request) -> Response:
+    """GET /endpoint_manager/task/{task_id}/event_list: `filter_is_error=1` keeps the errors."""
+    call = _call(request)
+    task = _managed_task(call, request)
+    errors_only = request.query_params.get("filter_is_error")
+    if errors_only not in (None, "", "1"):
+        raise GlobusError(400, "ClientError.BadRequest", "filter_is_error takes only 1: errors only")
+    keep = (lambda is_error: is_error) if errors_only == "1" else (lambda is_error: True)
+    return JSONResponse(_event_page(task, call.now, request.query_params, keep))
+
+
+async def endpoint_manager_task_successful_transfers(request: Request) -> Response:
+    """GET /endpoint_manager/task/{task_id}/successful_transfers: marker paging."""
+    call = _call(request)
+    task, size = _managed_task(call, request), call.store.behaviour.page_size
+    return JSONResponse(records.successful_transfers(task, call.now, _marker(request), size))
+
+
+async def endpoint_manager_task_skipped_errors(request: Request) -> Response:
+    """GET /endpoint_manager/task/{task_id}/skipped_errors: marker paging."""
+    call = _call(request)
+    task, size = _managed_task(call, request), call.store.behaviour.page_size
+    return JSONResponse(records.skipped_errors(task, call.now, _marker(request), size))
+
+
+async def endpoint_manager_task_pause_info(request: Request) -> Response:
+    """GET /endpoint_manager/task/{task_id}/pause_info: no pause rules are ever in force here."""
+    call = _call(request)
+    _managed_task(call, request)
+    return JSONResponse(PAUSE_INFO)
+
+
+async def endpoint_manager_cancel_tasks(request: Request) -> Response:
+    """POST /endpoint_manager/admin_cancel: an `admin_cancel` document with its id and `done`."""
+    call = _call(request)
+    document = parse_admin_tasks(await read_json_object(request), "admin_cancel", message=True)
+    cancel = management.admin_cancel(call.store, call.identity, document, call.now)
+    return JSONResponse(cancel.document(call.now))
+
+
+async def endpoint_manager_cancel_status(request: Request) -> Response:
+    """GET /endpoint_manager/admin_cancel/{admin_cancel_id}: the cancel, `done` as of now."""
+    call = _call(request)
+    cancel_id = str(request.path_params["admin_cancel_id"])
+    return JSONResponse(management.cancel_status(call.store, call.identity, cancel_id).document(call.now))
+
+
+async def endpoint_manager_pause_tasks(request: Request) -> Response:
+    """POST /endpoint_manager/admin_pause: `PauseAccepted`."""
+    call = _call(request)
+    document = parse_admin_tasks(await read_json_object(request), "admin_pause", message=True)
+    management.admin_pause(call.store, call.identity, document, call.now)
+    return call.result("result", "PauseAccepted", "The tasks have been paused")
+
+
+async def endpoint_manager_resume_tasks(request: Request) -> Response:
+    """POST /endpoint_manager/admin_resume: `ResumeAccepted`."""
+    call = _call(request)
+    document = parse_admin_tasks(await read_json_object(request), "admin_resume", message=False)
+    management.admin_resume(call.store, call.identity, document, call.now)
+    return call.result("result", "ResumeAccepted", "The tasks have been resumed")
 
 
 # -- endpoints and files --------------------------------------------------------------------------
@@ -400,6 +492,7 @@ def _issue_token(request: Request, credentials: ClientCredentials) -> dict[str, 
 
 
 _TASK = "/task/{task_id}"
+_MANAGED = "/endpoint_manager/task/{task_id}"
 _ENDPOINT = "/endpoint/{endpoint_id}"
 _OPERATION = "/operation/endpoint/{endpoint_id}"
 API_ROUTES = [
@@ -412,6 +505,55 @@ API_ROUTES = [
         endpoint_manager_task_list,
         methods=["GET"],
         name="endpoint_manager_task_list",
+    ),
+    Route(_MANAGED, endpoint_manager_get_task, methods=["GET"], name="endpoint_manager_get_task"),
+    Route(
+        f"{_MANAGED}/event_list",
+        endpoint_manager_task_event_list,
+        methods=["GET"],
+        name="endpoint_manager_task_event_list",
+    ),
+    Route(
+        f"{_MANAGED}/successful_transfers",
+        endpoint_manager_task_successful_transfers,
+        methods=["GET"],
+        name="endpoint_manager_task_successful_transfers",
+    ),
+    Route(
+        f"{_MANAGED}/skipped_errors",
+        endpoint_manager_task_skipped_errors,
+        methods=["GET"],
+        name="endpoint_manager_task_skipped_errors",
+    ),
+    Route(
+        f"{_MANAGED}/pause_info",
+        endpoint_manager_task_pause_info,
+        methods=["GET"],
+        name="endpoint_manager_task_pause_info",
+    ),
+    Route(
+        "/endpoint_manager/admin_cancel",
+        endpoint_manager_cancel_tasks,
+        methods=["POST"],
+        name="endpoint_manager_cancel_tasks",
+    ),
+    Route(
+        "/endpoint_manager/admin_cancel/{admin_cancel_id}",
+        endpoint_manager_cancel_status,
+        methods=["GET"],
+        name="endpoint_manager_cancel_status",
+    ),
+    Route(
+        "/endpoint_manager/admin_pause",
+        endpoint_manager_pause_tasks,
+        methods=["POST"],
+        name="endpoint_manager_pause_tasks",
+    ),
+    Route(
+        "/endpoint_manager/admin_resume",
+        endpoint_manager_resume_tasks,
+        methods=["POST"],
+        name="endpoint_manager_resume_tasks",
     ),
     Route(_TASK, get_task, methods=["GET"], name="get_task"),
     Route(_TASK, update_task, methods=["PUT"], name="update_task"),

@@ -24,6 +24,7 @@ from emulators.globus.scenario import Behaviour, Endpoint, GlobusSection, Identi
 
 if TYPE_CHECKING:
     from emulators.core.world import World
+    from emulators.globus.management import AdminCancel
     from emulators.globus.tasks import Task
 
 
@@ -66,6 +67,7 @@ class GlobusStore:
     submitting: asyncio.Lock = field(default_factory=asyncio.Lock)  # submissions run one at a time
     # (identity id, task type or None for all) -> its tasks not removed, in submission order
     histories: dict[tuple[str, str | None], list[Task]] = field(default_factory=dict)
+    admin_cancels: dict[int, AdminCancel] = field(default_factory=dict)  # by id, from 1 up
 
     def submitted(self, owner_id: str, submission_id: str) -> str | None:
         """The task id of the owner's submission with this id, compared as a UUID (any case)."""

@@ -16,7 +16,9 @@ Lifecycle (task document `status` / `nice_status`):
                          a fatal file error (FILE_NOT_FOUND, PERMISSION_DENIED, ...)
 A cancel of a task with work in flight (started, not INACTIVE) is accepted and takes effect
 `behaviour.cancel_delay` seconds later (`CancelAccepted`); a queued or INACTIVE task is canceled
-during the call (`Canceled`). The events are computed in `events.py`.
+during the call (`Canceled`). An endpoint manager may pause a task (`is_paused`, still ACTIVE,
+nice_status PAUSED) and resume it; the engine's work clock stands still while the task is INACTIVE,
+paused, or both. The events are computed in `events.py`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,20 @@ from emulators.globus.store import Collection, GlobusStore
 
 TaskType = Literal["TRANSFER", "DELETE"]
 CancelCode = Literal["Canceled", "CancelAccepted", "TaskComplete"]
+AdminSide = Literal["SOURCE", "DESTINATION", "BOTH"]
+PAUSED = "PAUSED"
+
+
+@dataclass
+class Hold:
+    """A stretch of time in which the task is held (INACTIVE, or paused by an endpoint manager)."""
+
+    start: datetime
+    end: datetime | None = None  # None: still held
+    message: str = ""
+
+    def covers(self, at: datetime) -> bool:
+        return self.start <= at and (self.end is None or at < self.end)
 
 
 @dataclass
@@ -60,7 +76,11 @@ class Task:
     transfer: Transfer
     progress_interval: float
     canceled_at: datetime | None = None
+    canceled_by_admin: AdminSide | None = None
+    canceled_by_admin_message: str | None = None
     removed: bool = False
+    inactive: list[Hold] = field(default_factory=list)  # an endpoint's activation expired
+    admin_pauses: list[Hold] = field(default_factory=list)  # paused by an endpoint manager
     _ok_files: array[int] = field(default_factory=lambda: array("q"))  # files copied before position i
 
     def __post_init__(self) -> None:
@@ -102,9 +122,9 @@ class Task:
         """
         if not self.flexible:
             return self.deadline
-        for start, end, _ in self.transfer.pauses:  # in time order
-            if end is None or end > self.deadline:
-                return max(start, self.deadline)
+        for hold in self.inactive:  # in time order
+            if hold.end is None or hold.end > self.deadline:
+                return max(hold.start, self.deadline)
         return None
 
     def stop(self) -> tuple[datetime, str] | None:
@@ -166,7 +186,7 @@ class Task:
     def status(self, at: datetime) -> tuple[str, str | None]:
         """(status, fatal error code) at `at`."""
         if not self.is_complete(at):
-            return ("INACTIVE" if self.transfer.paused(at) else "ACTIVE"), None
+            return ("INACTIVE" if _held(self.inactive, at) else "ACTIVE"), None
         stop = self.stop()
         if stop is not None and stop[0] <= self.transfer.natural_end:
             return "FAILED", stop[1]
@@ -194,11 +214,33 @@ class Task:
 
     def pause(self, at: datetime) -> None:
         """An endpoint's activation expired: INACTIVE until it is activated again."""
+        self._hold(self.inactive, at, "")
+
+    def resume(self, at: datetime) -> None:
+        self._release(self.inactive, self.admin_pauses, at)
+
+    def admin_pause(self, at: datetime, message: str) -> None:
+        """An endpoint manager pauses the task: no progress until it is resumed."""
+        self._hold(self.admin_pauses, at, message)
+
+    def admin_resume(self, at: datetime) -> None:
+        self._release(self.admin_pauses, self.inactive, at)
+
+    def is_paused(self, at: datetime) -> bool:
+        return _held(self.admin_pauses, at)
+
+    def _hold(self, holds: list[Hold], at: datetime, message: str) -> None:
+        if not _held(holds, at):
+            holds.append(Hold(at, None, message))
         self.transfer.pause(at)
         self.apply_stops()
 
-    def resume(self, at: datetime) -> None:
-        self.transfer.resume(at)
+    def _release(self, holds: list[Hold], others: list[Hold], at: datetime) -> None:
+        """End the open hold of one kind; the work clock runs again unless one of the other is open."""
+        if holds and holds[-1].end is None:
+            holds[-1].end = max(at, holds[-1].start)
+        if not (others and others[-1].end is None):
+            self.transfer.resume(at)
         self.apply_stops()
 
     def update(self, label: str | None, label_given: bool, deadline: datetime | None) -> None:
@@ -260,6 +302,7 @@ class Task:
         active = status in ("ACTIVE", "INACTIVE")
         retrying = self.retrying(at)
         nice = ("Queued" if at < self.start else retrying or "OK") if status == "ACTIVE" else None
+        nice = PAUSED if status == "ACTIVE" and self.is_paused(at) else nice
         nice = NO_CREDENTIALS if status == "INACTIVE" else nice
         source, destination = self.source, self.destination
         return {
@@ -278,10 +321,10 @@ class Task:
             "nice_status_short_description": nice if nice in (None, "OK", "Queued") else description(nice),
             "nice_status_details": None,
             "nice_status_expires_in": -1 if active else None,
-            "is_ok": (status == "ACTIVE" and retrying is None) if active else None,
-            "is_paused": False,
-            "canceled_by_admin": None,
-            "canceled_by_admin_message": None,
+            "is_ok": nice in ("OK", "Queued") if active else None,
+            "is_paused": self.is_paused(at),
+            "canceled_by_admin": self.canceled_by_admin,
+            "canceled_by_admin_message": self.canceled_by_admin_message,
             "history_deleted": False,
             "command": "API 0.10",
             "source_endpoint": f"{source.spec.owner}#{source.id}",
@@ -320,6 +363,10 @@ class Task:
         for position, code in sorted(self.plan.skipped.items()):
             if marker <= position < done:
                 yield position, self.plan.steps[position], code
+
+
+def _held(holds: list[Hold], at: datetime) -> bool:
+    return any(hold.covers(at) for hold in holds)
 
 
 def placement(task: Task, preserve_timestamp: bool) -> Placement:

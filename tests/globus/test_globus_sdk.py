@@ -173,3 +173,37 @@ def test_the_endpoint_manager_task_list_pages_by_last_key(tc: globus_sdk.Transfe
     submitted = [tc.submit_transfer(submit_run(tc, label=f"run {n}"))["task_id"] for n in range(3)]
     pages = tc.paginated.endpoint_manager_task_list(filter_status="ACTIVE", query_params={"limit": 2})
     assert [t["task_id"] for t in pages.items()] == submitted[::-1]
+
+
+@pytest.mark.emulator(scenario="globus-slow-transfers")
+def test_the_endpoint_manager_task_methods(tc: globus_sdk.TransferClient, emulator_server: LiveEmulator):
+    """globus-sdk's endpoint_manager_* task methods, unmodified, on tasks of collections the caller
+    manages (it owns both): one task, its records walked by the paginators, pause, resume, cancel."""
+    data = globus_sdk.TransferData(LAB, SCRATCH)
+    data.add_item("/~/big/", "/~/big-copy/", recursive=True)  # 20 s of copying after 5 s queued
+    done_id = tc.submit_transfer(data)["task_id"]
+    emulator_server.control.advance(30)
+    data["submission_id"] = tc.get_submission_id()["value"]
+    running_id = tc.submit_transfer(data)["task_id"]
+    assert tc.endpoint_manager_get_task(done_id)["owner_string"] == "researcher@example.org"
+    copied = list(tc.paginated.endpoint_manager_task_successful_transfers(done_id).items())
+    assert len(copied) == 20, "pages of four, followed through next_marker"
+    assert list(tc.paginated.endpoint_manager_task_skipped_errors(done_id).items()) == []
+    events = list(tc.paginated.endpoint_manager_task_event_list(done_id).items())
+    assert events[0]["code"] == "SUCCEEDED" and events[-1]["code"] == "STARTED"
+    assert list(tc.endpoint_manager_task_event_list(done_id, filter_is_error=True)) == []
+    assert tc.endpoint_manager_task_pause_info(done_id)["pause_rules"] == []
+
+    paused = tc.endpoint_manager_pause_tasks([running_id], "disk swap")
+    assert (paused["DATA_TYPE"], paused["code"]) == ("result", "PauseAccepted")
+    assert tc.get_task(running_id)["is_paused"] is True
+    resumed = tc.endpoint_manager_resume_tasks([running_id])
+    assert (resumed["DATA_TYPE"], resumed["code"]) == ("result", "ResumeAccepted")
+    assert tc.get_task(running_id)["is_paused"] is False
+    emulator_server.control.advance(6)  # copying: a cancel takes effect cancel_delay later
+    cancel = tc.endpoint_manager_cancel_tasks([running_id], "maintenance")
+    assert (cancel["DATA_TYPE"], cancel["done"]) == ("admin_cancel", False)
+    emulator_server.control.advance(1)  # the scenario's cancel_delay
+    assert tc.endpoint_manager_cancel_status(cancel["id"])["done"] is True
+    task = tc.get_task(running_id)
+    assert (task["canceled_by_admin"], task["canceled_by_admin_message"]) == ("BOTH", "maintenance")

@@ -269,9 +269,9 @@ def test_a_checksum_mismatch_is_retransferred_and_counted_as_a_fault(globus: Glo
 
 
 def test_notify_options_are_accepted_and_not_shown_on_the_task(globus: Globus):
-    """Doc 2.2 (lines 57-74) takes notify_on_succeeded/failed/inactive; reference 5 lists every task field and the
-    real task captures it cites (ACTIVE, SUCCEEDED, FAILED, a DELETE) show no notify_on_* key, so
-    the task document shows none either, whatever was asked."""
+    """Doc 2.2 takes notify_on_succeeded/failed/inactive; reference 5 lists every task field, and
+    the real task captures it cites (ACTIVE, SUCCEEDED, FAILED, a DELETE) show no notify_on_* key,
+    so the task document shows none either, whatever was asked."""
     task_id = globus.transfer(notify_on_succeeded=False, notify_on_failed=True, notify_on_inactive=False)
     document = globus.finish(task_id)
     assert document["status"] == "SUCCEEDED"

@@ -124,7 +124,7 @@ def test_a_non_transient_error_takes_no_retry_time(emulator_factory):
 
 def test_a_retry_that_clears_shows_as_a_later_end_in_the_statistics(emulator_factory):
     """relativity-file-failures: build.tmp (InternalError) and reply-01.msg retry 3 times and fail,
-    reply-02.msg clears on its third retry and reply-03.msg on its first: 3 × 5.6 + 0.8 = 17.6 s of
+    reply-02.msg clears on its third retry and reply-03.msg on its first: 3 * 5.6 + 0.8 = 17.6 s of
     back-off in the copy."""
     base = "extends: relativity-file-failures\nservices: {relativity: {behaviour: {statistics_interval: 0.2"
     without = Relativity(emulator_factory(scenario_text=base + ", transient_retries: 0}}}"))
