@@ -11,11 +11,12 @@ read costs O(log n), whatever the size of the plan (O(log n · log d) with d del
 Nothing is ticked.
 
 Outcomes: each position may carry a failure code (opaque to the engine; services choose their own
-vocabulary) decided when the plan is built. A transfer can be cancelled (progress freezes) or aborted
-(every enumerated file not yet finished fails with the abort's code) at an instant, and paused and
-resumed: a pause stops its work clock, so everything after it happens that much later. Services use
-these operations and never write a transfer's fields; each operation tells the transfer's watchers
-(e.g. a milestone timer, which re-plans itself).
+vocabulary) decided when the plan is built, or added later for positions not finished yet (`fail`:
+a condition the service learns of mid-transfer, e.g. a folder moved away). A transfer can be
+cancelled (progress freezes) or aborted (every enumerated file not yet finished fails with the
+abort's code) at an instant, and paused and resumed: a pause stops its work clock, so everything
+after it happens that much later. Services use these operations and never write a transfer's
+fields; each operation tells the transfer's watchers (e.g. a milestone timer, which re-plans itself).
 
 Bytes over time: the bytes of file i flow at the bandwidth during the last part of its copy, up to
 the instant it finishes (a file that fails moves no bytes). Each position can carry a label (runs of
@@ -103,20 +104,24 @@ class Transfer:
         self._start = start
         self.total = len(files)
         self._cum = files.cumulative()
-        failures = failures or {}
+        self._label_runs = labels or [(0, None)]
+        self._set_failures(dict(failures or {}))
+        self._stop: Stop | None = None
+        self._pauses: list[tuple[datetime, datetime | None, float]] = []  # (from, to, work seconds at from)
+        self._ends: tuple[datetime, datetime] | None = None  # (enumeration end, natural end), cached
+        self._watchers: list[Watcher] = []
+        # None without delays: status reads evaluate these O(log n) times, so skip them then.
+        self._delays = _Delays(delays) if delays else None
+        self._enumeration_delays = _Delays(enumeration_delays) if enumeration_delays else None
+
+    def _set_failures(self, failures: dict[int, str]) -> None:
+        self._failures = failures
         self._fail_pos = array("q", sorted(failures))
         self._fail_codes = [failures[i] for i in self._fail_pos]
         self._fail_cum = array(
             "q", itertools.accumulate(itertools.chain([0], map(self.size, self._fail_pos)))
         )
-        self._stop: Stop | None = None
-        self._pauses: list[tuple[datetime, datetime | None, float]] = []  # (from, to, work seconds at from)
-        self._ends: tuple[datetime, datetime] | None = None  # (enumeration end, natural end), cached
-        self._watchers: list[Watcher] = []
-        self._labels = _Labels(labels or [(0, None)], self.total, self._cum, self._fail_pos, self.size)
-        # None without delays: status reads evaluate these O(log n) times, so skip them then.
-        self._delays = _Delays(delays) if delays else None
-        self._enumeration_delays = _Delays(enumeration_delays) if enumeration_delays else None
+        self._labels = _Labels(self._label_runs, self.total, self._cum, self._fail_pos, self.size)
 
     # -- timing -------------------------------------------------------------------------------
 
@@ -244,6 +249,24 @@ class Transfer:
             self._stop = stop
             self._changed()
 
+    def fail(self, at: datetime, failures: Mapping[int, str]) -> None:
+        """From `at` on, these positions fail with their codes (a position that already fails keeps
+        its code). They must not have finished by `at`: what was read before stays true. O(f log f)
+        for the f failures in all."""
+        added = {i: code for i, code in failures.items() if i not in self._failures}
+        if not added:
+            return
+        if any(not 0 <= i < self.total for i in added):
+            raise ValueError("a failure's position is outside the plan")
+        if self.processed_by(at) > min(added):
+            raise ValueError("a position that finished by `at` cannot fail any more")
+        self._set_failures({**self._failures, **added})
+        self._changed()
+
+    def failure(self, i: int) -> str | None:
+        """The code file i fails with, if it fails on its own (not through a stop)."""
+        return self._failures.get(i)
+
     def pause(self, at: datetime) -> None:
         """Stop the work clock at `at` until `resume` (a paused transfer stays paused)."""
         if not self.paused(at):
@@ -303,7 +326,7 @@ class Transfer:
         limit = progress.processed
         until = (min(at, self.end) - self._start).total_seconds()
         finished_normally = self._count(until, self.finished_after)
-        failures = dict(zip(self._fail_pos, self._fail_codes, strict=True))
+        failures = self._failures
         abort_code = self._stop.code if self._stop is not None else None
         cum = self._cum
         paths = self.files.paths(start=first)
@@ -327,13 +350,9 @@ class Transfer:
             return 0
         k = self._count(work, self._work_finished)  # files finished by then
         moved: float = self._labels.bytes_before(k, label)
-        if k < self.total and self._labels.carries(k, label) and not self._fails(k):
+        if k < self.total and self._labels.carries(k, label) and k not in self._failures:
             moved += self._partial(k, work)
         return moved
-
-    def _fails(self, i: int) -> bool:
-        j = bisect.bisect_left(self._fail_pos, i)
-        return j < len(self._fail_pos) and self._fail_pos[j] == i
 
     def _partial(self, i: int, work: float) -> float:
         """Bytes of file i moved after `work` seconds: its bytes flow at the bandwidth up to the

@@ -242,6 +242,19 @@ class FileSystem:
         for position in range(transfer.total):
             self._promise(attachment, position, +1)
 
+    def fail(self, transfer: Transfer, at: datetime, failures: Mapping[int, str]) -> None:
+        """Positions of an attached transfer, not finished by `at`, fail from then on (`Transfer.fail`):
+        they will write nothing, and no longer count as promised."""
+        self.settle(at)
+        transfer.fail(at, failures)
+        for attachment in self._attachments:
+            if attachment.transfer is transfer:
+                added = {i: code for i, code in failures.items() if i not in attachment.failures}
+                for position in added:  # uncounted before they join the failures, which count nothing
+                    if position >= attachment.applied:
+                        self._promise(attachment, position, -1)
+                attachment.failures = {**attachment.failures, **added}
+
     def settle(self, at: datetime) -> None:
         """Apply every attached change due by `at`, in time order."""
         if self._settled is not None and at <= self._settled:

@@ -65,6 +65,11 @@ Known deviations from the real service (the docs are silent; these are our choic
   judged at submission against the destination as the task's own earlier steps and the tasks still
   running there will leave it: their remaining writes count as done first (they were submitted
   first), even where one of them would in fact land after the new task's step.
+- A folder renamed mid-task (the rename operation, or the timeline action `rename_path`) fails the
+  task's steps below the old path that are not done yet with FILE_NOT_FOUND, at once (the real
+  service may retry until the deadline); a destination's fails the task, a source's is skipped under
+  skip_source_errors, as for a task still queued (its plan was made at submission). A delete task's
+  removals below a renamed path are not failed: they remove nothing and succeed.
 - A recursive delete of a collection's root is refused with 400 `ClientError.BadRequest`; `stat` of
   the root names it `/`; file operations on an endpoint that is not activated answer 409
   `NoCredException`, like submissions.
@@ -82,6 +87,7 @@ from starlette.routing import BaseRoute, Mount
 from emulators.core.host import Host, world_of
 from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.world import World
+from emulators.globus import files
 from emulators.globus.activation import ACTIONS
 from emulators.globus.errors import SERVER_ERROR_CODE, render_error
 from emulators.globus.routes import API_ROUTES, API_VERSION, AUTH_ROUTES, resource_of
@@ -148,7 +154,7 @@ SERVICE = Service(
     build_store=build_store,
     routes=routes,
     render_error=_render_error,
-    actions=ACTIONS,
+    actions={**ACTIONS, "rename_path": files.rename_path},
     summary=summary,
     describe=describe,
     census=census,

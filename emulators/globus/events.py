@@ -89,9 +89,10 @@ def gridftp_reply(code: str, path: str) -> str:
     return "".join(f"550-{line}\r\n" for line in [*lines, f"GridFTP-Path: {path}"]) + "550 End.\r\n"
 
 
-def error_details(task: Task, step: Step, code: str) -> str:
+def error_details(task: Task, step: Step, code: str, at_destination: bool = False) -> str:
     """An error event's `details`, in the shape of the real one (reference 5.2): the operation, the
-    endpoint, the file, the command, then the endpoint's reply."""
+    endpoint, the file, the command, then the endpoint's reply. `at_destination`: the error is the
+    destination's whatever its code (see `Plan.destination_errors`)."""
     collection: Collection = task.source
     if step.action == "remove":
         operation, command, named = "delete", "RMD" if step.entry.kind == "dir" else "DELE", step.source_path
@@ -100,7 +101,7 @@ def error_details(task: Task, step: Step, code: str) -> str:
     elif step.action == "mkdir":
         operation, command, named = "make directories", "MKD", step.destination_path
         collection = task.destination or task.source
-    elif code in _DESTINATION_CODES:
+    elif code in _DESTINATION_CODES or at_destination:
         operation, command, named = "transfer", "STOR", step.destination_path
         collection = task.destination or task.source
     else:
@@ -168,8 +169,10 @@ def task_events(task: Task, at: datetime) -> list[Event]:
     elif fatal == "EXPIRED":
         events.append(Event(task.completion, "EXPIRED", True, "The task deadline passed"))
     elif fatal is not None:
-        step = task.plan.steps[min(task.plan.fatal)]
-        events.append(Event(task.completion, fatal, True, error_details(task, step, fatal)))
+        position = min(task.plan.fatal)
+        at_destination = position in task.plan.destination_errors
+        details = error_details(task, task.plan.steps[position], fatal, at_destination)
+        events.append(Event(task.completion, fatal, True, details))
     # Oldest first, then reversed: of two events at the same instant the later one comes first.
     events.sort(key=lambda e: e.time)
     events.reverse()

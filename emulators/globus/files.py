@@ -11,6 +11,8 @@ A missing path is 404 ClientError.NotFound; a file is 502 ExternalError.DirListi
 A data fault of stage `enumeration` matching the directory (`ENDPOINT_ID/path`) makes the endpoint
 refuse the listing: 502 `ExternalError.DirListingFailed.<Code>` (PERMISSION_DENIED → PermissionDenied,
 GC_NOT_CONNECTED → GCDisconnected, CONNECT_FAILED → ConnectFailed, ...).
+A rename, by the API or by the timeline action `rename_path`, moves the path away from the tasks
+still running over it: their steps below it that are not done fail (`Task.lose`).
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ import fnmatch
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from emulators.core.datafaults import DataFaults
 from emulators.core.storage import Entry
+from emulators.core.world import World
 from emulators.globus.endpoints import display_path, expand_home, follow, resolve
 from emulators.globus.errors import GlobusError, bad_request, external, not_found
 from emulators.globus.events import failure_text, gridftp_reply
 from emulators.globus.plan import location
 from emulators.globus.queries import boolean, integer, ordering, sort_documents
-from emulators.globus.store import Collection
+from emulators.globus.store import Collection, GlobusStore
 
 LS_MAX = 100_000
 LS_FILTER_TERMS = 100
@@ -231,14 +234,44 @@ def mkdir(collection: Collection, requested: str, at: datetime) -> None:
     collection.fs.mkdir(path, at)
 
 
-def rename(collection: Collection, old: str, new: str, at: datetime) -> None:
-    """POST /operation/endpoint/{id}/rename: old must exist, new must not, new's parent must."""
+def rename(store: GlobusStore, collection: Collection, old: str, new: str, at: datetime) -> None:
+    """POST /operation/endpoint/{id}/rename: old must exist, new must not, new's parent must. The
+    tasks still running over the old path lose it (see `Task.lose`)."""
     old_path, new_path = resolve(collection, old), resolve(collection, new)
-    if not old_path or collection.fs.stat(old_path, at) is None:
+    refusal = _rename_refusal(collection, old_path, new_path, at)
+    if refusal == "missing":
         raise not_found(f"Path '{old}' not found on endpoint '{collection.id}'")
-    if collection.fs.stat(new_path, at) is not None:
+    if refusal == "exists":
         raise external("ExternalError.RenameFailed.Exists", f"Path '{new}' already exists")
+    if refusal == "no parent":
+        raise external("ExternalError.RenameFailed", f"Cannot rename '{old}' to '{new}': no such directory")
+    _move(store, collection, old_path, new_path, at)
+
+
+def rename_path(world: World, args: Mapping[str, Any], at: datetime) -> None:
+    """Timeline action `rename_path {endpoint, old_path, new_path}`: someone renames a path on the
+    endpoint's storage, as the rename operation would; nothing happens where that would be refused."""
+    store = world.store(GlobusStore)
+    collection = store.collections[str(args["endpoint"]).lower()]
+    old_path, new_path = resolve(collection, args["old_path"]), resolve(collection, args["new_path"])
+    if _rename_refusal(collection, old_path, new_path, at) is None:
+        _move(store, collection, old_path, new_path, at)
+
+
+def _rename_refusal(
+    collection: Collection, old_path: str, new_path: str, at: datetime
+) -> Literal["missing", "exists", "no parent"] | None:
+    if not old_path or collection.fs.stat(old_path, at) is None:
+        return "missing"
+    if collection.fs.stat(new_path, at) is not None:
+        return "exists"
     parent = collection.fs.stat(posixpath.dirname("/" + new_path), at)
     if parent is None or parent.kind != "dir" or new_path.startswith(old_path + "/"):
-        raise external("ExternalError.RenameFailed", f"Cannot rename '{old}' to '{new}': no such directory")
+        return "no parent"
+    return None
+
+
+def _move(store: GlobusStore, collection: Collection, old_path: str, new_path: str, at: datetime) -> None:
     collection.fs.rename(old_path, new_path, at)
+    for task in store.tasks.values():
+        task.lose(collection.fs, old_path, at)

@@ -95,6 +95,9 @@ class Plan:
     skipped: dict[int, str] = field(default_factory=dict)  # position -> code (skip_source_errors)
     transient: dict[int, str] = field(default_factory=dict)  # position -> code (retried)
     sync_skipped: int = 0
+    # Failed positions whose error is the destination's though its code reads as a source's
+    # (FILE_NOT_FOUND: a destination folder moved away mid-task).
+    destination_errors: set[int] = field(default_factory=set)
 
     @property
     def failures(self) -> dict[int, str]:

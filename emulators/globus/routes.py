@@ -470,7 +470,7 @@ async def operation_rename(request: Request) -> Response:
     """POST /operation/endpoint/{endpoint_id}/rename."""
     call = _call(request)
     old, new = parse_rename(await read_json_object(request))
-    files.rename(_collection(call, request, True, old), old, new, call.store.world.catch_up())
+    files.rename(call.store, _collection(call, request, True, old), old, new, call.store.world.catch_up())
     return call.result("result", "FileRenamed", "File or directory renamed successfully")
 
 

@@ -150,8 +150,17 @@ class GlobusSection(_Spec):
         return self
 
     def timeline_problems(self, action: str, args: Mapping[str, Any]) -> list[tuple[str, str]]:
-        """The timeline actions' arguments: `endpoint` names an endpoint here, `token` is given."""
-        if action in ("expire_activation", "activate_endpoint"):
+        """The timeline actions' arguments: `endpoint` names an endpoint here, `token` is given,
+        rename_path's `old_path` and `new_path` are given."""
+        if action == "rename_path":
+            paths = ("old_path", "new_path")
+            problems = [(k, "required: a path on the endpoint") for k in paths if not args.get(k)]
+            problems += [
+                (k, "must be a string") for k in paths if args.get(k) and not isinstance(args[k], str)
+            ]
+            if problems:
+                return problems
+        if action in ("expire_activation", "activate_endpoint", "rename_path"):
             endpoint = args.get("endpoint")
             if not isinstance(endpoint, str) or not endpoint:
                 return [("endpoint", "required: the id of an endpoint of services.globus.endpoints")]

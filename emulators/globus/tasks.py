@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from emulators.core.engine import Stop, Transfer
-from emulators.core.filesystem import Change, Placement, Remove, Write
+from emulators.core.filesystem import Change, FileSystem, Placement, Remove, Write
 from emulators.core.storage import Entry, FileRange
 from emulators.globus.events import NO_CREDENTIALS, Event, description, iso, task_events
 from emulators.globus.plan import Plan, Step
@@ -43,6 +43,7 @@ TaskType = Literal["TRANSFER", "DELETE"]
 CancelCode = Literal["Canceled", "CancelAccepted", "TaskComplete"]
 AdminSide = Literal["SOURCE", "DESTINATION", "BOTH"]
 PAUSED = "PAUSED"
+LOST = "FILE_NOT_FOUND"  # a step whose folder was moved away mid-task
 
 
 @dataclass
@@ -84,11 +85,14 @@ class Task:
     _ok_files: array[int] = field(default_factory=lambda: array("q"))  # files copied before position i
 
     def __post_init__(self) -> None:
+        self._count_ok_files()
+        self.apply_stops()
+
+    def _count_ok_files(self) -> None:
         ok = (s.entry.kind == "file" and s.action == "write" for s in self.plan.steps)
         failed = self.plan.failures
         flags = (int(f and i not in failed) for i, f in enumerate(ok))
         self._ok_files = array("q", itertools.accumulate(itertools.chain([0], flags)))
-        self.apply_stops()
 
     # -- timing ---------------------------------------------------------------------------------
 
@@ -242,6 +246,38 @@ class Task:
         if not (others and others[-1].end is None):
             self.transfer.resume(at)
         self.apply_stops()
+
+    def lose(self, fs: FileSystem, path: str, at: datetime) -> None:
+        """`path` on `fs` was moved away at `at` (a rename). Each step of a transfer not done by then
+        that would read below it at the source, or write below it at the destination, fails with
+        FILE_NOT_FOUND: the endpoint answers "No such file or directory", and nothing recreates the
+        folders. A source's failure is skipped under skip_source_errors; a destination's is not
+        a source error, so it fails the task. O(steps)."""
+        if self.type != "TRANSFER" or self.is_complete(at):
+            return
+        plan, prefix = self.plan, path + "/"
+        reads = self.source.fs is fs
+        writes = self.destination is not None and self.destination.fs is fs
+        failed = plan.failures
+        lost: dict[int, str] = {}
+        for position in range(self.done_steps(at), len(plan.steps)):
+            step = plan.steps[position]
+            if position in failed or step.action == "remove":
+                continue
+            if writes and step.target.startswith(prefix):
+                plan.fatal[position] = LOST
+                plan.destination_errors.add(position)
+            elif reads and step.action == "write" and step.entry.path.startswith(prefix):
+                (plan.skipped if self.options.get("skip_source_errors") else plan.fatal)[position] = LOST
+            else:
+                continue
+            lost[position] = LOST
+            if self.error_time(position) > at:  # a transient error still to come never comes
+                plan.transient.pop(position, None)
+        if lost:
+            (self.destination or self.source).fs.fail(self.transfer, at, lost)
+            self._count_ok_files()
+            self.apply_stops()
 
     def update(self, label: str | None, label_given: bool, deadline: datetime | None) -> None:
         if label_given:

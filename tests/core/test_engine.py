@@ -382,3 +382,32 @@ def test_delays_move_with_pauses() -> None:
 def test_a_delay_must_be_finite_and_not_negative(seconds: float) -> None:
     with pytest.raises(ValueError, match="delays"):
         Transfer(files(100), SLOW, START, delays={0: seconds})
+
+
+def test_failures_added_mid_transfer_count_from_then_on() -> None:
+    # SLOW: file i finishes at i + 1 s. At 3.5 s three files are done; files 5 and 7 then fail.
+    transfer = Transfer(files(*[100] * 10), SLOW, START, {8: "E0"}, labels=[(0, "a"), (6, "b")])
+    before = transfer.progress(at(3.5))
+    changes: list[str] = []
+    transfer.watch(lambda: changes.append("changed"))
+    transfer.fail(at(3.5), {5: "GONE", 7: "GONE", 8: "ignored: fails already"})
+    assert changes == ["changed"]
+    assert transfer.progress(at(3.5)) == before, "what was read before stays true"
+    end = transfer.progress(at(10))
+    assert (end.succeeded, end.failed, end.failed_bytes, end.succeeded_bytes) == (7, 3, 300, 700)
+    assert [transfer.failure(i) for i in (4, 5, 7, 8)] == [None, "GONE", "GONE", "E0"]
+    codes = [code for _, _, code in transfer.outcomes(at(10))]
+    assert codes == [None] * 5 + ["GONE", None, "GONE", "E0", None]
+    # Failed files move no bytes, per label too.
+    assert (transfer.bytes_by(at(10), "a"), transfer.bytes_by(at(10), "b")) == (500, 200)
+    assert transfer.bytes_by(at(6), "a") == 500
+
+
+def test_a_finished_file_cannot_fail_afterwards() -> None:
+    transfer = Transfer(files(*[100] * 5), SLOW, START)
+    with pytest.raises(ValueError, match="finished"):
+        transfer.fail(at(2), {1: "LATE"})
+    with pytest.raises(ValueError, match="outside"):
+        transfer.fail(at(2), {9: "NOWHERE"})
+    transfer.fail(at(2), {})  # nothing to add: nothing happens
+    assert transfer.progress(at(5)).failed == 0

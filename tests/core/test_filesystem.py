@@ -182,6 +182,19 @@ def test_failed_and_cancelled_files_never_appear():
     assert names(destination, "dst", 100) == ["f0", "f2"]
 
 
+def test_files_that_fail_mid_transfer_are_never_written_nor_promised():
+    source = fs(entries=[{"path": f"src/f{i}", "size": 100} for i in range(4)])
+    destination = fs()
+    transfer, place = copy_of(source, "src", "dst")
+    destination.attach(transfer, place)
+    assert destination.promised("dst/f2", at(1.5)) == {"file"}
+    destination.fail(transfer, at(1.5), {2: "GONE", 3: "GONE"})
+    assert transfer.failure(2) == "GONE", "the engine is told"
+    assert destination.promised("dst/f2", at(1.5)) == set()
+    assert not destination.promised_below("dst", at(2.5)), "f1 written, f2 and f3 never will be"
+    assert names(destination, "dst", 100) == ["f0", "f1"]
+
+
 def test_attached_removals_make_files_vanish():
     system = fs(entries=[{"path": f"d/f{i}", "size": 100} for i in range(2)])
     transfer = Transfer(system.files("d", START), SLOW, START)
