@@ -113,6 +113,30 @@ async def negotiate(request: Request) -> Response:
     return JSONResponse(document)
 
 
+class _PushFrames:
+    """The frame last encoded for a push, per hub protocol and target.
+
+    A push reaches every subscriber in turn with the same payload object, so encoding it once per
+    protocol, not once per connection, is what makes 200 subscribers cheap; the frame carries no
+    per-connection part (pushes have no invocation id).
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[str, str], tuple[object, bytes]] = {}
+
+    def frame(self, payload: object, target: str, protocol: HubProtocol) -> bytes:
+        key = (protocol.name, target)
+        last = self._last.get(key)
+        if last is not None and last[0] is payload:
+            return last[1]
+        data = protocol.encode(Invocation(target, [payload]))
+        self._last[key] = (payload, data)
+        return data
+
+
+_PUSH_FRAMES = _PushFrames()
+
+
 class _Writer(Protocol):
     """Where a session's bytes go: a transport's way to the client."""
 
@@ -180,8 +204,12 @@ class _Session:
         """A push from the World: a transfer payload becomes an invocation of the target."""
         if self.ended:
             return
-        hub_message = message if isinstance(message, (Ping, Close)) else Invocation(self._target, [message])
-        await self.send(hub_message)
+        if isinstance(message, (Ping, Close)):
+            await self.send(message)
+            return
+        assert self._protocol is not None
+        data = _PUSH_FRAMES.frame(message, self._target, self._protocol)
+        await self.writer.write(data, text=self._protocol.transfer_format == "Text")
 
     async def send(self, message: HubMessage) -> None:
         assert self._protocol is not None
