@@ -16,12 +16,17 @@ directory, so a test passes from wherever pytest starts. `scenario_text` is laye
 fixtures build the scenario the same way, in this process.
 On teardown the plugin fails the test if the journal holds a 500 that no fault rule caused: a 500 is
 the emulator's own failure, while other 5xx (a Globus `ExternalError` 502, say) are documented answers.
+
+When a test fails, its report gets a section per emulator it used, listing the journal's last
+requests; with `--emulator-har DIR`, each journal is also written to DIR as an HTTP Archive (HAR 1.2)
+that a browser's devtools open, for a CI job to keep as an artifact.
 """
 
 from __future__ import annotations
 
+import json
 import ssl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from emulators.testing.client import ControlClient
+from emulators.testing.client import ControlClient, ControlClientError
 
 if TYPE_CHECKING:  # the app is imported when a fixture is used, not when pytest starts
     from emulators.app import EmulatorApp
@@ -42,6 +47,57 @@ if TYPE_CHECKING:  # the app is imported when a fixture is used, not when pytest
 
 IN_PROCESS_BASE_URL = "http://emulator.test"
 UNEXPECTED = 500  # the status of an emulator failure; other 5xx can be documented answers
+
+
+JOURNAL_LINES = 30  # requests listed in a failing test's report section
+USED: pytest.StashKey[list[Emulator | LiveEmulator]] = pytest.StashKey()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("transfer-emulators").addoption(
+        "--emulator-har",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="write the journal of each failing test's emulators to DIR as HAR files",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    used = item.stash.get(USED, [])
+    if report.when == "call" and report.failed and used:
+        folder: Path | None = item.config.getoption("emulator_har")
+        for number, emulator in enumerate(used, 1):
+            report.sections.append(_journal_section(item, emulator, number, folder))
+    return report
+
+
+def _journal_section(
+    item: pytest.Item, emulator: Emulator | LiveEmulator, number: int, folder: Path | None
+) -> tuple[str, str]:
+    """A report section with the emulator's last requests, and the HAR file written, if asked."""
+    title = f"emulator {number} journal"
+    try:
+        entries = emulator.control.requests(limit=JOURNAL_LINES)
+        archive = emulator.control.har() if folder is not None else None
+    except (httpx.HTTPError, RuntimeError, ControlClientError) as exc:  # a closed client, a stopped server
+        return title, f"(the journal could not be read: {exc})"
+    lines = [
+        f"{e['time']} {e['method']} {e['path']} -> {e['status']}"
+        + (f" (fault {e['fault']})" if e["fault"] else "")
+        for e in entries
+    ]
+    if archive is not None and folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in item.nodeid)
+        path = folder / f"{name}-{number}.har"
+        path.write_text(json.dumps(archive, indent=1), encoding="utf-8")
+        lines.append(f"HAR: {path}")
+    return title, "\n".join(lines) or "(no requests)"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -204,6 +260,7 @@ def emulator_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., E
         client = httpx.Client(transport=transport, base_url=IN_PROCESS_BASE_URL)
         emulator = Emulator(app, client, ControlClient(client), transport)
         made.append(emulator)
+        request.node.stash.setdefault(USED, []).append(emulator)
         return emulator
 
     yield make
@@ -274,6 +331,7 @@ def emulator_server(request: pytest.FixtureRequest) -> Iterator[LiveEmulator]:
     )
     live.host.clock_mode, live.host.seed = options.get("clock", "manual"), options.get("seed")
     live.host.load(scenario)
+    request.node.stash.setdefault(USED, []).append(live)
     try:
         yield live
         errors = [

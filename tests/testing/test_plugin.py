@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from haralyzer import HarParser
 
 from emulators.app import default_scenario_path
 
@@ -375,3 +376,31 @@ def test_a_missing_relative_scenario_file_names_where_it_was_looked_for(run, pyt
     result.stdout.fnmatch_lines(
         [f"*emulator: no scenario 'nowhere.yaml': not a file (looked in {pytester.path}), nor*"]
     )
+
+
+def test_a_failing_test_reports_its_emulators_journal_and_writes_it_as_har(pytester: pytest.Pytester):
+    pytester.makeini(INI)
+    pytester.makepyfile(
+        """
+        def test_fails(emulator):
+            emulator.client.get("/transfer-service/api/v2/transfer/jobs/6f1c3c52-8a4f-4a0e-9d51-3a2b1c0d9e01")
+            assert False, "on purpose"
+
+        def test_passes(emulator):
+            emulator.client.get("/_emulator/health")
+        """
+    )
+    folder = pytester.path / "har"
+    result = pytester.runpytest_subprocess(f"--emulator-har={folder}")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*emulator 1 journal*",
+            "* GET /transfer-service/api/v2/transfer/jobs/6f1c3c52-8a4f-4a0e-9d51-3a2b1c0d9e01 -> 401",
+            "HAR: *test_fails-1.har",
+        ]
+    )
+    [written] = folder.iterdir()
+    assert written.name.endswith("test_fails-1.har")
+    [entry] = HarParser.from_file(written).har_data["entries"]
+    assert entry["response"]["status"] == 401
