@@ -38,7 +38,6 @@ from emulators.core.console import Console
 from emulators.core.errors import Problem, ScenarioError
 from emulators.core.host import Host
 from emulators.core.scenario import MAX_SPEED, schema_text
-from emulators.onedata import onezone
 from emulators.server import Timeouts, TLSFiles, bind, issue_certificate, make_config
 
 __all__ = ["main"]
@@ -156,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
         "--tls",
         action="store_true",
         help="serve HTTPS with a certificate from a CA made at start-up, for the bound host, localhost, "
-        "the --allowed-host names and the scenario's Onedata domains",
+        "the --allowed-host names and the host names the scenario gives its services",
     )
     serve.add_argument(
         "--tls-dir",
@@ -343,10 +342,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _certificate(directory: Path, args: argparse.Namespace, host: Host) -> TLSFiles:
     """The server's certificate, for every name clients may reach it by: the bound host, the
-    --allowed-host names, the public URL's host and the domains the scenario's Onedata section gives
-    (the loopback names are always added)."""
+    --allowed-host names, the public URL's host and the host names the services' scenario sections
+    give (Onedata's provider domains, say; the loopback names are always added)."""
     names = [args.host, *args.allowed_host, *([args.public_url] if args.public_url else [])]
-    names += onezone.domains(host.world.store_named("onedata"))
+    names += [name for s in host.services for name in s.hostnames(host.world.store_named(s.name))]
     return issue_certificate(directory, names)
 
 

@@ -48,6 +48,8 @@ class Service:
     - `prefixes_ignore_case`: its path prefixes match in any case, as an ASP.NET Core or IIS host's
       do (`/Transfer-Service/...`); the exact spelling is still tried first. Routes below a prefix
       are its sub-app's own to match.
+    - `hostnames`: the host names the scenario gives clients to reach the service by (a TLS
+      certificate of the emulator names them).
     """
 
     name: str
@@ -60,6 +62,7 @@ class Service:
     describe: Callable[[Any, str], list[str]] = lambda store, base: []
     census: Callable[[Any], Mapping[str, int]] | None = None
     prefixes_ignore_case: bool = False
+    hostnames: Callable[[Any], list[str]] = lambda store: []
 
 
 @dataclass(frozen=True)

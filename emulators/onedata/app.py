@@ -41,6 +41,7 @@ from emulators.core.host import Host
 from emulators.core.service import ErrorAnswer, Service, service_app
 from emulators.core.world import World
 from emulators.onedata.errors import render_error
+from emulators.onedata.onezone import domains
 from emulators.onedata.routes import ONEZONE_PREFIX, ONEZONE_ROUTES, PREFIX, ROUTES
 from emulators.onedata.scenario import OnedataSection
 from emulators.onedata.store import OnedataStore, new_store, summary
@@ -99,4 +100,5 @@ SERVICE = Service(
     summary=summary,
     describe=describe,
     census=census,
+    hostnames=domains,
 )
