@@ -114,8 +114,10 @@ def _create(
             behaviour.rate,
             now,
         )
-        # Reference 1.1, create step: data larger than the target's support is `enospc`.
-        if replication.transfer.total_bytes > space.spec.supports[request.replicating_provider_id].size:
+        # Reference 1.1, create step: data larger than the target's support is `enospc`, and so is
+        # any replication to a storage a timeline action filled up.
+        target_size = space.spec.supports[request.replicating_provider_id].size
+        if replication.transfer.total_bytes > target_size or request.replicating_provider_id in store.full:
             raise posix("enospc")
     eviction = None
     if request.evicting_provider_id is not None:

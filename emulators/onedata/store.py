@@ -41,6 +41,7 @@ class OnedataStore:
     onezone_domain: str
     transfers: dict[str, TransferJob] = field(default_factory=dict)
     milestones: dict[str, Timer] = field(default_factory=dict)  # each transfer's completion timer
+    full: set[str] = field(default_factory=set)  # providers whose storage has filled up (timeline)
 
     @property
     def online(self) -> frozenset[str]:
@@ -67,6 +68,17 @@ class OnedataStore:
             for job in self.transfers.values():
                 if job.lose_source(provider_id, at):
                     self._follow(job)
+
+    def fill_storage(self, provider_id: str, full: bool, at: datetime) -> None:
+        """A provider's storage fills up (replications to it fail the files they have not finished;
+        new ones are refused with `enospc`) or has room again (for transfers created from then on)."""
+        if not full:
+            self.full.discard(provider_id)
+            return
+        self.full.add(provider_id)
+        for job in self.transfers.values():
+            if job.lose_space(provider_id, at):
+                self._follow(job)
 
     def _completed(self, job: TransferJob, at: datetime) -> None:
         space = self.spaces[job.space_id]

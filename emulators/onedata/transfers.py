@@ -19,7 +19,7 @@ active. This module imports no Starlette; it never does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -110,19 +110,33 @@ class TransferJob:
         plan = self.replication
         if plan is None or provider not in plan.sources or self.status(at) in ENDED:
             return False
+        return self._fail_unfinished(plan, at, "offline", lambda label: label == provider)
+
+    def lose_space(self, provider: Hashable, at: datetime) -> bool:
+        """The storage of `provider` fills up at `at`: when it is this replication's target, every
+        file not finished by then fails (`enospc`). True if the plan changed."""
+        plan = self.replication
+        if plan is None or self.replicating_provider_id != provider or self.status(at) in ENDED:
+            return False
+        return self._fail_unfinished(plan, at, "enospc", lambda label: True)
+
+    def _fail_unfinished(
+        self, plan: Plan, at: datetime, code: str, reads: Callable[[Hashable], bool]
+    ) -> bool:
+        """Fail, with `code`, the files of `plan` not finished at `at` whose source run `reads`."""
         transfer = plan.transfer
         done = transfer.processed_by(at)
         bounds = [first for first, _ in plan.runs[1:]] + [transfer.total]
         lost = {
             i
             for (first, label), end in zip(plan.runs, bounds, strict=True)
-            if label == provider
+            if reads(label)
             for i in range(max(first, done), end)
         }
         failures = sorted(lost.union(plan.failures))
         if failures == plan.failures:
             return False
-        codes = dict.fromkeys(failures, "offline")
+        codes = dict.fromkeys(failures, code)
         plan.transfer = Transfer(transfer.files, transfer.rate, transfer.start, codes, plan.runs)
         plan.failures = failures
         self._chain()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from onedata_helpers import LISBON, PARIS, SCENARIO, MiB, Onedata
+from onedata_helpers import KRAKOW, LISBON, PARIS, SCENARIO, MiB, Onedata
 
 from emulators.testing import Emulator
 
@@ -67,3 +67,39 @@ def test_past_the_threshold_an_offline_source_aborts_the_transfer(
     )
     document = onedata.run_until_ended(onedata.create("many"), step=0.25)
     assert (document["transferStatus"], document["filesFailed"]) == ("failed", 11)
+
+
+def test_the_target_storage_filling_up_fails_the_files_not_yet_written(
+    emulator_factory: Callable[..., Emulator],
+) -> None:
+    # Issue: "a storage filling up mid-transfer (timeline actions) fails the remaining files".
+    # data/: a.bin (1 MiB) then b.bin (2 MiB) to Krakow, active from 2 s: a.bin is done at 3 s.
+    onedata = with_timeline(
+        emulator_factory,
+        f"  - {{at: 4, service: onedata, action: storage_full, args: {{provider: {KRAKOW}}}}}\n"
+        f"  - {{at: 60, service: onedata, action: storage_freed, args: {{provider: {KRAKOW}}}}}\n",
+    )
+    transfer_id = onedata.create("data")
+    document = onedata.run_until_ended(transfer_id, step=0.5)
+    assert document["transferStatus"] == "failed"
+    assert (document["filesReplicated"], document["filesFailed"], document["bytesReplicated"]) == (1, 1, MiB)
+    # While the storage is full a new replication to it is refused at once, as the create step does.
+    refused = onedata.post(
+        {
+            "type": "replication",
+            "replicatingProviderId": KRAKOW,
+            "dataSourceType": "file",
+            "fileId": onedata.file_id("data/a.bin"),
+        }
+    )
+    assert (refused.status_code, refused.json()["error"]["details"]) == (400, {"errno": "enospc"})
+    onedata.advance(60)
+    assert onedata.run_until_ended(onedata.create("data/a.bin"))["transferStatus"] == "completed"
+
+
+def test_a_full_storage_elsewhere_changes_nothing(emulator_factory: Callable[..., Emulator]) -> None:
+    onedata = with_timeline(
+        emulator_factory,
+        f"  - {{at: 4, service: onedata, action: storage_full, args: {{provider: {PARIS}}}}}\n",
+    )
+    assert onedata.run_until_ended(onedata.create("data"), step=0.5)["transferStatus"] == "completed"
