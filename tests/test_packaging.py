@@ -8,14 +8,21 @@ EMULATORS_PACKAGING_TESTS=1 (`make test-min` sets it).
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -158,6 +165,62 @@ def test_the_wheel_installs_beside_common_pins_and_its_plugin_runs(tmp_path: Pat
     assert "1 passed" in _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
     command = tmp_path / "venv" / "bin" / "transfer-emulators"
     assert _run(command, "--version") == f"transfer-emulators {__version__}\n"
+
+
+def _workflow() -> dict[str, Any]:
+    """The GitHub Actions workflow docs/ci.md shows."""
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"^```yaml\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
+    workflow: dict[str, Any] = yaml.safe_load(block)
+    return workflow
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@needs_registries
+@pytest.mark.skipif(
+    shutil.which("curl") is None, reason="the workflow's steps call curl, which this machine lacks"
+)
+def test_the_ci_example_runs_with_pipx_from_a_wheel(tmp_path: Path):
+    """docs/ci.md's workflow, step by step with bash, as a runner would: the emulators started by
+    `pipx run` from a wheel of this checkout, the wait, the test step and the failure steps."""
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist", ROOT)
+    [wheel] = (tmp_path / "dist").glob("*.whl")
+    job = _workflow()["jobs"]["test"]
+    port = str(_free_port())
+    environment = dict(os.environ, **{k: v.replace("8700", port) for k, v in job["env"].items()})
+    environment |= {
+        "EMULATORS_SPEC": str(wheel),
+        "PIPX_HOME": str(tmp_path / "pipx"),
+        "PIPX_BIN_DIR": str(tmp_path / "bin"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    scripts = [step["run"].replace("8700", port) for step in job["steps"] if "run" in step]
+    assert [step.get("if") for step in job["steps"] if "run" in step] == [None, None, None, "failure()"]
+    start, *rest = scripts
+    server = subprocess.Popen(["bash", "-ec", start], cwd=tmp_path, env=environment, start_new_session=True)
+    try:
+        server.wait(60)  # the step itself returns at once, leaving the server in the background
+        for script in rest:
+            done = subprocess.run(
+                ["bash", "-ec", script],
+                cwd=tmp_path,
+                env=environment,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, f"{script}\n{done.stdout}{done.stderr}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+    archive = json.loads((tmp_path / "emulators.har").read_text(encoding="utf-8"))
+    assert archive["log"]["creator"]["name"] == "transfer-emulators"
+    assert "listening on" in (tmp_path / "emulators.log").read_text(encoding="utf-8")
 
 
 @needs_registries
