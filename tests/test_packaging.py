@@ -33,14 +33,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Pins common in projects that would use the plugin; each refused the old exact pins.
 NEIGHBOUR_PINS = ["httpx<0.28", "pydantic<2.14", "starlette<1"]
-PLUGIN_TEST = """\
-import pytest
 
-@pytest.mark.emulator(scenario="relativity-stages")
-def test_job_completes(emulator):
-    emulator.control.advance(120)
-    assert emulator.client.get("/_emulator/health").json()["status"] == "ready"
-"""
+
+def _readme_plugin_example() -> str:
+    """The README's pytest example (the block that defines `test_job_completes`)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    [block] = [
+        b
+        for b in re.findall(r"^```python\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
+        if "def test_job_completes" in b
+    ]
+    return block
 
 
 def _requirements(*extras: str) -> list[Requirement]:
@@ -161,8 +164,8 @@ def test_the_wheel_installs_beside_common_pins_and_its_plugin_runs(tmp_path: Pat
         assert pin.specifier.contains(line.split("==")[1]), line
     project = tmp_path / "project"
     project.mkdir()
-    (project / "test_example.py").write_text(PLUGIN_TEST, encoding="utf-8")
-    assert "1 passed" in _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
+    (project / "test_example.py").write_text(_readme_plugin_example(), encoding="utf-8")
+    assert "2 passed" in _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
     command = tmp_path / "venv" / "bin" / "transfer-emulators"
     assert _run(command, "--version") == f"transfer-emulators {__version__}\n"
 
