@@ -5,9 +5,9 @@ one emulated Oneprovider (the section's `provider`) answers the REST API, the ot
 supporting providers it transfers between.
 
 Known deviations from the real service (the references are silent, or this stage simplifies):
-- Replicas are complete or absent per explicit file or per generated set; there are no partial
-  block distributions, and replicas change only when a transfer completes (a cancelled or failed
-  transfer leaves them as they were).
+- A generated set's files are complete or absent per provider as a whole; partial replicas (blocks)
+  are declared for explicit files only. Replicas change only when a transfer completes (a cancelled
+  or failed transfer leaves them as they were, partial blocks included).
 - `filesToProcess` is known in full when a subtask becomes active (the real traverse grows it).
 - An aborting transfer freezes its counters; the real one still processes the files left.
 - A token that does not authenticate is refused (401) before the body is sanitized; a request with

@@ -159,8 +159,8 @@ def distribution(store: OnedataStore, space: SpaceState, node: Node) -> dict[str
     for start, gen, lo, hi in files.segments():
         if gen is None:
             for entry in files.explicit:
-                for provider in space.holders.get(entry.path, frozenset()) & held.keys():
-                    held[provider] += entry.size
+                for provider in held:
+                    held[provider] += space.held_bytes(entry.path, provider, entry.size)
         else:
             size = cum[start + hi - lo] - cum[start]
             for provider in space.holders.get(space.unit_of(gen, ""), frozenset()) & held.keys():
@@ -178,7 +178,7 @@ def distribution(store: OnedataStore, space: SpaceState, node: Node) -> dict[str
                 "virtualSize": total,
                 "locationsPerStorage": {storage: space.path_of(node.path) if physical else None},
                 "distributionPerStorage": {
-                    storage: {"blocks": [[0, total]] if physical and total else [], "physicalSize": physical}
+                    storage: {"blocks": _blocks(space, node, provider, total), "physicalSize": physical}
                 },
             }
         else:
@@ -190,6 +190,14 @@ def distribution(store: OnedataStore, space: SpaceState, node: Node) -> dict[str
                 "distributionPerStorage": {storage: sizes},
             }
     return {"type": node.kind, "distributionPerProvider": per_provider}
+
+
+def _blocks(space: SpaceState, node: Node, provider: str, total: int) -> list[list[int]]:
+    """A regular file's [offset, length] blocks on `provider`: a generated file is whole or absent."""
+    if space.partial.get(node.path):
+        return [[offset, end - offset] for offset, end in space.blocks(node.path, provider, total)]
+    held = provider in _holders(space, node)
+    return [[0, total]] if held and total else []
 
 
 def storage_id(provider_id: str) -> str:

@@ -11,6 +11,7 @@ unit (an explicit file or a whole generated set), so a plan lists the units it c
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
 from datetime import datetime
 
 from emulators.core.datafaults import DataFaults
@@ -47,6 +48,13 @@ def replication_plan(
             if target in holders:
                 passed += count
                 continue
+            if gen is None:  # only the blocks the target lacks are copied (reference 2.4)
+                entries = [
+                    replace(e, size=e.size - space.held_bytes(e.path, target, e.size)) for e in entries
+                ]
+                if all(e.size == 0 for e in entries) and any(space.partial.get(e.path) for e in entries):
+                    passed += count
+                    continue
             position = len(explicit) + sum(h - low for _, low, h in generated)
             source = next((p for p in space.spec.supports if p in holders and p in online), None)
             runs.append((position, source))
@@ -92,7 +100,10 @@ def eviction_plan(
         if gen is None:
             for entry in files.explicit:
                 unit = space.unit_of(None, entry.path)
-                if _evictable(space.holders.get(unit, frozenset()), evicting, also_holding):
+                holders = space.holders.get(unit, frozenset())
+                if evicting in space.partial.get(entry.path, {}):
+                    holders |= {evicting}  # a partial replica is evicted like a complete one
+                if _evictable(holders, evicting, also_holding):
                     explicit.append(entry)
                     units.append(unit)
                 else:

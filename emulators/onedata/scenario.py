@@ -10,9 +10,11 @@ users with tokens and privileges, views, and behaviour.
           - id, name
             supports: {<providerId>: {readonly, size}}   in support order (the first is the origin)
             tree: {entries, generate}           the core's lazy tree (paths below the space root)
-            replicas: [{path, providers}]       who holds a complete replica of the files under
+            replicas: [{path, providers, blocks}]  who holds a complete replica of the files under
                                                 `path` (a file, a directory or a generated set's
-                                                prefix; the longest match wins; default: the origin)
+                                                prefix; the longest match wins; default: the origin);
+                                                `blocks` ({provider: [[offset, length]]}) are partial
+                                                replicas of one explicit file
             views: [{name, providers, files}]   the files (paths) the view's query returns, in order
         users: [{id, name, tokens, spaces: {<spaceId>: [privileges]}}]
         behaviour: {schedule_delay, enqueue_delay, abort_delay, rate, eviction_per_file,
@@ -63,7 +65,22 @@ class Support(_Spec):
 
 class Replicas(_Spec):
     path: str = Field(default="", description="a file, a directory or a generated set's prefix")
-    providers: list[str] = Field(description="providers holding a complete replica")
+    providers: list[str] = Field(default_factory=list, description="providers holding a complete replica")
+    blocks: dict[str, list[tuple[int, int]]] = Field(
+        default_factory=dict,
+        description="partial replicas of the explicit file at `path`: provider -> [[offset, length]]",
+    )
+
+    @model_validator(mode="after")
+    def _blocks(self) -> Replicas:
+        for provider, blocks in self.blocks.items():
+            if provider in self.providers:
+                raise ValueError(
+                    f"provider {provider!r} holds a complete replica, so it has no partial blocks"
+                )
+            if any(offset < 0 or length <= 0 for offset, length in blocks):
+                raise ValueError(f"blocks of {provider!r} need offsets >= 0 and lengths > 0")
+        return self
 
 
 class View(_Spec):
@@ -122,8 +139,12 @@ class OnedataSection(_Spec):
             raise ValueError(f"provider {self.provider!r} is not among the providers")
         for space in self.spaces:
             named = set(space.supports)
-            named |= {p for r in space.replicas for p in r.providers}
+            named |= {p for r in space.replicas for p in [*r.providers, *r.blocks]}
             named |= {p for v in space.views for p in v.providers}
             if named - known:
                 raise ValueError(f"space {space.id!r} names unknown providers {sorted(named - known)}")
+            files = {e.path.strip("/") for e in space.tree.entries if e.type == "file"}
+            for rule in space.replicas:
+                if rule.blocks and rule.path.strip("/") not in files:
+                    raise ValueError(f"replicas of {rule.path!r}: blocks need an explicit file at that path")
         return self

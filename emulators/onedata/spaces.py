@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,6 +45,8 @@ class SpaceState:
     _by_uuid: dict[str, Node] = field(default_factory=dict)
     _uuid_of: dict[str, str] = field(default_factory=dict)
     holders: dict[Unit, frozenset[str]] = field(default_factory=dict)
+    # Partial replicas of explicit files: path -> provider -> sorted, merged [offset, end) blocks.
+    partial: dict[str, dict[str, list[tuple[int, int]]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, spec: Space, seed: int, mtime: datetime) -> SpaceState:
@@ -64,7 +67,23 @@ class SpaceState:
                 state.holders[entry.path] = state._initial_holders(entry.path)
         for k, gen in enumerate(state.tree.generated):
             state.holders[f"set:{k}"] = state._initial_holders(gen.prefix.rstrip("/"))
+        sizes = {e.path: e.size for e in state.tree.explicit if e.kind != "dir"}
+        for rule in spec.replicas:
+            path = rule.path.strip("/")
+            for provider, blocks in rule.blocks.items():
+                merged = _merge((offset, min(offset + length, sizes[path])) for offset, length in blocks)
+                if merged:
+                    state.partial.setdefault(path, {})[provider] = merged
         return state
+
+    def blocks(self, path: str, provider: str, size: int) -> list[tuple[int, int]]:
+        """The [offset, end) blocks of the file at `path` that `provider` holds."""
+        if provider in self.holders.get(path, frozenset()):
+            return [(0, size)] if size else []
+        return self.partial.get(path, {}).get(provider, [])
+
+    def held_bytes(self, path: str, provider: str, size: int) -> int:
+        return sum(end - offset for offset, end in self.blocks(path, provider, size))
 
     @property
     def id(self) -> str:
@@ -198,3 +217,14 @@ def parse_objectid(objectid: str) -> tuple[str, str] | None:
     if guid.share_id is not None:
         return None
     return guid.space_id, guid.uuid
+
+
+def _merge(blocks: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """[offset, end) blocks sorted, with overlapping or touching ones joined (empty ones dropped)."""
+    merged: list[tuple[int, int]] = []
+    for offset, end in sorted(b for b in blocks if b[1] > b[0]):
+        if merged and offset <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((offset, end))
+    return merged

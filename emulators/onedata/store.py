@@ -85,9 +85,11 @@ class OnedataStore:
         if job.replication is not None and job.replicating_provider_id is not None:
             for unit in job.replication.units:
                 space.holders[unit] = space.holders.get(unit, frozenset()) | {job.replicating_provider_id}
+                space.partial.get(unit, {}).pop(job.replicating_provider_id, None)  # complete now
         if job.eviction is not None and job.evicting_provider_id is not None:
             for unit in job.eviction.units:
                 space.holders[unit] = space.holders.get(unit, frozenset()) - {job.evicting_provider_id}
+                space.partial.get(unit, {}).pop(job.evicting_provider_id, None)
         if job.callback is not None:
             body = json.dumps({"transferId": job.id}).encode()
             self.world.post(OutgoingRequest("onedata", "POST", job.callback, body, {}, retry=None), at)
