@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulators.app import create_app
+from emulators.relativity import qc
 from emulators.relativity.scenario import DEV_ACCOUNT, DEV_ACCOUNT_KEY
 from emulators.testing import ControlClient, Emulator, LiveEmulator
 from emulators.testing.transport import InProcessTransport
@@ -144,3 +145,33 @@ def test_azure_storage_blob_downloads_the_report_in_ranges(emulator_server: Live
     assert blob.download_blob(offset=100, length=50).readall() == plain[100:150]
     requests = emulator_server.control.requests(path="/transfer-service/qc/")
     assert sum(r["status"] == 206 for r in requests) > 3
+
+
+@given(
+    st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(',"\r\n'), max_size=20),
+    st.integers(min_value=0, max_value=2**40),
+    st.sampled_from([None, "ER_99999", "ER_20005"]),
+)
+def test_a_report_row_is_what_csv_writer_writes(name: str, size: int, code: str | None) -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow((name, size, "failed" if code else "completed", code or ""))
+    assert qc.row(name, size, code) == out.getvalue()
+
+
+def test_the_report_is_generated_once_however_often_it_is_read(
+    relativity: Relativity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generated: list[int] = []
+    original = qc.report_chunks
+
+    def counting(job: object, first: int = 0) -> Iterator[bytes]:
+        generated.append(first)
+        return original(job, first)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(qc, "report_chunks", counting)
+    path = ready_report(relativity)
+    bodies = [relativity.client.get(path).content for _ in range(3)]
+    ranged = relativity.client.get(path, headers={"x-ms-range": "bytes=5-20"})
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert ranged.content == bodies[0][5:21]
+    assert generated == [0]
