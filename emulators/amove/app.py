@@ -51,7 +51,7 @@ from emulators.amove.store import AmoveStore, new_store, summary
 from emulators.amove.timeline import ACTIONS
 from emulators.amove.transfers import CANCELED, CANCELING, COMPLETED, CREATED, ERROR, PAUSED, PAUSING, RUNNING
 from emulators.core.host import Host
-from emulators.core.service import ErrorAnswer, Service, service_app
+from emulators.core.service import ErrorAnswer, Progress, Service, service_app
 from emulators.core.world import World
 
 AUTH_PREFIX = "/api/authentication"
@@ -117,4 +117,5 @@ SERVICE = Service(
     describe=describe,
     census=census,
     prefixes_ignore_case=True,  # an ASP.NET Core host: its /api/... paths match in any case
+    progress=Progress("transferStatus", ("transferred", "failed", "skipped"), "total"),
 )

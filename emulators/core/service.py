@@ -50,6 +50,7 @@ class Service:
       are its sub-app's own to match.
     - `hostnames`: the host names the scenario gives clients to reach the service by (a TLS
       certificate of the emulator names them).
+    - `progress`: where the dashboard finds each item's status and progress in that collection.
     """
 
     name: str
@@ -63,6 +64,19 @@ class Service:
     census: Callable[[Any], Mapping[str, int]] | None = None
     prefixes_ignore_case: bool = False
     hostnames: Callable[[Any], list[str]] = lambda store: []
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the dashboard reads an item of a service's main collection (as `summary` renders it):
+    dotted paths into the item's document for its `status`, the counts that make up what is `done`
+    (summed) and the `total`, counted in `unit`."""
+
+    status: str
+    done: tuple[str, ...]
+    total: str
+    unit: str = "files"
 
 
 @dataclass(frozen=True)

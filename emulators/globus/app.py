@@ -85,7 +85,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host, world_of
-from emulators.core.service import ErrorAnswer, Service, service_app
+from emulators.core.service import ErrorAnswer, Progress, Service, service_app
 from emulators.core.world import World
 from emulators.globus import files
 from emulators.globus.activation import ACTIONS
@@ -158,4 +158,10 @@ SERVICE = Service(
     summary=summary,
     describe=describe,
     census=census,
+    progress=Progress(
+        "status",
+        ("subtasks_succeeded", "subtasks_skipped_errors", "subtasks_failed"),
+        "subtasks_total",
+        "subtasks",
+    ),
 )

@@ -38,7 +38,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host
-from emulators.core.service import ErrorAnswer, Service, service_app
+from emulators.core.service import ErrorAnswer, Progress, Service, service_app
 from emulators.core.world import World
 from emulators.onedata.errors import render_error
 from emulators.onedata.onezone import domains
@@ -101,4 +101,5 @@ SERVICE = Service(
     describe=describe,
     census=census,
     hostnames=domains,
+    progress=Progress("transferStatus", ("filesProcessed",), "filesToProcess"),
 )

@@ -64,7 +64,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host
-from emulators.core.service import ErrorAnswer, Service, service_app
+from emulators.core.service import ErrorAnswer, Progress, Service, service_app
 from emulators.core.world import World
 from emulators.relativity import timeline
 from emulators.relativity.errors import render_error
@@ -157,4 +157,13 @@ SERVICE = Service(
     describe=describe,
     census=census,
     prefixes_ignore_case=True,
+    progress=Progress(
+        "transferStatus",
+        (
+            "transferStatistics.successfulFiles",
+            "transferStatistics.failedFiles",
+            "transferStatistics.skippedFiles",
+        ),
+        "enumerationStatistics.totalFiles",
+    ),
 )
