@@ -21,6 +21,8 @@ scenario errors):
     DELETE /requests           clear the journal
     GET    /metrics            Prometheus text format: requests, faults fired, callbacks, jobs by state
     GET    /openapi/{service}.json  the service's OpenAPI document (its contract spec), servers here
+    GET    /ui                 the dashboard, a page that shows and drives all of the above
+                               (emulators.core.dashboard; `?token=` there stands in for the header)
 
 Only loopback clients may call it, unless the app was started with a control token, in which case
 every call needs `Authorization: Bearer <token>` instead. Without a token, a web page the user visits
@@ -49,7 +51,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from emulators.core import openapi
+from emulators.core import dashboard, openapi
 from emulators.core.errors import ControlError, ScenarioError
 from emulators.core.faults import NEVER_OPENS, FaultRule
 from emulators.core.har import har_document
@@ -468,8 +470,10 @@ def control_app(
             Route("/requests", clear_requests, methods=["DELETE"], name="clear_requests"),
             Route("/metrics", metrics, methods=["GET"], name="metrics"),
             Route("/openapi/{service}.json", openapi_document, methods=["GET"], name="openapi"),
+            *dashboard.routes(),
         ],
         middleware=[
+            Middleware(dashboard.take_token_from_query),
             Middleware(require_trusted_client, token=token, trusted=trusted),
             Middleware(refuse_web_pages, token=token, allowed_hosts=allowed_hosts),
             # Innermost: a body too large raises while the handler reads it, and the exception

@@ -1,0 +1,1 @@
+"""The dashboard's page template, script and style sheet, served by `emulators.core.dashboard`."""
