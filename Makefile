@@ -12,9 +12,9 @@ CODE := $(wildcard emulators tests contract_tests benchmarks)
 # to another folder, as emulators.scenarios comes from scenarios/; there is nothing to act on.
 QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: setup serve test test-min contract lint bench lock clean
+.PHONY: setup browser serve test test-min contract lint bench lock clean
 
-setup: $(STAMP) $(NODE_STAMP)
+setup: $(STAMP) $(NODE_STAMP) browser
 
 # Reinstall only when the dependencies change. pyproject.toml states the ranges the package
 # supports; constraints.txt pins the exact versions every developer and CI run installs.
@@ -32,6 +32,14 @@ $(NODE_STAMP): $(NODE_CLIENT)/package-lock.json
 		echo "Installing the Node test client in $(NODE_CLIENT) (versions from package-lock.json)..."; \
 		npm ci --prefix $(NODE_CLIENT) --no-audit --no-fund --loglevel=error && touch $@; \
 	fi
+
+# Chromium for the dashboard's browser tests (tests/ui), from the system's package manager where
+# there is one (as root, e.g. in CI); without it those tests are skipped. It never fails the setup.
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		echo "installing chromium for the dashboard's browser tests" && \
+		(apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)); } || true
 
 # The oldest versions pyproject.toml allows (constraints-min.txt), in a venv of their own.
 $(MIN_STAMP): pyproject.toml constraints-min.txt
