@@ -55,11 +55,14 @@ def test_advancing_the_clock_from_the_page_completes_a_job(page: Page, emulator_
     expect(row.locator("td.status")).to_have_text("Queued")
     expect(row.locator("progress")).to_have_attribute("value", "0")
     before = page.locator("#clock-now").inner_text()
+    row.locator("summary").click()  # the job's document, unfolded: it stays so as the page updates
 
     page.fill("#advance-seconds", "600")
     page.click("#advance")
 
     expect(row.locator("td.status")).to_have_text("Completed")
+    expect(row.locator("details")).to_have_attribute("open", "")
+    expect(row.locator("details pre")).to_contain_text('"transferStatus": "Completed"')
     expect(row.locator("td.progress")).to_have_attribute("data-done", "4")
     expect(row.locator("td.progress")).to_contain_text("4 / 4 files (100%)")
     expect(page.locator("#clock-now")).not_to_have_text(before)

@@ -114,6 +114,8 @@
   function renderService(name, summary) {
     const section = document.querySelector('section.service[data-service="' + CSS.escape(name) + '"]');
     if (!section) return;
+    // What the reader unfolded stays unfolded when the section is drawn again.
+    const unfolded = new Set(Array.from(section.querySelectorAll("details[open]"), (node) => node.dataset.key));
     const progress = config.services[name];
     const key = mainCollection(summary);
     const parts = [el("h3", {}, name)];
@@ -126,7 +128,7 @@
           el("td", { class: "id" }, id),
           el("td", { class: "status" }, status),
           progressCell(item, progress),
-          el("td", {}, el("details", {}, el("summary", {}, "document"), el("pre", {}, JSON.stringify(item, null, 2)))));
+          el("td", {}, folded("item:" + id, "document", item)));
       });
       parts.push(el("table", { class: "items", "data-collection": key },
         el("thead", {}, el("tr", {}, el("th", {}, "Id"), el("th", {}, "Status"), el("th", {}, "Progress"), el("th", {}, ""))),
@@ -136,9 +138,14 @@
     }
     const rest = Object.fromEntries(Object.entries(summary || {}).filter(([k]) => k !== key && k !== key + "_page"));
     if (Object.keys(rest).length) {
-      parts.push(el("details", { class: "more" }, el("summary", {}, "more state"), el("pre", {}, JSON.stringify(rest, null, 2))));
+      parts.push(folded("more", "more state", rest));
     }
     section.replaceChildren(...parts);
+    for (const node of section.querySelectorAll("details")) node.open = unfolded.has(node.dataset.key);
+  }
+
+  function folded(key, title, value) {
+    return el("details", { "data-key": key }, el("summary", {}, title), el("pre", {}, JSON.stringify(value, null, 2)));
   }
 
   function pager(name, shown) {
@@ -329,6 +336,7 @@
         connection("live", "live");
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = "";
+        let received = false;
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
@@ -338,9 +346,13 @@
             const event = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
             const data = event.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim()).join("\n");
-            if (data) render(JSON.parse(data));
+            if (data) {
+              received = true;
+              render(JSON.parse(data));
+            }
           }
         }
+        if (received) continue;  // the server ended a stream that served (they last a while): open the next
       } catch (error) {
         show(error.message);
       }
