@@ -35,9 +35,11 @@ AUTH = {"Authorization": "Bearer relativity-dev-token"}
 DESTINATION = "\\\\files.t001.ctus000001.r1.kcura.com\\T001\\StructuredData\\Matter1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the session; Playwright gives it a fresh temporary profile."""
+    """One headless Chromium per test module; Playwright gives it a fresh temporary profile. Not one
+    per session: Playwright's synchronous API keeps an event loop running in the test thread while
+    it is open, which `anyio.run` and `asyncio.run` in the tests after it would refuse."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (`make setup` installs it as root where apt-get exists)")
     with sync_playwright() as playwright:
