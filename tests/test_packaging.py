@@ -152,7 +152,14 @@ def test_the_wheel_installs_beside_common_pins_and_its_plugin_runs(tmp_path: Pat
     [wheel] = (tmp_path / "dist").glob("*.whl")
     with zipfile.ZipFile(wheel) as contents:
         names = set(contents.namelist())
-    assert {"emulators/schema/scenario.schema.json", "emulators/scenarios/default.yaml"} <= names
+    shipped = {"emulators/schema/scenario.schema.json", "emulators/scenarios/default.yaml"}
+    shipped |= {
+        f"emulators/openapi/{service}.yaml" for service in ("relativity", "globus", "onedata", "amove")
+    }
+    shipped |= {
+        f"emulators/core/ui/{p.name}" for p in (ROOT / "emulators" / "core" / "ui").iterdir() if p.is_file()
+    }
+    assert shipped <= names, sorted(shipped - names)
     (tmp_path / "pins.txt").write_text("\n".join(NEIGHBOUR_PINS) + "\n", encoding="utf-8")
     _run(sys.executable, "-m", "venv", tmp_path / "venv")
     python = tmp_path / "venv" / "bin" / "python"
