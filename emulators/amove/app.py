@@ -36,7 +36,6 @@ Known deviations from the real service (its public docs are silent; these are ou
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from starlette.requests import Request
@@ -51,6 +50,7 @@ from emulators.amove.store import AmoveStore, new_store, summary
 from emulators.amove.timeline import ACTIONS
 from emulators.amove.transfers import CANCELED, CANCELING, COMPLETED, CREATED, ERROR, PAUSED, PAUSING, RUNNING
 from emulators.core.host import Host
+from emulators.core.metrics import census
 from emulators.core.service import ErrorAnswer, Progress, Service, service_app
 from emulators.core.world import World
 
@@ -99,13 +99,6 @@ STATUS_NAMES = {
 """TransferStatus values by their names in the doc."""
 
 
-def census(store: Any) -> Counter[str]:
-    """The transfers of the current World by state, for the metrics."""
-    assert isinstance(store, AmoveStore)
-    now = store.world.clock.now()
-    return Counter(STATUS_NAMES[transfer.status(now)] for transfer in store.transfers.values())
-
-
 SERVICE = Service(
     name="amove",
     section=AmoveSection,
@@ -115,7 +108,7 @@ SERVICE = Service(
     actions=ACTIONS,
     summary=summary,
     describe=describe,
-    census=census,
+    census=census("transfers", lambda transfer, now: STATUS_NAMES[transfer.status(now)]),
     prefixes_ignore_case=True,  # an ASP.NET Core host: its /api/... paths match in any case
     progress=Progress("transferStatus", ("transferred", "failed", "skipped"), "total"),
 )

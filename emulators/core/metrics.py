@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, MutableMapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -51,6 +52,17 @@ class Metrics:
             "failed" if error is not None or status is None else "refused" if status >= 400 else "delivered"
         )
         self.deliveries[(service or "none", outcome)] += 1
+
+
+def census(collection: str, state: Callable[[Any, datetime], str]) -> Callable[[Any], Counter[str]]:
+    """A service's census for `Service.census`: the items of its store's `collection` (a dict, as
+    `jobs` or `transfers`) counted by `state(item, now)`, the state's name in the service's doc."""
+
+    def count(store: Any) -> Counter[str]:
+        now = store.world.clock.now()
+        return Counter(state(item, now) for item in getattr(store, collection).values())
+
+    return count
 
 
 def route_name(scope: MutableMapping[str, Any]) -> str:

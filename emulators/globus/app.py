@@ -77,7 +77,6 @@ Known deviations from the real service (the docs are silent; these are our choic
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from starlette.requests import Request
@@ -85,6 +84,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host, world_of
+from emulators.core.metrics import census
 from emulators.core.service import ErrorAnswer, Progress, Service, service_app
 from emulators.core.world import World
 from emulators.globus import files
@@ -141,13 +141,6 @@ def describe(store: Any, base: str) -> list[str]:
     return lines
 
 
-def census(store: Any) -> Counter[str]:
-    """The tasks of the current World by state, for the metrics."""
-    assert isinstance(store, GlobusStore)
-    now = store.world.clock.now()
-    return Counter(task.status(now)[0] for task in store.tasks.values())
-
-
 SERVICE = Service(
     name="globus",
     section=GlobusSection,
@@ -157,7 +150,7 @@ SERVICE = Service(
     actions={**ACTIONS, "rename_path": files.rename_path},
     summary=summary,
     describe=describe,
-    census=census,
+    census=census("tasks", lambda task, now: task.status(now)[0]),
     progress=Progress(
         "status",
         ("subtasks_succeeded", "subtasks_skipped_errors", "subtasks_failed"),

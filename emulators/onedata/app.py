@@ -30,7 +30,6 @@ Known deviations from the real service (the references are silent, or this stage
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from starlette.requests import Request
@@ -38,6 +37,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host
+from emulators.core.metrics import census
 from emulators.core.service import ErrorAnswer, Progress, Service, service_app
 from emulators.core.world import World
 from emulators.onedata.errors import render_error
@@ -83,13 +83,6 @@ def describe(store: Any, base: str) -> list[str]:
     return lines
 
 
-def census(store: Any) -> Counter[str]:
-    """The transfers of the current World by state, for the metrics."""
-    assert isinstance(store, OnedataStore)
-    now = store.world.clock.now()
-    return Counter(transfer.status(now) for transfer in store.transfers.values())
-
-
 SERVICE = Service(
     name="onedata",
     section=OnedataSection,
@@ -99,7 +92,7 @@ SERVICE = Service(
     actions=ACTIONS,
     summary=summary,
     describe=describe,
-    census=census,
+    census=census("transfers", lambda transfer, now: transfer.status(now)),
     hostnames=domains,
     progress=Progress("transferStatus", ("filesProcessed",), "filesToProcess"),
 )

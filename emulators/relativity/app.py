@@ -55,7 +55,6 @@ the project's docs/relativity.md):
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,6 +63,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from emulators.core.host import Host
+from emulators.core.metrics import census
 from emulators.core.service import ErrorAnswer, Progress, Service, service_app
 from emulators.core.world import World
 from emulators.relativity import timeline
@@ -139,13 +139,6 @@ def describe(store: Any, base: str) -> list[str]:
     return lines
 
 
-def census(store: Any) -> Counter[str]:
-    """The jobs of the current World by state, for the metrics."""
-    assert isinstance(store, RelativityStore)
-    now = store.world.clock.now()
-    return Counter(job.status(now)[0] for job in store.jobs.values())
-
-
 SERVICE = Service(
     name="relativity",
     section=RelativitySection,
@@ -155,7 +148,7 @@ SERVICE = Service(
     actions=timeline.ACTIONS,
     summary=summary,
     describe=describe,
-    census=census,
+    census=census("jobs", lambda job, now: job.status(now)[0]),
     prefixes_ignore_case=True,
     progress=Progress(
         "transferStatus",
