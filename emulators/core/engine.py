@@ -113,6 +113,11 @@ class Transfer:
         # None without delays: status reads evaluate these O(log n) times, so skip them then.
         self._delays = _Delays(delays) if delays else None
         self._enumeration_delays = _Delays(enumeration_delays) if enumeration_delays else None
+        # The binary searches' key: without delays, the rates bound in one closure (a histogram
+        # evaluates it a few thousand times per status read).
+        self._work_finished: Callable[[int], float] = (
+            self._work_finished_delayed if delays or enumeration_delays else _plain_work(rate, self._cum)
+        )
 
     def _set_failures(self, failures: dict[int, str]) -> None:
         self._failures = failures
@@ -153,7 +158,7 @@ class Transfer:
         """Seconds from start until file i has been copied (or has failed)."""
         return self._shift(self._work_finished(i))
 
-    def _work_finished(self, i: int) -> float:
+    def _work_finished_delayed(self, i: int) -> float:
         """Seconds of work until file i has been copied (or has failed): pauses not counted."""
         listed = (i + 1) / self.rate.enumeration_rate
         copied = (i + 1) * self.rate.per_file + self._cum[i + 1] / self.rate.bandwidth
@@ -448,6 +453,16 @@ class _Labels:
             total -= self._cum[ends[j - 1]] - self._cum[k]
         positions, sizes = self._failed.get(label, ([], [0]))
         return total - sizes[bisect.bisect_left(positions, k)]
+
+
+def _plain_work(rate: RateModel, cum: Sequence[int]) -> Callable[[int], float]:
+    """Seconds of work until file i has been copied (or has failed), for a plan without delays."""
+    enumeration_rate, per_file, bandwidth = rate.enumeration_rate, rate.per_file, rate.bandwidth
+
+    def work(i: int) -> float:
+        return max((i + 1) / enumeration_rate, (i + 1) * per_file + cum[i + 1] / bandwidth)
+
+    return work
 
 
 def histogram(

@@ -411,3 +411,20 @@ def test_a_finished_file_cannot_fail_afterwards() -> None:
         transfer.fail(at(2), {9: "NOWHERE"})
     transfer.fail(at(2), {})  # nothing to add: nothing happens
     assert transfer.progress(at(5)).failed == 0
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=40),
+    st.floats(min_value=1, max_value=1e12),
+    st.floats(min_value=0, max_value=10),
+    st.floats(min_value=1e-3, max_value=1e9),
+)
+def test_a_plan_without_delays_finishes_its_files_when_the_general_formula_says(
+    sizes: list[int], bandwidth: float, per_file: float, enumeration_rate: float
+) -> None:
+    rate = RateModel(bandwidth=bandwidth, per_file=per_file, enumeration_rate=enumeration_rate)
+    plain = Transfer(files(*sizes), rate, START)
+    delayed = Transfer(files(*sizes), rate, START, delays={len(sizes) - 1: 0.0})
+    assert [plain.finished_after(i) for i in range(len(sizes))] == [
+        delayed.finished_after(i) for i in range(len(sizes))
+    ]
