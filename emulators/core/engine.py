@@ -105,6 +105,9 @@ class Transfer:
         self.total = len(files)
         self._cum = files.cumulative()
         self._label_runs = labels or [(0, None)]
+        # bytes_by at an instant is fixed until the plan changes: histograms, whose slot bounds are
+        # aligned to absolute time, ask for the same past instants on every status read.
+        self._moved: dict[tuple[datetime, Label], float] = {}
         self._set_failures(dict(failures or {}))
         self._stop: Stop | None = None
         self._pauses: list[tuple[datetime, datetime | None, float]] = []  # (from, to, work seconds at from)
@@ -234,6 +237,7 @@ class Transfer:
 
     def _changed(self) -> None:
         self._ends = None
+        self._moved.clear()
         for callback in list(self._watchers):
             callback()
 
@@ -348,6 +352,16 @@ class Transfer:
     def bytes_by(self, at: datetime, label: Label = ALL_LABELS) -> float:
         """Bytes moved by `at` (of files carrying `label`, or of all files): files finished whole,
         plus the part of the file being copied. Failed files move nothing; a stop freezes the flow."""
+        known = self._moved.get((at, label))
+        if known is not None:
+            return known
+        moved = self._bytes_by(at, label)
+        if len(self._moved) >= _MOVED_MEMO:
+            self._moved.clear()
+        self._moved[(at, label)] = moved
+        return moved
+
+    def _bytes_by(self, at: datetime, label: Label) -> float:
         if self._stop is not None and self._stop.at < at:
             at = self._stop.at
         work = self.work_seconds(at)
@@ -376,6 +390,7 @@ class Transfer:
 
 
 _OPEN = 100 * 365 * 86400.0  # seconds: an open pause lasts until it is resumed (later files wait)
+_MOVED_MEMO = 1024  # instants remembered per transfer: a status read asks for about 140 per source
 
 
 def _plus(start: datetime, seconds: float) -> datetime:

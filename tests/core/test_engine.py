@@ -428,3 +428,15 @@ def test_a_plan_without_delays_finishes_its_files_when_the_general_formula_says(
     assert [plain.finished_after(i) for i in range(len(sizes))] == [
         delayed.finished_after(i) for i in range(len(sizes))
     ]
+
+
+def test_bytes_moved_at_an_instant_are_remembered_until_the_plan_changes() -> None:
+    transfer = Transfer(files(*[100] * 10), SLOW, START)
+    assert transfer.bytes_by(at(4.5)) == 450
+    transfer.fail(at(5), {7: "eio"})  # a later failure: what was moved by 4.5 s stays
+    assert transfer.bytes_by(at(4.5)) == 450
+    assert transfer.bytes_by(at(10)) == 900
+    transfer.pause(at(2))  # the plan changed before 4.5 s: the remembered figure is not reused
+    assert transfer.bytes_by(at(4.5)) == 200
+    transfer.resume(at(3))
+    assert transfer.bytes_by(at(4.5)) == 350
