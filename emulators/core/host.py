@@ -13,6 +13,7 @@ effects behind starts a settle once it has been answered (`kick`).
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import hmac
 from collections.abc import Callable, Hashable, Sequence
@@ -179,6 +180,9 @@ class Host:
         return scenario.model.clock.start or wall_now()
 
     def _build(self) -> World:
+        # The World being replaced may sit frozen out of the garbage collector's reach (the server
+        # freezes what survives full passes): give its reference cycles back to be collected.
+        gc.unfreeze()
         model = self.scenario.model
         self._generation += 1
         secret = None
