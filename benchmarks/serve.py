@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from emulators.app import create_app
+from emulators.app import EmulatorApp, create_app
 from emulators.server import bind, make_config
 
 HOST = "127.0.0.1"
@@ -122,6 +122,8 @@ def main() -> None:
         app = create_app(scenario_text=NO_JOURNAL, clock="manual")
     else:
         app = create_app(clock="manual")
+    if isinstance(app, EmulatorApp):
+        app.host.freeze_survivors = True  # as `transfer-emulators serve` runs it
     sock = bind(HOST, 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(make_config(app, HOST, port))

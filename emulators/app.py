@@ -195,7 +195,9 @@ class EmulatorApp:
         # Everything built so far (modules, the scenario, the first World) lives as long as the
         # server: keep it out of the garbage collector's full passes, which request load triggers.
         gc.freeze()
-        gc.callbacks.append(_freeze_survivors)
+        freezing = self.host.freeze_survivors
+        if freezing:
+            gc.callbacks.append(_freeze_survivors)
         # With a real clock, settle regularly so timers fire, callbacks go out and pushes reach
         # subscribers within one tick of when they are due.
         ticker = asyncio.create_task(_tick(self.host))
@@ -203,14 +205,16 @@ class EmulatorApp:
             yield
         finally:
             ticker.cancel()
-            gc.callbacks.remove(_freeze_survivors)
+            if freezing:
+                gc.callbacks.remove(_freeze_survivors)
 
 
 def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
     """What survives a full garbage collection is long-lived (a World's jobs, tasks and their plans):
     freeze it, so the next full pass scans only what is newer. Without this, a World holding
     millions of objects (200 pending 10,000-file Globus tasks) made every full pass stop the server
-    for over a second. The Host unfreezes when it replaces the World, so the old one's cycles can go."""
+    for over a second. The Host unfreezes when it replaces the World, so the old one's cycles can go.
+    Only for a process that only serves: see `Host.freeze_survivors`."""
     if phase == "stop" and info["generation"] == 2:
         gc.freeze()
 

@@ -303,6 +303,7 @@ def _serve(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         _report(exc.problems)
         return 1
+    app.host.freeze_survivors = True  # this process only serves
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:

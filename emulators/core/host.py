@@ -58,6 +58,11 @@ class Host:
         self.services = list(services)
         self.public_url = (public_url or DEFAULT_PUBLIC_URL).rstrip("/")
         self.metrics = Metrics()  # counts from the server's start, across resets
+        # Set by a process that only serves (the `serve` command): what survives a full garbage
+        # collection pass is frozen out of later passes. Off elsewhere: in a test process, tools
+        # such as Hypothesis look objects' referrers up through the collector, which frozen
+        # objects escape.
+        self.freeze_survivors = False
         self._link_secret = link_secret
         self._generation = 0
         self.console: Callable[[JournalEntry], None] | None = None  # a line per request, when serving
@@ -180,9 +185,10 @@ class Host:
         return scenario.model.clock.start or wall_now()
 
     def _build(self) -> World:
-        # The World being replaced may sit frozen out of the garbage collector's reach (the server
-        # freezes what survives full passes): give its reference cycles back to be collected.
-        gc.unfreeze()
+        if self.freeze_survivors:
+            # The World being replaced may sit frozen out of the collector's reach: give its
+            # reference cycles back to be collected.
+            gc.unfreeze()
         model = self.scenario.model
         self._generation += 1
         secret = None

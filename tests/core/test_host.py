@@ -85,6 +85,8 @@ def test_a_full_collection_freezes_what_survived_and_a_new_world_unfreezes_it() 
     from emulators.app import _freeze_survivors, create_app
 
     app = create_app(clock="manual")
+    assert app.host.freeze_survivors is False  # off unless the process only serves
+    app.host.freeze_survivors = True  # as `serve` sets it
     gc.unfreeze()
     gc.callbacks.append(_freeze_survivors)
     try:
