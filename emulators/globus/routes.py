@@ -7,7 +7,7 @@ call the state machine → render. Errors are raised (`GlobusError`) and rendere
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -258,25 +258,35 @@ def _marker(request: Request) -> int:
     return queries.integer(request.query_params, "marker", 0, 0, 2**62)
 
 
-async def task_successful_transfers(request: Request) -> Response:
-    """GET /task/{task_id}/successful_transfers: files copied so far, marker paging."""
-    call = _call(request)
-    task, size = _task(call, request), call.store.behaviour.page_size
-    return JSONResponse(records.successful_transfers(task, call.now, _marker(request), size))
+Endpoint = Callable[[Request], Awaitable[Response]]
+Records = Callable[[Task, datetime, int, int], dict[str, Any]]
 
 
-async def task_skipped_errors(request: Request) -> Response:
-    """GET /task/{task_id}/skipped_errors: files skipped with skip_source_errors, marker paging."""
-    call = _call(request)
-    task, size = _task(call, request), call.store.behaviour.page_size
-    return JSONResponse(records.skipped_errors(task, call.now, _marker(request), size))
+def _records_of(lookup: Callable[[Call, Request], Task], page: Records) -> Endpoint:
+    """GET …/task/{task_id}/<records>: one marker-paged page of the task `lookup` finds (the
+    owner's view or the endpoint manager's)."""
+
+    async def endpoint(request: Request) -> Response:
+        call = _call(request)
+        task = lookup(call, request)
+        return JSONResponse(page(task, call.now, _marker(request), call.store.behaviour.page_size))
+
+    return endpoint
 
 
-async def task_pause_info(request: Request) -> Response:
-    """GET /task/{task_id}/pause_info: no pause rules are ever in force here."""
-    call = _call(request)
-    _task(call, request)
-    return JSONResponse(PAUSE_INFO)
+def _pause_info_of(lookup: Callable[[Call, Request], Task]) -> Endpoint:
+    """GET …/task/{task_id}/pause_info: no pause rules are ever in force here."""
+
+    async def endpoint(request: Request) -> Response:
+        lookup(_call(request), request)
+        return JSONResponse(PAUSE_INFO)
+
+    return endpoint
+
+
+task_successful_transfers = _records_of(_task, records.successful_transfers)  # files copied so far
+task_skipped_errors = _records_of(_task, records.skipped_errors)  # skipped with skip_source_errors
+task_pause_info = _pause_info_of(_task)
 
 
 PAUSE_INFO: dict[str, Any] = {
@@ -314,25 +324,9 @@ async def endpoint_manager_task_event_list(request: Request) -> Response:
     return JSONResponse(_event_page(task, call.now, request.query_params, keep))
 
 
-async def endpoint_manager_task_successful_transfers(request: Request) -> Response:
-    """GET /endpoint_manager/task/{task_id}/successful_transfers: marker paging."""
-    call = _call(request)
-    task, size = _managed_task(call, request), call.store.behaviour.page_size
-    return JSONResponse(records.successful_transfers(task, call.now, _marker(request), size))
-
-
-async def endpoint_manager_task_skipped_errors(request: Request) -> Response:
-    """GET /endpoint_manager/task/{task_id}/skipped_errors: marker paging."""
-    call = _call(request)
-    task, size = _managed_task(call, request), call.store.behaviour.page_size
-    return JSONResponse(records.skipped_errors(task, call.now, _marker(request), size))
-
-
-async def endpoint_manager_task_pause_info(request: Request) -> Response:
-    """GET /endpoint_manager/task/{task_id}/pause_info: no pause rules are ever in force here."""
-    call = _call(request)
-    _managed_task(call, request)
-    return JSONResponse(PAUSE_INFO)
+endpoint_manager_task_successful_transfers = _records_of(_managed_task, records.successful_transfers)
+endpoint_manager_task_skipped_errors = _records_of(_managed_task, records.skipped_errors)
+endpoint_manager_task_pause_info = _pause_info_of(_managed_task)
 
 
 async def endpoint_manager_cancel_tasks(request: Request) -> Response:
