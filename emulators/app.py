@@ -29,6 +29,7 @@ from emulators.core.journal import record_request
 from emulators.core.scenario import Scenario, load_files
 from emulators.core.service import Service
 from emulators.core.types import SERVICE_KEY, WORLD_KEY, ASGIApp, Receive, Scope, Send
+from emulators.core.world import World
 from emulators.globus.app import SERVICE as GLOBUS
 from emulators.onedata.app import SERVICE as ONEDATA
 from emulators.relativity.app import SERVICE as RELATIVITY
@@ -119,21 +120,26 @@ class EmulatorApp:
         # for paths no service serves, answered inside the journal so it records the 404.
         mounts = [route for route in host.routes if isinstance(route, Mount)]
         self._services = sorted(
-            ((mount.path, host.service_for(mount.path), _pipeline(mount.app, host)) for mount in mounts),
+            ((mount.path, host.service_for(mount.path), _Pipelines(mount.app, host)) for mount in mounts),
             key=lambda mounted: -len(mounted[0]),
         )
+        # The same, found by a path's first segment (`/api` for `/api/v1`): one dict lookup, then
+        # the few prefixes under that segment.
+        self._by_segment: dict[str, list[tuple[str, str | None, _Pipelines]]] = {}
+        for mounted in self._services:
+            self._by_segment.setdefault(_first_segment(mounted[0]), []).append(mounted)
         # The prefixes of services whose prefixes match in any case, lower-cased, longest first.
         ignore_case = {service.name for service in host.services if service.prefixes_ignore_case}
         self._folded = [
-            (prefix.lower(), service, pipeline)
-            for prefix, service, pipeline in self._services
+            (prefix.lower(), service, pipelines)
+            for prefix, service, pipelines in self._services
             if service in ignore_case
         ]
         self._index = {  # each service's path prefixes, for the index and for 404 hints
             service.name: sorted(prefix for prefix, owner, _ in self._services if owner == service.name)
             for service in host.services
         }
-        self._not_found = _pipeline(self._no_service, host)
+        self._not_found = _Pipelines(self._no_service, host)
         self._lifespan = Router(lifespan=self._run_ticker)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -145,31 +151,37 @@ class EmulatorApp:
             await self._control(scope, receive, send)
         else:
             path = scope["path"]
-            for prefix, service, pipeline in self._services:
+            for prefix, service, pipelines in self._by_segment.get(_first_segment(path), ()):
                 if _under(path, prefix):
-                    await self._serve(scope, receive, send, prefix, service, pipeline)
+                    await self._serve(scope, receive, send, prefix, service, pipelines)
                     return
-            for folded, service, pipeline in self._folded:  # tried only once no prefix matched exactly
+            for folded, service, pipelines in self._folded:  # tried only once no prefix matched exactly
                 spelled = path[: len(folded)]
                 if spelled.lower() == folded and _under(path, spelled):
-                    await self._serve(scope, receive, send, spelled, service, pipeline)
+                    await self._serve(scope, receive, send, spelled, service, pipelines)
                     return
             scope[SERVICE_KEY] = None
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1000})  # no such endpoint: refused
                 return
-            await self._not_found(scope, receive, send)
+            await self._not_found.run(scope, receive, send, self.host.world)
 
     async def _serve(
-        self, scope: Scope, receive: Receive, send: Send, prefix: str, service: str | None, pipeline: ASGIApp
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        prefix: str,
+        service: str | None,
+        pipelines: _Pipelines,
     ) -> None:
         """Run a service's pipeline under `prefix`, spelled as the request spells it."""
         # Found once; the journal and the fault rules read the service from the scope.
         scope[SERVICE_KEY] = service
-        scope[WORLD_KEY] = self.host.world
+        world = scope[WORLD_KEY] = self.host.world
         _mount(scope, prefix)
         try:
-            await pipeline(scope, receive, send)
+            await pipelines.run(scope, receive, send, world)
         finally:
             if self.host.world.has_effects:
                 self.host.kick()
@@ -219,9 +231,23 @@ def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
         gc.freeze()
 
 
-def _pipeline(app: ASGIApp, host: Host) -> ASGIApp:
-    """The steps every data-plane request takes, outermost first, ending in `app`."""
-    return record_request(apply_faults(app, host), host)
+class _Pipelines:
+    """The steps every data-plane request takes, outermost first, ending in `app`: the journal, the
+    fault rules, the app. While the World has no fault rules, the step that applies them is left out
+    (it would only pass the request on)."""
+
+    def __init__(self, app: ASGIApp, host: Host) -> None:
+        self.with_faults = record_request(apply_faults(app, host), host)
+        self.without_faults = record_request(app, host)
+
+    async def run(self, scope: Scope, receive: Receive, send: Send, world: World) -> None:
+        await (self.with_faults if world.faults.rules else self.without_faults)(scope, receive, send)
+
+
+def _first_segment(path: str) -> str:
+    """`/api` of `/api/v1/transfers`; the whole path when it has one segment."""
+    end = path.find("/", 1)
+    return path if end < 0 else path[:end]
 
 
 def _under(path: str, prefix: str) -> bool:

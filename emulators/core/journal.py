@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emulators.core.metrics import route_name
 from emulators.core.types import FAULT_KEY, SERVICE_KEY, WORLD_KEY, ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -301,7 +300,9 @@ class record_request:  # a pipeline step, named as a verb like the other steps
 
     def _count(self, scope: Scope, entry: JournalEntry) -> None:
         """Tell the metrics and the console about an answered request."""
-        self.host.metrics.request(entry.service, route_name(scope), entry.method, entry.status, entry.fault)
+        self.host.metrics.request(
+            entry.service, scope.get("endpoint"), entry.method, entry.status, entry.fault
+        )
         if self.host.console is not None:
             self.host.console(entry)
 

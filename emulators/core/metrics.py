@@ -19,7 +19,7 @@ counter; the gauges follow the current World.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,18 +33,27 @@ class Metrics:
     """The counters the hot path bumps; read by `render` through a prometheus-client collector."""
 
     def __init__(self) -> None:
-        self.requests: Counter[tuple[str, str, str, str]] = Counter()
+        self.requests: Counter[tuple[str | None, object, str, int | None]] = Counter()
         self.faults: Counter[tuple[str, str]] = Counter()
         self.deliveries: Counter[tuple[str, str]] = Counter()
 
     def request(
-        self, service: str | None, route: str, method: str, status: int | None, fault: str | None
+        self, service: str | None, endpoint: object, method: str, status: int | None, fault: str | None
     ) -> None:
-        """One answered request (a WebSocket handshake counts as its GET)."""
-        name = service or "none"
-        self.requests[(name, route, method, str(status) if status is not None else "none")] += 1
+        """One answered request (a WebSocket handshake counts as its GET) by the endpoint that answered
+        it (None when no route matched). Counted as given: naming is left to the first read."""
+        self.requests[service, endpoint, method, status] += 1
         if fault is not None:
-            self.faults[(name, fault)] += 1
+            self.faults[service or "none", fault] += 1
+
+    def requests_by_name(self) -> Counter[tuple[str, str, str, str]]:
+        """The request counts by the names the metric shows: service, route (the handler's name, or
+        `unmatched`), method and status (`none` when the request got no answer)."""
+        named: Counter[tuple[str, str, str, str]] = Counter()
+        for (service, endpoint, method, status), count in self.requests.items():
+            route = getattr(endpoint, "__name__", None) or "unmatched"
+            named[service or "none", route, method, "none" if status is None else str(status)] += count
+        return named
 
     def delivery(self, service: str | None, status: int | None, error: str | None) -> None:
         """One attempt to deliver an outgoing request."""
@@ -65,12 +74,6 @@ def census(collection: str, state: Callable[[Any, datetime], str]) -> Callable[[
     return count
 
 
-def route_name(scope: MutableMapping[str, Any]) -> str:
-    """The name of the handler that answered (Starlette notes it in the scope), else `unmatched`."""
-    endpoint = scope.get("endpoint")
-    return getattr(endpoint, "__name__", None) or "unmatched"
-
-
 def render(host: Host) -> bytes:
     """Every metric, in the Prometheus text format."""
     from prometheus_client import CollectorRegistry, generate_latest
@@ -86,7 +89,7 @@ def render(host: Host) -> bytes:
                 "emulator_requests",
                 "Requests answered, by service, route (the handler's name), method and status.",
                 ["service", "route", "method", "status"],
-                metrics.requests.items(),
+                metrics.requests_by_name().items(),
             )
             yield _family(
                 CounterMetricFamily,

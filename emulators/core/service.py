@@ -7,21 +7,21 @@ package itself (the list is made in `emulators.app`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel
-from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Router
 
 from emulators.core.errors import BadRequestBody, ServiceError
 from emulators.core.http import allowed_methods
-from emulators.core.types import Receive, Scope, Send
+from emulators.core.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
@@ -128,55 +128,88 @@ RenderError = Callable[[Request, ErrorAnswer], Response]
 
 
 _HTTP_KINDS: dict[int, ErrorKind] = {404: "not_found", 405: "method_not_allowed"}
+_Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
-class _ServiceApp(Starlette):
-    """A service's sub-app. A request for its bare prefix (a hub at `/api/rm`, say) reaches the
-    route `/`, which Starlette would not match: mounted, that path is empty."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan" and scope["path"] == scope.get("root_path", ""):
-            scope = {**scope, "path": scope["path"] + "/"}
-        await super().__call__(scope, receive, send)
-
-
-def service_app(host: Host, routes: Sequence[BaseRoute], render: RenderError) -> Starlette:
-    """A service's sub-app: its routes, every error through its one renderer, no slash redirects.
+class ServiceApp:
+    """A service's sub-app: Starlette's router, with every error answered by the service's renderer
+    and no slash redirects.
 
     The real services do not redirect `/jobs/` to `/jobs`, so neither do we; and 404, 405 and 500
-    answer in the service's format like any other error.
+    answer in the service's format like any other error. An error an endpoint raises is answered
+    inside its route (Starlette's `request_response` finds the handlers in the scope); routing's own
+    errors (404, 405) and anything unexpected, here.
+
+    A Starlette app would do this with two middlewares around the router, each wrapping `send` once
+    more; status reads are the hot path, so this does it in one step. As Starlette's does, an
+    unexpected exception is answered with a 500 and raised on, for the server to log.
     """
 
-    async def on_service_error(request: Request, exc: Exception) -> Response:
+    def __init__(self, host: Host, routes: Sequence[BaseRoute], render: RenderError) -> None:
+        self.router = Router(list(routes), redirect_slashes=False)
+        self.state = State()
+        self.state.host = host
+        self._render = render
+        self._by_class: dict[type[Exception], _Handler] = {
+            ServiceError: self._on_service_error,
+            BadRequestBody: self._on_bad_body,
+            HTTPException: self._on_http_error,
+        }
+        # What Starlette's routes look up: handlers by exception class, and by status (none).
+        self._handlers: tuple[dict[type[Exception], _Handler], dict[int, _Handler]] = (self._by_class, {})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == scope.get("root_path", ""):
+            # A request for the bare prefix (a hub at `/api/rm`) reaches the route `/`.
+            scope = {**scope, "path": scope["path"] + "/"}
+        scope["app"] = self
+        scope["starlette.exception_handlers"] = self._handlers
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            try:
+                await self.router(scope, receive, sending)
+            except Exception as exc:
+                handler = next((self._by_class[c] for c in type(exc).__mro__ if c in self._by_class), None)
+                if handler is None or scope["type"] != "http":
+                    raise
+                if started:
+                    raise RuntimeError("Caught handled exception, but response already started.") from exc
+                await (await handler(Request(scope, receive, send), exc))(scope, receive, sending)
+                exc.__traceback__ = None  # a reused exception would collect tracebacks
+        except Exception:
+            if scope["type"] == "http" and not started:
+                answer = self._render(Request(scope), ErrorAnswer("server_error", 500, None))
+                await answer(scope, receive, send)
+            raise
+
+    async def _on_service_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ServiceError)
-        answer = ErrorAnswer("service", exc.status, exc.message, exc.code, exc.headers, exc.details)
-        return render(request, answer)
+        return self._render(
+            request, ErrorAnswer("service", exc.status, exc.message, exc.code, exc.headers, exc.details)
+        )
 
-    async def on_bad_body(request: Request, exc: Exception) -> Response:
+    async def _on_bad_body(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, BadRequestBody)
-        return render(request, ErrorAnswer("bad_body", 400, exc.message))
+        return self._render(request, ErrorAnswer("bad_body", 400, exc.message))
 
-    async def on_http_error(request: Request, exc: Exception) -> Response:
+    async def _on_http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         kind: ErrorKind = _HTTP_KINDS.get(exc.status_code, "http")
-        response = render(request, ErrorAnswer(kind, exc.status_code, exc.detail, None, exc.headers or {}))
+        answer = ErrorAnswer(kind, exc.status_code, exc.detail, None, exc.headers or {})
+        response = self._render(request, answer)
         if exc.status_code == 405:
             # Starlette names only the first route's methods; a resource may have several routes.
             response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
 
-    async def on_server_error(request: Request, exc: Exception) -> Response:
-        return render(request, ErrorAnswer("server_error", 500, None))
 
-    app = _ServiceApp(
-        routes=list(routes),
-        exception_handlers={
-            ServiceError: on_service_error,
-            BadRequestBody: on_bad_body,
-            HTTPException: on_http_error,
-            Exception: on_server_error,
-        },
-    )
-    app.router.redirect_slashes = False
-    app.state.host = host
-    return app
+def service_app(host: Host, routes: Sequence[BaseRoute], render: RenderError) -> ServiceApp:
+    """A service's sub-app: its routes, every error through its one renderer (see `ServiceApp`)."""
+    return ServiceApp(host, routes, render)
