@@ -29,7 +29,6 @@ from emulators.core.journal import record_request
 from emulators.core.scenario import Scenario, load_files
 from emulators.core.service import Service
 from emulators.core.types import SERVICE_KEY, WORLD_KEY, ASGIApp, Receive, Scope, Send
-from emulators.core.world import World
 from emulators.globus.app import SERVICE as GLOBUS
 from emulators.onedata.app import SERVICE as ONEDATA
 from emulators.relativity.app import SERVICE as RELATIVITY
@@ -164,7 +163,7 @@ class EmulatorApp:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1000})  # no such endpoint: refused
                 return
-            await self._not_found.run(scope, receive, send, self.host.world)
+            await self._not_found.with_faults(scope, receive, send)
 
     async def _serve(
         self,
@@ -180,8 +179,9 @@ class EmulatorApp:
         scope[SERVICE_KEY] = service
         world = scope[WORLD_KEY] = self.host.world
         _mount(scope, prefix)
+        pipeline = pipelines.with_faults if world.faults.rules else pipelines.without_faults
         try:
-            await pipelines.run(scope, receive, send, world)
+            await pipeline(scope, receive, send)
         finally:
             if self.host.world.has_effects:
                 self.host.kick()
@@ -233,15 +233,12 @@ def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
 
 class _Pipelines:
     """The steps every data-plane request takes, outermost first, ending in `app`: the journal, the
-    fault rules, the app. While the World has no fault rules, the step that applies them is left out
-    (it would only pass the request on)."""
+    fault rules, the app; and the same without the fault rules' step, for while the World has none
+    (the step would only pass the request on)."""
 
     def __init__(self, app: ASGIApp, host: Host) -> None:
         self.with_faults = record_request(apply_faults(app, host), host)
         self.without_faults = record_request(app, host)
-
-    async def run(self, scope: Scope, receive: Receive, send: Send, world: World) -> None:
-        await (self.with_faults if world.faults.rules else self.without_faults)(scope, receive, send)
 
 
 def _first_segment(path: str) -> str:

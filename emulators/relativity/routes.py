@@ -134,11 +134,12 @@ def _any_case(route: Route) -> Route:
 
 
 API_ROUTES = [
-    _any_case(
-        Route("/api/v2/transfer/jobs", create_transfer_job, methods=["POST"], name="create_transfer_job")
-    ),
+    # The status read first: it is what pollers call, and the router tries routes in order.
     _any_case(
         Route("/api/v2/transfer/jobs/{job_id}", get_transfer_job, methods=["GET"], name="get_transfer_job")
+    ),
+    _any_case(
+        Route("/api/v2/transfer/jobs", create_transfer_job, methods=["POST"], name="create_transfer_job")
     ),
     _any_case(
         Route(
