@@ -107,7 +107,8 @@ class EmulatorApp:
 
     A plain dispatcher rather than nested Starlette mounts: status reads are the hot path, and each
     Starlette layer (router, mount, error middleware) costs about as much as the read itself. Each
-    service's sub-app is a Starlette app that renders its own errors; lifespan is Starlette's.
+    service's sub-app is Starlette's router with the service's own error rendering (`ServiceApp`);
+    lifespan is Starlette's. While the World has no fault rules, their step is left out.
     """
 
     def __init__(self, host: Host, control: ASGIApp) -> None:
@@ -115,8 +116,8 @@ class EmulatorApp:
         self.state.host = host
         self.host = host
         self._control = control
-        # One pipeline per service (journal → faults → its sub-app), longest prefix first, and one
-        # for paths no service serves, answered inside the journal so it records the 404.
+        # The pipelines of each service (journal → faults → its sub-app), longest prefix first, and
+        # those for paths no service serves, answered inside the journal so it records the 404.
         mounts = [route for route in host.routes if isinstance(route, Mount)]
         self._services = sorted(
             ((mount.path, host.service_for(mount.path), _Pipelines(mount.app, host)) for mount in mounts),
