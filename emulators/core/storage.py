@@ -19,6 +19,8 @@ import functools
 import hashlib
 import itertools
 import math
+import re
+import string
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +88,8 @@ class GeneratedSpec(_Spec):
 
     @model_validator(mode="after")
     def _names_sort_in_index_order(self) -> GeneratedSpec:
+        _check_pattern(self.name, "name", {"index", "ext"})
+        _check_pattern(self.directory, "directory", {"group"})
         # Listing by prefix is a binary search over indices, so names must sort as indices do
         # (zero-padded numbers: {index:08d}, not {index}).
         files = GeneratedFiles(self, 0)
@@ -101,6 +105,26 @@ class GeneratedSpec(_Spec):
                     f"does not sort after file {i} ({a!r}); pad the numbers"
                 )
         return self
+
+
+MAX_PATTERN_WIDTH = 255
+
+
+def _check_pattern(pattern: str, what: str, fields: set[str]) -> None:
+    """A name pattern may use only its own fields, as they are (`{index:08d}`, not `{index.real}`),
+    with widths up to MAX_PATTERN_WIDTH: formatting a width of a billion would hold the server."""
+    try:
+        parts = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        raise ValueError(f"the {what} pattern cannot be formatted: {exc}") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in fields or conversion is not None or "{" in (spec or ""):
+            allowed = ", ".join(f"{{{field}}}" for field in sorted(fields))
+            raise ValueError(f"the {what} pattern cannot be formatted: it may use {allowed} only")
+        if any(int(number) > MAX_PATTERN_WIDTH for number in re.findall(r"\d+", spec or "")):
+            raise ValueError(f"the {what} pattern cannot be formatted: widths go up to {MAX_PATTERN_WIDTH}")
 
 
 def _sample_indices(spec: GeneratedSpec) -> set[int]:

@@ -252,6 +252,21 @@ def test_a_scenario_holding_itself_is_a_400_with_its_line(client: httpx.Client) 
     )
 
 
+@pytest.mark.parametrize("name", ["f{index.nan:05d}", "f{index:999999999d}"])
+def test_a_generated_name_pattern_with_a_lookup_or_a_huge_width_is_a_400(
+    client: httpx.Client, name: str
+) -> None:
+    text = (
+        "version: 1\nextends: default\nservices:\n  relativity:\n    azure:\n      devstoreaccount1:\n"
+        "        containers:\n          extra:\n            generate:\n"
+        f"              - {{count: 3, name: '{name}'}}\n"
+    )
+    response = client.post("/_emulator/scenario", content=text, headers={"Content-Type": "application/yaml"})
+    assert refused(response, 400) == "invalid scenario"
+    [problem] = response.json()["error"]["problems"]
+    assert "the name pattern cannot be formatted" in problem["message"]
+
+
 def test_a_scenario_is_parsed_off_the_event_loop(app: EmulatorApp, client: httpx.Client) -> None:
     """Parsing a large scenario takes tenths of a second; the loop must stay free to answer others."""
     on_loop: list[bool] = []

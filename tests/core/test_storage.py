@@ -292,9 +292,27 @@ def test_generated_names_that_would_not_sort_in_index_order_are_refused(spec: di
         GeneratedSpec(**spec)
 
 
-def test_a_name_pattern_with_an_unknown_field_is_refused():
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"name": "f{idx}"},
+        {"name": "f{index.nan:05d}"},
+        {"name": "f{index[0]}"},
+        {"name": "f{index!r}"},
+        {"name": "f{index:{ext}}"},
+        {"name": "f{index:999999999d}"},
+        {"name": "f{index:08d"},
+        {"per_directory": 2, "directory": "d{index:05d}"},
+        {"per_directory": 2, "directory": "d{group:0300d}"},
+    ],
+)
+def test_a_name_pattern_with_another_field_a_lookup_or_a_huge_width_is_refused(spec: dict):
     with pytest.raises(ValueError, match="cannot be formatted"):
-        GeneratedSpec(count=3, name="f{idx}")
+        GeneratedSpec(count=3, **spec)
+
+
+def test_a_name_pattern_within_the_limits_is_taken():
+    assert GeneratedSpec(count=3, name="f{index:0255d}{ext}").name == "f{index:0255d}{ext}"
 
 
 def test_a_directory_holding_only_an_empty_directory_is_not_empty() -> None:
