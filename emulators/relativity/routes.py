@@ -36,9 +36,9 @@ def _store(request: Request) -> RelativityStore:
 
 
 def _correlation(request: Request) -> dict[str, str]:
-    value = request.headers.get(CORRELATION_HEADER)
-    if value is None:
+    if CORRELATION_HEADER not in request.headers:  # the usual case; `in` scans without raising
         return {}
+    value = request.headers[CORRELATION_HEADER]
     parse_bound_id(value, CORRELATION_HEADER)
     return {CORRELATION_HEADER: value}
 
