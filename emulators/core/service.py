@@ -129,6 +129,8 @@ RenderError = Callable[[Request, ErrorAnswer], Response]
 
 _HTTP_KINDS: dict[int, ErrorKind] = {404: "not_found", 405: "method_not_allowed"}
 _Handler = Callable[[Request, Exception], Awaitable[Response]]
+Routes = Sequence[BaseRoute] | Callable[[], Sequence[BaseRoute]]
+"""A sub-app's routes, or a function that returns them when the first request comes."""
 
 
 class ServiceApp:
@@ -145,8 +147,9 @@ class ServiceApp:
     unexpected exception is answered with a 500 and raised on, for the server to log.
     """
 
-    def __init__(self, host: Host, routes: Sequence[BaseRoute], render: RenderError) -> None:
-        self.router = Router(list(routes), redirect_slashes=False)
+    def __init__(self, host: Host, routes: Routes, render: RenderError) -> None:
+        self._routes = routes
+        self._router = None if callable(routes) else Router(list(routes), redirect_slashes=False)
         self.state = State()
         self.state.host = host
         self._render = render
@@ -158,7 +161,16 @@ class ServiceApp:
         # What Starlette's routes look up: handlers by exception class, and by status (none).
         self._handlers: tuple[dict[type[Exception], _Handler], dict[int, _Handler]] = (self._by_class, {})
 
+    @property
+    def router(self) -> Router:
+        """The router, made on first use when the routes were given as a function."""
+        if self._router is None:
+            assert callable(self._routes)
+            self._router = Router(list(self._routes()), redirect_slashes=False)
+        return self._router
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        router = self._router or self.router
         if scope["path"] == scope.get("root_path", ""):
             # A request for the bare prefix (a hub at `/api/rm`) reaches the route `/`.
             scope = {**scope, "path": scope["path"] + "/"}
@@ -174,7 +186,7 @@ class ServiceApp:
 
         try:
             try:
-                await self.router(scope, receive, sending)
+                await router(scope, receive, sending)
             except Exception as exc:
                 handler = next((self._by_class[c] for c in type(exc).__mro__ if c in self._by_class), None)
                 if handler is None or scope["type"] != "http":
@@ -210,6 +222,9 @@ class ServiceApp:
         return response
 
 
-def service_app(host: Host, routes: Sequence[BaseRoute], render: RenderError) -> ServiceApp:
-    """A service's sub-app: its routes, every error through its one renderer (see `ServiceApp`)."""
+def service_app(host: Host, routes: Routes, render: RenderError) -> ServiceApp:
+    """A service's sub-app: its routes, every error through its one renderer (see `ServiceApp`).
+
+    `routes` may be a function that returns them: it is called on the sub-app's first request, so a
+    service can leave importing its HTTP side (routes, request documents) out of start-up."""
     return ServiceApp(host, routes, render)

@@ -122,3 +122,25 @@ def test_other_spellings_find_no_service(path: str) -> None:
 def test_the_asp_net_services_take_their_prefixes_in_any_case(path: str, served: bool) -> None:
     response = asyncio.run(_get(create_app(clock="manual"), path))
     assert ("no emulated service serves this path" not in response.text) == served, response.text
+
+
+def test_routes_given_as_a_function_are_made_on_the_first_request_and_only_then() -> None:
+    made: list[int] = []
+
+    async def hello(request: Request) -> Response:
+        return JSONResponse({"hello": True})
+
+    def routes() -> list[BaseRoute]:
+        made.append(1)
+        return [Route("/hello", hello)]
+
+    app = service_app(None, routes, _render_not_found)  # type: ignore[arg-type]  # no Host needed
+    assert made == []
+
+    async def twice() -> list[httpx.Response]:
+        return [await _get(app, "/hello"), await _get(app, "/nowhere")]
+
+    first, missing = asyncio.run(twice())
+    assert (first.status_code, first.json()) == (200, {"hello": True})
+    assert (missing.status_code, missing.json()) == (404, {"error": "not_found"})
+    assert made == [1]
