@@ -36,15 +36,15 @@ Known deviations from the real service (its public docs are silent; these are ou
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
-from emulators.amove import hub
 from emulators.amove.errors import render_error
-from emulators.amove.routes import AUTH_ROUTES, MAIN_ROUTES
 from emulators.amove.scenario import AmoveSection
 from emulators.amove.store import AmoveStore, new_store, summary
 from emulators.amove.timeline import ACTIONS
@@ -63,11 +63,23 @@ def _render_error(request: Request, answer: ErrorAnswer) -> Response:
     return render_error(answer)
 
 
+def _routes_at(prefix: str) -> Sequence[BaseRoute]:
+    # Imported on the prefix's first request, not at start-up (see `service_app`).
+    from emulators.amove import hub
+    from emulators.amove.routes import AUTH_ROUTES, MAIN_ROUTES
+
+    by_prefix: dict[str, Sequence[BaseRoute]] = {
+        AUTH_PREFIX: AUTH_ROUTES,
+        MAIN_PREFIX: MAIN_ROUTES,
+        HUB_PREFIX: hub.ROUTES,
+    }
+    return by_prefix[prefix]
+
+
 def routes(host: Host) -> list[BaseRoute]:
     return [
-        Mount(AUTH_PREFIX, app=service_app(host, AUTH_ROUTES, _render_error)),
-        Mount(MAIN_PREFIX, app=service_app(host, MAIN_ROUTES, _render_error)),
-        Mount(HUB_PREFIX, app=service_app(host, hub.ROUTES, _render_error)),
+        Mount(prefix, app=service_app(host, functools.partial(_routes_at, prefix), _render_error))
+        for prefix in (AUTH_PREFIX, MAIN_PREFIX, HUB_PREFIX)
     ]
 
 

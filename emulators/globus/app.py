@@ -77,6 +77,9 @@ Known deviations from the real service (the docs are silent; these are our choic
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -87,10 +90,8 @@ from emulators.core.host import Host, world_of
 from emulators.core.metrics import census
 from emulators.core.service import ErrorAnswer, Progress, Service, service_app
 from emulators.core.world import World
-from emulators.globus import files
 from emulators.globus.activation import ACTIONS
-from emulators.globus.errors import SERVER_ERROR_CODE, render_error
-from emulators.globus.routes import API_ROUTES, API_VERSION, AUTH_ROUTES, resource_of
+from emulators.globus.errors import API_VERSION, SERVER_ERROR_CODE, render_error, resource_of
 from emulators.globus.scenario import GlobusSection
 from emulators.globus.store import GlobusStore, new_store, summary
 
@@ -112,11 +113,26 @@ def _render_error(request: Request, answer: ErrorAnswer) -> Response:
     )
 
 
+def _routes_at(prefix: str) -> Sequence[BaseRoute]:
+    # Imported on the prefix's first request, not at start-up (see `service_app`).
+    from emulators.globus.routes import API_ROUTES, AUTH_ROUTES
+
+    return {API_VERSION: API_ROUTES, AUTH_PREFIX: AUTH_ROUTES}[prefix]
+
+
 def routes(host: Host) -> list[BaseRoute]:
     return [
-        Mount(API_VERSION, app=service_app(host, API_ROUTES, _render_error)),
-        Mount(AUTH_PREFIX, app=service_app(host, AUTH_ROUTES, _render_error)),
+        Mount(prefix, app=service_app(host, functools.partial(_routes_at, prefix), _render_error))
+        for prefix in (API_VERSION, AUTH_PREFIX)
     ]
+
+
+def _rename_path(world: World, args: Mapping[str, Any], at: datetime) -> None:
+    """The timeline action `rename_path`: the rename operation's, imported with the file operations
+    when a timeline first renames, as the routes are on their first request."""
+    from emulators.globus.files import rename_path
+
+    rename_path(world, args, at)
 
 
 def build_store(world: World, section: GlobusSection | None) -> GlobusStore:
@@ -147,7 +163,7 @@ SERVICE = Service(
     build_store=build_store,
     routes=routes,
     render_error=_render_error,
-    actions={**ACTIONS, "rename_path": files.rename_path},
+    actions={**ACTIONS, "rename_path": _rename_path},
     summary=summary,
     describe=describe,
     census=census("tasks", lambda task, now: task.status(now)[0]),

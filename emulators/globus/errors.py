@@ -8,9 +8,12 @@ operation APIs; `code` is hierarchical and dot-separated.
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulators.core.errors import ServiceError
+
+API_VERSION = "/v0.10"
 
 # The code a bare status gets (404/405/500 from routing, fault rules without a code).
 DEFAULT_CODES = {
@@ -26,6 +29,12 @@ DEFAULT_CODES = {
     503: "ServiceUnavailable",
 }
 SERVER_ERROR_CODE = "ServerError.InternalError"
+
+
+def resource_of(request: Request) -> str:
+    """The path as the real service names it in `resource`: without the `/v0.10` prefix."""
+    path = request.url.path
+    return path[len(API_VERSION) :] if path.startswith(API_VERSION + "/") else path
 
 
 class GlobusError(ServiceError):

@@ -20,7 +20,13 @@ from emulators.core.host import world_of
 from emulators.core.http import read_json_object
 from emulators.core.tokens import ClientCredentials, token_endpoint
 from emulators.globus import activation, auth, endpoints, files, management, queries, records
-from emulators.globus.errors import GlobusError, permission_denied, service_unavailable, task_not_found
+from emulators.globus.errors import (
+    GlobusError,
+    permission_denied,
+    resource_of,
+    service_unavailable,
+    task_not_found,
+)
 from emulators.globus.models import (
     parse_admin_tasks,
     parse_delete,
@@ -40,7 +46,6 @@ from emulators.globus.submission import (
 )
 from emulators.globus.tasks import Task
 
-API_VERSION = "/v0.10"
 CANCEL_MESSAGES = {
     "Canceled": "The task has been cancelled successfully.",
     "CancelAccepted": "The cancel request has been accepted; the task will be cancelled shortly.",
@@ -69,12 +74,6 @@ class Call:
             "resource": self.resource,
         }
         return JSONResponse(body, status_code=status)
-
-
-def resource_of(request: Request) -> str:
-    """The path as the real service names it in `resource`: without the `/v0.10` prefix."""
-    path = request.url.path
-    return path[len(API_VERSION) :] if path.startswith(API_VERSION + "/") else path
 
 
 def _call(request: Request) -> Call:

@@ -30,6 +30,8 @@ Known deviations from the real service (the references are silent, or this stage
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -41,8 +43,8 @@ from emulators.core.metrics import census
 from emulators.core.service import ErrorAnswer, Progress, Service, service_app
 from emulators.core.world import World
 from emulators.onedata.errors import render_error
+from emulators.onedata.models import ONEZONE_PREFIX, PREFIX
 from emulators.onedata.onezone import domains
-from emulators.onedata.routes import ONEZONE_PREFIX, ONEZONE_ROUTES, PREFIX, ROUTES
 from emulators.onedata.scenario import OnedataSection
 from emulators.onedata.store import OnedataStore, new_store, summary
 from emulators.onedata.timeline import ACTIONS
@@ -61,10 +63,17 @@ def _render_error(request: Request, answer: ErrorAnswer) -> Response:
     return response
 
 
+def _routes_at(prefix: str) -> Sequence[BaseRoute]:
+    # Imported on the prefix's first request, not at start-up (see `service_app`).
+    from emulators.onedata.routes import ONEZONE_ROUTES, ROUTES
+
+    return {PREFIX: ROUTES, ONEZONE_PREFIX: ONEZONE_ROUTES}[prefix]
+
+
 def routes(host: Host) -> list[BaseRoute]:
     return [
-        Mount(PREFIX, app=service_app(host, ROUTES, _render_error)),
-        Mount(ONEZONE_PREFIX, app=service_app(host, ONEZONE_ROUTES, _render_error)),
+        Mount(prefix, app=service_app(host, functools.partial(_routes_at, prefix), _render_error))
+        for prefix in (PREFIX, ONEZONE_PREFIX)
     ]
 
 

@@ -28,6 +28,8 @@ from emulators.onedata.errors import (
 from emulators.onedata.spaces import parse_objectid
 from emulators.onedata.transfers import TYPES, TransferJob, TransferType
 
+PREFIX = "/api/v3/oneprovider"  # the Oneprovider REST API, where a created transfer's Location points
+ONEZONE_PREFIX = "/api/v3/onezone"
 DATA_SOURCE_TYPES = ("file", "view")
 
 

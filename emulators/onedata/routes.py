@@ -18,11 +18,9 @@ from emulators.core.host import public_url, world_of
 from emulators.core.http import read_body
 from emulators.onedata import data, files, onezone, schedule
 from emulators.onedata.auth import authenticated, user_of
-from emulators.onedata.models import parse_body, sanitize_create, status_document
+from emulators.onedata.models import PREFIX, parse_body, sanitize_create, status_document
 from emulators.onedata.store import OnedataStore
 
-PREFIX = "/api/v3/oneprovider"
-ONEZONE_PREFIX = "/api/v3/onezone"
 _CORS = {"access-control-allow-origin": "*"}
 
 

@@ -55,6 +55,8 @@ the project's docs/relativity.md):
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,7 +71,7 @@ from emulators.core.world import World
 from emulators.relativity import timeline
 from emulators.relativity.errors import render_error
 from emulators.relativity.jobs import create_preset_job
-from emulators.relativity.routes import API_ROUTES, CORRELATION_HEADER, IDENTITY_ROUTES
+from emulators.relativity.models import CORRELATION_HEADER
 from emulators.relativity.sas import sign_container_url
 from emulators.relativity.scenario import RelativitySection
 from emulators.relativity.store import Account, RelativityStore, new_store, summary
@@ -89,10 +91,17 @@ def _render_error(request: Request, answer: ErrorAnswer) -> Response:
     return render_error(answer.status, message, headers)
 
 
+def _routes_at(prefix: str) -> Sequence[BaseRoute]:
+    # Imported on the prefix's first request, not at start-up (see `service_app`).
+    from emulators.relativity.routes import API_ROUTES, IDENTITY_ROUTES
+
+    return {API_PREFIX: API_ROUTES, IDENTITY_PREFIX: IDENTITY_ROUTES}[prefix]
+
+
 def routes(host: Host) -> list[BaseRoute]:
     return [
-        Mount(API_PREFIX, app=service_app(host, API_ROUTES, _render_error)),
-        Mount(IDENTITY_PREFIX, app=service_app(host, IDENTITY_ROUTES, _render_error)),
+        Mount(prefix, app=service_app(host, functools.partial(_routes_at, prefix), _render_error))
+        for prefix in (API_PREFIX, IDENTITY_PREFIX)
     ]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from emulators.relativity.errors import bad_request
 
 EMPTY_JOB_ID = "00000000-0000-0000-0000-000000000000"
+CORRELATION_HEADER = "correlation-id"  # a request header the answer echoes, an error's too
 
 
 _HEX = "[0-9a-fA-F]"

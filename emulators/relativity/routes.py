@@ -22,11 +22,15 @@ from emulators.relativity import auth, qc
 from emulators.relativity.blob import azure_error, blob_response
 from emulators.relativity.errors import RelativityError, bad_request, not_found
 from emulators.relativity.jobs import TransferJob, create_job
-from emulators.relativity.models import EMPTY_JOB_ID, CreateTransferRequest, parse_bound_id
+from emulators.relativity.models import (
+    CORRELATION_HEADER,
+    EMPTY_JOB_ID,
+    CreateTransferRequest,
+    parse_bound_id,
+)
 from emulators.relativity.scenario import User
 from emulators.relativity.store import RelativityStore
 
-CORRELATION_HEADER = "correlation-id"
 # The swagger's request media types for CreateTransferRequestV2 (reference, A1).
 JSON_MEDIA_TYPES = re.compile(r"application/json|text/json|application/[^/;\s]+\+json", re.IGNORECASE)
 
