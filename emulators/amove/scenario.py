@@ -35,10 +35,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import Field, WithJsonSchema, field_validator, model_validator
 
 from emulators.core.datafaults import DataFault
 from emulators.core.engine import RateModel
+from emulators.core.spec import Spec
 from emulators.core.storage import TreeSpec
 
 # Reference, B1: `UserType`.
@@ -94,11 +95,7 @@ def _uuid(value: str) -> str:
     return str(uuid.UUID(value))
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class UserSpec(_Spec):
+class UserSpec(Spec):
     id: str
     username: str = Field(min_length=1)
     password: str = Field(min_length=1)
@@ -133,7 +130,7 @@ class BucketSpec(TreeSpec):
     quota: int | None = Field(default=None, ge=0, description="bytes the bucket may hold; none: no cap")
 
 
-class CloudAccountSpec(_Spec):
+class CloudAccountSpec(Spec):
     id: str
     name: str = Field(min_length=1, max_length=50)
     cloud_type: Annotated[int, _by_name_or_value(CLOUD_PROVIDERS, "CloudProvider, by name or value")]
@@ -160,7 +157,7 @@ class CloudAccountSpec(_Spec):
         return _enum_value(value, STORAGE_TIERS, "StorageTier")
 
 
-class AccountSpec(_Spec):
+class AccountSpec(Spec):
     id: str
     name: str = "Amove account"
     users: list[UserSpec] = Field(default_factory=list)
@@ -179,7 +176,7 @@ class AccountSpec(_Spec):
         return self
 
 
-class Behaviour(_Spec):
+class Behaviour(Spec):
     pickup_delay: float = Field(default=5.0, ge=0, description="seconds a transfer stays Created")
     cancel_delay: float = Field(default=2.0, ge=0, description="seconds a transfer stays Canceling")
     rate: RateModel = Field(default_factory=RateModel)
@@ -191,7 +188,7 @@ class Behaviour(_Spec):
     )
 
 
-class HubSpec(_Spec):
+class HubSpec(Spec):
     target: str = Field(default="transferProgress", min_length=1)
     payload: Literal["transfer", "progress"] = Field(
         default="transfer", description="the whole Transfer record, or {id, transferStatus, percent}"
@@ -199,7 +196,7 @@ class HubSpec(_Spec):
     interval: float = Field(default=1.0, gt=0, description="seconds between pushes of running transfers")
 
 
-class AmoveSection(_Spec):
+class AmoveSection(Spec):
     accounts: list[AccountSpec] = Field(default_factory=list)
     prices: dict[str, float] = Field(default_factory=dict, description="USD per GB by CloudProvider name")
     behaviour: Behaviour = Field(default_factory=Behaviour)

@@ -41,7 +41,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -61,6 +61,7 @@ from emulators.core.metrics import CONTENT_TYPE as METRICS_TYPE
 from emulators.core.metrics import render as render_metrics
 from emulators.core.scenario import MAX_DEPTH, MAX_SCENARIO_BYTES
 from emulators.core.service import Page
+from emulators.core.spec import Spec
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_CONTROL_BODY_BYTES = 1 * 2**20  # a clock change or a fault rule (whose answer body may be large)
@@ -74,11 +75,10 @@ BODIES = {
 }
 
 
-class ClockChange(BaseModel):
+class ClockChange(Spec):
     """Body of `POST /clock`: exactly one of advance (seconds) and set (an instant; without an
     offset, UTC, as in scenarios and fault rule windows)."""
 
-    model_config = ConfigDict(extra="forbid")
     advance: float | None = Field(default=None, allow_inf_nan=False)
     set: datetime | None = None
 

@@ -16,17 +16,18 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from emulators.core.ids import stable_fraction
+from emulators.core.spec import Spec
 
 Stage = Literal["enumeration", "transfer", "validation"]
 
 
-class DataFault(BaseModel):
+class DataFault(Spec):
     """Files matching `match` fail with `error` at `stage` (with `probability`, seeded per file)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     match: str = Field(description="glob over the file's location path; '*' also crosses '/'")
     error: str = Field(min_length=1, description="the service's error code")

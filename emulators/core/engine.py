@@ -37,15 +37,16 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from emulators.core.spec import Spec
 from emulators.core.storage import FileRange
 
 
-class RateModel(BaseModel):
+class RateModel(Spec):
     """How fast a transfer moves (from the scenario)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     bandwidth: float = Field(default=100 * 2**20, gt=0, description="bytes per second")
     per_file: float = Field(default=0.005, ge=0, description="seconds of overhead per file")

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 from starlette.requests import Request
 
 from emulators.core.ids import stable_fraction
+from emulators.core.spec import Spec
 from emulators.core.types import FAULT_KEY, SERVICE_KEY, WORLD_KEY, ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -43,10 +44,6 @@ NEVER_OPENS = "the window's end must be after its start, or the rule can never f
 MAX_OFFSET = 10**10  # seconds (about 317 years): the instant stays a datetime from any clock start
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 def _valid_headers(headers: dict[str, str]) -> dict[str, str]:
     for name, value in headers.items():
         if not _HEADER_NAME.fullmatch(name):
@@ -61,7 +58,7 @@ def _valid_headers(headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-class FaultAction(_Spec):
+class FaultAction(Spec):
     """What a fired rule does."""
 
     status: int | None = Field(
@@ -114,7 +111,7 @@ _Bound = Annotated[
 _WINDOW_BOUND = "seconds after the clock's start (|s| <= 1e10), or a time (without an offset, UTC)"
 
 
-class TimeWindow(_Spec):
+class TimeWindow(Spec):
     """Instants (absolute, or seconds after the clock's start) between which a rule may fire."""
 
     start: _Bound | None = Field(default=None, description=f"opens at: {_WINDOW_BOUND}")
@@ -131,7 +128,7 @@ class TimeWindow(_Spec):
         return self
 
 
-class FaultRule(_Spec):
+class FaultRule(Spec):
     """One HTTP fault rule."""
 
     id: str | None = None

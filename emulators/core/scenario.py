@@ -26,7 +26,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     create_model,
@@ -36,12 +35,9 @@ from pydantic import (
 from emulators.core.errors import Problem, ScenarioError
 from emulators.core.faults import NEVER_OPENS, FaultRule, FaultRules
 from emulators.core.journal import JournalSpec
+from emulators.core.spec import Spec
 
 Location = tuple[str, int]
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 def _not_a_number(value: object) -> object:
@@ -64,7 +60,7 @@ Offset = Annotated[float, Field(ge=0, le=10**10, allow_inf_nan=False)]
 MAX_SPEED = 1_000_000  # fastest real-clock speed factor
 
 
-class ClockSpec(_Spec):
+class ClockSpec(Spec):
     """Where virtual time starts and how it moves (the command line may override mode and speed)."""
 
     start: Instant | None = Field(
@@ -83,7 +79,7 @@ class ClockSpec(_Spec):
         return value
 
 
-class TimelineEvent(_Spec):
+class TimelineEvent(Spec):
     """A scripted change at an instant: `at` seconds after the clock's start, or an absolute time."""
 
     at: Offset | Instant
@@ -92,7 +88,7 @@ class TimelineEvent(_Spec):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
-class CoreScenario(_Spec):
+class CoreScenario(Spec):
     """The sections every scenario has, whatever services it configures."""
 
     version: Literal[1]
@@ -131,7 +127,7 @@ def scenario_model(sections: Mapping[str, type[BaseModel]]) -> type[CoreScenario
     """The scenario model for an app built with these service sections."""
     services: type[BaseModel] = create_model(  # type: ignore[call-overload]  # dynamic fields
         "Services",
-        __config__=ConfigDict(extra="forbid"),
+        __base__=Spec,
         **{name: (model | None, None) for name, model in sections.items()},
     )
     return create_model(

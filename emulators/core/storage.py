@@ -28,9 +28,10 @@ from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from emulators.core.ids import seeded_stream
+from emulators.core.spec import Spec
 
 EntryKind = Literal["file", "dir", "symlink"]
 _MASK = (1 << 64) - 1
@@ -38,11 +39,7 @@ _BLOCK = 4096  # generated sizes are drawn a block at a time from one seeded str
 _EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class EntrySpec(_Spec):
+class EntrySpec(Spec):
     """One explicit entry of a tree."""
 
     path: str = Field(min_length=1)
@@ -60,7 +57,7 @@ class EntrySpec(_Spec):
         return self
 
 
-class SizeSpec(_Spec):
+class SizeSpec(Spec):
     """How generated file sizes are distributed (bytes)."""
 
     distribution: Literal["fixed", "uniform", "lognormal"] = "lognormal"
@@ -71,7 +68,7 @@ class SizeSpec(_Spec):
     sigma: float = Field(default=1.0, ge=0, le=10)
 
 
-class GeneratedSpec(_Spec):
+class GeneratedSpec(Spec):
     """A set of files described by a pattern and a seed, materialised only when read."""
 
     count: int = Field(ge=0, le=100_000_000)
@@ -138,7 +135,7 @@ def _sample_indices(spec: GeneratedSpec) -> set[int]:
     return {i for i in points if 0 <= i < n}
 
 
-class TreeSpec(_Spec):
+class TreeSpec(Spec):
     """A tree: explicit entries plus generated sets."""
 
     entries: list[EntrySpec] = Field(default_factory=list)

@@ -23,18 +23,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from emulators.core.datafaults import DataFault
 from emulators.core.engine import RateModel
+from emulators.core.spec import Spec
 from emulators.core.storage import TreeSpec
 
 EntityType = Literal["GCSv5_mapped_collection", "GCSv5_guest_collection", "GCSv4_host", "GCSv4_share"]
 GUEST_TYPES = frozenset({"GCSv5_guest_collection", "GCSv4_share"})
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 def _uuid(value: str) -> str:
@@ -51,24 +48,24 @@ def _uuid(value: str) -> str:
 Uuid = Annotated[str, AfterValidator(_uuid)]
 
 
-class Identity(_Spec):
+class Identity(Spec):
     id: Uuid
     username: str
 
 
-class StaticToken(_Spec):
+class StaticToken(Spec):
     token: str = Field(min_length=8)
     identity: str = Field(description="the identity's username")
     expires: datetime | None = Field(default=None, description="default: never")
 
 
-class Client(_Spec):
+class Client(Spec):
     client_id: str
     client_secret: str
     identity: str = Field(description="the identity's username")
 
 
-class Endpoint(_Spec):
+class Endpoint(Spec):
     """A collection (endpoint) and, for a mapped collection, its file system."""
 
     id: Uuid
@@ -97,7 +94,7 @@ class Endpoint(_Spec):
         return self
 
 
-class Maintenance(_Spec):
+class Maintenance(Spec):
     """A window in which every Transfer API call answers 503 ServiceUnavailable (a fault rule)."""
 
     start: datetime | float = Field(description="absolute, or seconds after the clock's start")
@@ -105,7 +102,7 @@ class Maintenance(_Spec):
     message: str = "The service is down for maintenance."
 
 
-class Behaviour(_Spec):
+class Behaviour(Spec):
     queue_delay: float = Field(default=2, ge=0, description="seconds a task stays Queued")
     rate: RateModel = Field(default_factory=RateModel)
     progress_interval: float = Field(default=60, gt=0, description="seconds between PROGRESS events")
@@ -121,7 +118,7 @@ class Behaviour(_Spec):
     )
 
 
-class GlobusSection(_Spec):
+class GlobusSection(Spec):
     identities: list[Identity] = Field(default_factory=list)
     tokens: list[StaticToken] = Field(default_factory=list)
     clients: list[Client] = Field(default_factory=list)

@@ -28,10 +28,11 @@ grants every one.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from emulators.core.datafaults import DataFault
 from emulators.core.engine import RateModel
+from emulators.core.spec import Spec
 from emulators.core.storage import TreeSpec
 
 PRIVILEGES = (
@@ -46,11 +47,7 @@ PRIVILEGES = (
 )
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Provider(_Spec):
+class Provider(Spec):
     id: str = Field(min_length=1)
     name: str
     domain: str
@@ -58,12 +55,12 @@ class Provider(_Spec):
     online: bool = True
 
 
-class Support(_Spec):
+class Support(Spec):
     readonly: bool = False
     size: int = Field(default=1 << 50, ge=0, description="bytes of storage granted to the space")
 
 
-class Replicas(_Spec):
+class Replicas(Spec):
     path: str = Field(default="", description="a file, a directory or a generated set's prefix")
     providers: list[str] = Field(default_factory=list, description="providers holding a complete replica")
     blocks: dict[str, list[tuple[int, int]]] = Field(
@@ -83,13 +80,13 @@ class Replicas(_Spec):
         return self
 
 
-class View(_Spec):
+class View(Spec):
     name: str = Field(min_length=1)
     providers: list[str] = Field(default_factory=list, description="default: every supporting provider")
     files: list[str] = Field(default_factory=list, description="paths the query returns, in key order")
 
 
-class Space(_Spec):
+class Space(Spec):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     supports: dict[str, Support] = Field(default_factory=dict)
@@ -98,7 +95,7 @@ class Space(_Spec):
     views: list[View] = Field(default_factory=list)
 
 
-class User(_Spec):
+class User(Spec):
     id: str = Field(min_length=1)
     name: str
     tokens: list[str] = Field(default_factory=list)
@@ -113,7 +110,7 @@ class User(_Spec):
         return self
 
 
-class Behaviour(_Spec):
+class Behaviour(Spec):
     schedule_delay: float = Field(default=1.0, ge=0, description="seconds scheduled before enqueued")
     enqueue_delay: float = Field(default=1.0, ge=0, description="seconds enqueued before active")
     abort_delay: float = Field(default=1.0, ge=0, description="seconds spent aborting")
@@ -123,7 +120,7 @@ class Behaviour(_Spec):
     legacy_fields: bool = Field(default=True, description="false: drop the deprecated status keys")
 
 
-class OnedataSection(_Spec):
+class OnedataSection(Spec):
     provider: str | None = Field(default=None, description="default: the first provider")
     onezone_domain: str = "onezone.onedata.example"
     providers: list[Provider] = Field(default_factory=list)

@@ -20,10 +20,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from emulators.core.datafaults import DataFault
 from emulators.core.engine import RateModel
+from emulators.core.spec import Spec
 from emulators.core.storage import TreeSpec
 from emulators.relativity.fileshare import parse_destination
 from emulators.relativity.sas import parse_sas_url
@@ -33,11 +34,7 @@ DEV_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6t
 SYSTEM_ADMINISTRATORS = "System Administrators"
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class User(_Spec):
+class User(Spec):
     name: str
     groups: list[str] = Field(default_factory=list)
     fileshares: list[str] = Field(default_factory=list, description="UNC roots, e.g. \\\\files.t001...\\T001")
@@ -49,19 +46,19 @@ class User(_Spec):
         return self
 
 
-class Client(_Spec):
+class Client(Spec):
     client_id: str
     client_secret: str
     user: str
 
 
-class StaticToken(_Spec):
+class StaticToken(Spec):
     token: str = Field(min_length=8)
     user: str
     expires: datetime | None = Field(default=None, description="default: never")
 
 
-class DelegationKey(_Spec):
+class DelegationKey(Spec):
     """A user delegation key, as Azure's Get User Delegation Key hands it out: a user delegation SAS
     names it (`skoid`, `sktid`, `skt`, `ske`, `sks`, `skv`) and is signed with its `value`."""
 
@@ -74,14 +71,14 @@ class DelegationKey(_Spec):
     value: str = Field(description="base64 key that signs user delegation SAS tokens")
 
 
-class AzureAccount(_Spec):
+class AzureAccount(Spec):
     key: str = Field(default=DEV_ACCOUNT_KEY, description="base64 account key that signs SAS tokens")
     hierarchical_namespace: bool = Field(default=False, description="ADLS Gen2: directory SAS allowed")
     containers: dict[str, TreeSpec] = Field(default_factory=dict)
     delegation_keys: list[DelegationKey] = Field(default_factory=list)
 
 
-class Delay(_Spec):
+class Delay(Spec):
     """A delay that grows with the number of files: base + per_file * files (seconds)."""
 
     base: float = Field(default=0, ge=0)
@@ -91,7 +88,7 @@ class Delay(_Spec):
         return self.base + self.per_file * files
 
 
-class Behaviour(_Spec):
+class Behaviour(Spec):
     queue_delay: float = Field(default=5, ge=0, description="seconds until an agent picks a job up")
     agent_startup: float = Field(
         default=10,
@@ -126,7 +123,7 @@ class Behaviour(_Spec):
         return sum(min(delay * 2.0**n, cap) for n in range(retries))
 
 
-class PresetJob(_Spec):
+class PresetJob(Spec):
     """A job that exists when the scenario starts (e.g. one made by another Relativity transfer tool)."""
 
     transferJobID: str  # spelled as the API spells it
@@ -144,7 +141,7 @@ class PresetJob(_Spec):
         return self
 
 
-class RelativitySection(_Spec):
+class RelativitySection(Spec):
     users: list[User] = Field(default_factory=list)
     clients: list[Client] = Field(default_factory=list)
     tokens: list[StaticToken] = Field(default_factory=list)
