@@ -8,7 +8,9 @@ each (the cache is turned off by PYTHONDONTWRITEBYTECODE in some environments, a
 package such as Starlette has its bytecode compiled at install time anyway). Reset is
 `POST /_emulator/reset` on that server, on a fresh World and again after a files-1m job exists; the
 same reset over the in-process client and a plain health read on the server are timed too, to tell
-the reset's own cost from the cost of a round trip to the server.
+the reset's own cost from the cost of a round trip to the server. A service's routes are imported
+when its prefix gets its first request, so the first request under each prefix of a fresh `serve`
+(a path no route serves: a 404 in the service's format) is timed against the same request again.
 """
 
 from __future__ import annotations
@@ -135,6 +137,26 @@ def time_calls(client: httpx.Client, method: str, path: str, count: int = RESETS
     return samples
 
 
+def first_requests(client: httpx.Client) -> tuple[dict[str, float], list[float]]:
+    """Seconds of the first request under each service prefix (the index lists them) to a path no
+    route serves, and of the same requests again."""
+    prefixes = [p for listed in client.get("/").json()["services"].values() for p in listed]
+    first, again = {}, []
+    for prefix in prefixes:
+        first[prefix] = _time_unknown_path(client, prefix)
+        again.append(_time_unknown_path(client, prefix))
+    return first, again
+
+
+def _time_unknown_path(client: httpx.Client, prefix: str) -> float:
+    started = time.perf_counter()
+    response = client.get(f"{prefix}/no-such-path")
+    took = time.perf_counter() - started
+    if not 400 <= response.status_code < 500:  # the service's own "no such path" (Amove's is a 499)
+        raise RuntimeError(f"GET {prefix}/no-such-path answered {response.status_code}")
+    return took
+
+
 def in_process_resets() -> list[float]:
     """Resets over the in-process client: the reset's own cost plus the in-process transport."""
     with httpx.Client(transport=InProcessTransport(create_app(clock="manual")), base_url=BASE_URL) as client:
@@ -165,12 +187,15 @@ def run() -> Report:
     healths: list[float] = []
     clears: list[float] = []
     reset_with_job: list[float] = []
+    first: dict[str, float] = {}
+    again: list[float] = []
     for attempt in range(STARTS):
         spawned = Spawned()
         try:
             with httpx.Client(base_url=spawned.base_url(), timeout=60) as client:
                 starts.append(wait_healthy(client, spawned.started))
                 if attempt == 0:
+                    first, again = first_requests(client)
                     resets = time_calls(client, "POST", "/_emulator/reset")
                     healths = time_calls(client, "GET", "/_emulator/health")
                     clears = time_calls(client, "DELETE", "/_emulator/requests")
@@ -195,6 +220,13 @@ def run() -> Report:
         "ms",
         note="runs: " + ", ".join(f"{s * 1000:.0f}" for s in bare_starts) + " ms",
     )
+    slowest = max(first, key=first.__getitem__)
+    report.add(
+        "first request under a service prefix after start (imports its routes): slowest",
+        first[slowest] * 1000,
+        "ms",
+        note=f"{slowest}; the same requests again: median {_ms(again):.2f} ms",
+    )
     report.add("POST /_emulator/reset on `serve`: median", _ms(resets), "ms", note=f"{RESETS} resets")
     report.add("POST /_emulator/reset on `serve`, a files-1m job existing", _ms(reset_with_job), "ms")
     report.add("POST /_emulator/reset, in-process client: median", _ms(local), "ms")
@@ -212,5 +244,7 @@ def run() -> Report:
         in_process_reset_seconds=local,
         serve_health_seconds=healths,
         serve_empty_204_seconds=clears,
+        first_request_seconds=first,
+        again_request_seconds=again,
     )
     return report
