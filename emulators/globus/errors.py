@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from emulators.core.errors import ServiceError
 
-API_VERSION = "/v0.10"
+API_VERSION = "/v0.10"  # the Transfer API's prefix; an error's `resource` is the path below it
 
 # The code a bare status gets (404/405/500 from routing, fault rules without a code).
 DEFAULT_CODES = {

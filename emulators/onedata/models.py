@@ -29,7 +29,7 @@ from emulators.onedata.spaces import parse_objectid
 from emulators.onedata.transfers import TYPES, TransferJob, TransferType
 
 PREFIX = "/api/v3/oneprovider"  # the Oneprovider REST API, where a created transfer's Location points
-ONEZONE_PREFIX = "/api/v3/onezone"
+ONEZONE_PREFIX = "/api/v3/onezone"  # the one Onezone call clients make (token scope)
 DATA_SOURCE_TYPES = ("file", "view")
 
 
