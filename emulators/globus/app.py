@@ -128,8 +128,8 @@ def routes(host: Host) -> list[BaseRoute]:
 
 
 def _rename_path(world: World, args: Mapping[str, Any], at: datetime) -> None:
-    """The timeline action `rename_path`: the rename operation's, imported with the file operations
-    when a timeline first renames, as the routes are on their first request."""
+    """The timeline action `rename_path`, done as the rename operation does it. The file operations
+    are imported when a timeline first renames, as the routes are on their prefix's first request."""
     from emulators.globus.files import rename_path
 
     rename_path(world, args, at)
