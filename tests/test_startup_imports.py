@@ -13,7 +13,6 @@ LAZY = (
     "jwt",
     "pyotp",
     "trustme",
-    "faker",
     "prometheus_client",
     "haralyzer",
     "emulators.relativity.routes",
@@ -22,6 +21,7 @@ LAZY = (
     "emulators.onedata.routes",
     "emulators.amove.routes",
     "emulators.amove.hub",
+    "emulators.amove.signalr",
 )
 
 PROBE = f"""

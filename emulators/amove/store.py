@@ -11,13 +11,13 @@ changes them and applies them to the transfers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from emulators.amove.scenario import AmoveSection, CloudAccountSpec
-from emulators.amove.signalr import ConnectionRegistry
 from emulators.core.datafaults import DataFaults
 from emulators.core.filesystem import FileSystem
 from emulators.core.service import Page
@@ -26,6 +26,7 @@ from emulators.core.tokens import JwtSigner
 from emulators.core.world import World
 
 if TYPE_CHECKING:
+    from emulators.amove.signalr import ConnectionRegistry
     from emulators.amove.transfers import AmoveTransfer
 
 JWT_ISSUER = "https://auth.amove.io"
@@ -114,7 +115,6 @@ class AmoveStore:
     section: AmoveSection
     signer: JwtSigner
     faults: DataFaults
-    hub: ConnectionRegistry
     users: dict[str, User] = field(default_factory=dict)
     cloud_accounts: dict[str, CloudAccount] = field(default_factory=dict)
     request_tokens: dict[str, datetime] = field(default_factory=dict)  # token -> expiry
@@ -127,6 +127,14 @@ class AmoveStore:
     # The hub's last document of each transfer, with what it was built from (see `progress.payload`).
     pushed: dict[str, tuple[Hashable, dict[str, Any]]] = field(default_factory=dict)
 
+    @functools.cached_property
+    def hub(self) -> ConnectionRegistry:
+        """The hub's connections, made on the hub's first request (the SignalR protocol is
+        imported then, not when the World is built)."""
+        from emulators.amove.signalr import ConnectionRegistry
+
+        return ConnectionRegistry(self.world.ids)
+
     def user_named(self, username: str) -> User | None:
         return next((u for u in self.users.values() if u.username.lower() == username.lower()), None)
 
@@ -137,7 +145,6 @@ def new_store(world: World, section: AmoveSection) -> AmoveStore:
         section,
         JwtSigner(world.links.key("amove jwt"), JWT_ISSUER),
         DataFaults(section.data_faults, world.seed),
-        ConnectionRegistry(world.ids),
     )
     for account in section.accounts:
         for spec in account.users:

@@ -25,8 +25,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from emulators.core.spec import Spec
 from emulators.core.types import FAULT_KEY, SERVICE_KEY, WORLD_KEY, ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -58,10 +59,8 @@ _JSON_SECRET = re.compile(rf'(?i)("{_SECRET_FIELDS}"\s*:\s*")(?:[^"\\]|\\.)*')
 MASK = "***"
 
 
-class JournalSpec(BaseModel):
+class JournalSpec(Spec):
     """Journal settings (scenario `journal:`)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     size: int = Field(default=1000, ge=0, le=1_000_000, description="entries kept; 0 turns the journal off")
     body_excerpt: int = Field(default=2048, ge=0, le=1_048_576, description="bytes of each body kept")

@@ -18,9 +18,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from emulators.amove.signalr.handshake import TransferFormat
+if TYPE_CHECKING:
+    from emulators.amove.signalr.handshake import TransferFormat
 
 MAX_NEGOTIATE_VERSION: Final = 1
 
