@@ -13,7 +13,11 @@ own schedule (so the cost over a transfer's life is one change per file, however
 Time given to reads and changes must not go backwards, as with the World's clock.
 
 What attached transfers have yet to write is indexed (`promised`, `promised_below`): a service that
-judges new work against the tree as it will be asks the index, never the transfers one by one.
+judges new work against the tree as it will be asks the index, never the transfers one by one. The
+index is kept per directory, so that no single table holds every pending write of every transfer
+(growing one of millions of entries stops everything while it is copied). Attaching a big transfer
+is long work: `attaching` does it a chunk of positions at a time, for a caller that lets other work
+run in between.
 
 Reads are cheap however many transfers are attached: at an instant already settled nothing is
 looked at again (a caller judging thousands of paths at one instant pays for the attachments once),
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -40,6 +44,7 @@ from emulators.core.storage import Entry, FileRange, GeneratedFiles, Tree
 __all__ = ["Change", "FileSystem", "Placement", "Remove", "Write", "normalize"]
 
 _AFTER_SLASH = chr(ord("/") + 1)
+ATTACH_CHUNK = 1000  # positions of a transfer promised between two pauses of `attaching`
 K = TypeVar("K")
 
 
@@ -109,7 +114,8 @@ class FileSystem:
     _attachments: list[_Attachment] = field(default_factory=list)
     _settled: datetime | None = None
     _attached_since: bool = False  # an attachment came after the last settle
-    _promised: dict[tuple[str, str], int] = field(default_factory=dict)  # (path, kind) -> pending writes
+    # directory -> (path of a child, kind) -> pending writes
+    _promised: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
     _promised_under: dict[str, int] = field(default_factory=dict)  # directory -> pending writes below it
 
     # -- reading --------------------------------------------------------------------------------
@@ -169,7 +175,8 @@ class FileSystem:
         """The kinds of entry that attached transfers have yet to write at `path`, as of `at`."""
         self.settle(at)
         path = normalize(path)
-        return frozenset(kind for kind in ("file", "symlink", "dir") if (path, kind) in self._promised)
+        pending = self._promised.get(_parent(path), {})
+        return frozenset(kind for kind in ("file", "symlink", "dir") if (path, kind) in pending)
 
     def promised_below(self, path: str, at: datetime) -> bool:
         """Whether attached transfers have yet to write anything under `path`, as of `at`."""
@@ -236,11 +243,31 @@ class FileSystem:
         `failures` are the positions the engine was told fail; files stopped by an abort never
         finish, and a cancel freezes the transfer, so neither is placed.
         """
+        for _ in self.attaching(transfer, place, failures):
+            pass
+
+    def attaching(
+        self, transfer: Transfer, place: Placement, failures: Mapping[int, str] | None = None
+    ) -> Generator[None, None, None]:
+        """`attach`, pausing (yielding) after every `ATTACH_CHUNK` positions it has promised.
+
+        The transfer is attached when the generator is exhausted; until then only its promises are
+        indexed, and they are taken back if the generator is closed before its end.
+        """
         attachment = _Attachment(transfer, place, failures or {})
+        promised = 0
+        try:
+            while promised < transfer.total:
+                chunk = range(promised, min(promised + ATTACH_CHUNK, transfer.total))
+                self._promise_all(attachment, chunk, +1)
+                promised = chunk.stop
+                if promised < transfer.total:
+                    yield
+        except GeneratorExit:
+            self._promise_all(attachment, range(promised), -1)
+            raise
         self._attachments.append(attachment)
         self._attached_since = True
-        for position in range(transfer.total):
-            self._promise(attachment, position, +1)
 
     def fail(self, transfer: Transfer, at: datetime, failures: Mapping[int, str]) -> None:
         """Positions of an attached transfer, not finished by `at`, fail from then on (`Transfer.fail`):
@@ -284,17 +311,30 @@ class FileSystem:
 
     def _promise(self, attachment: _Attachment, position: int, delta: int) -> None:
         """Count (+1) or uncount (-1) the write a position of an attachment will make, if any."""
-        if position in attachment.failures:
-            return
-        transfer = attachment.transfer
-        finished = transfer.start + timedelta(seconds=transfer.finished_after(position))
-        change = attachment.place(position, transfer.files[position], finished)
-        if not isinstance(change, Write):
-            return
-        path = normalize(change.entry.path)
-        _count(self._promised, (path, change.entry.kind), delta)
-        for parent in _ancestors(path):
-            _count(self._promised_under, parent, delta)
+        self._promise_all(attachment, (position,), delta)
+
+    def _promise_all(self, attachment: _Attachment, positions: Iterable[int], delta: int) -> None:
+        """`_promise` for many positions; each directory's ancestors are counted once for them all."""
+        transfer, failures, place = attachment.transfer, attachment.failures, attachment.place
+        below: dict[str, int] = {}  # directory -> writes promised right inside it
+        for position in positions:
+            if position in failures:
+                continue
+            finished = transfer.start + timedelta(seconds=transfer.finished_after(position))
+            change = place(position, transfer.files[position], finished)
+            if not isinstance(change, Write):
+                continue
+            path = normalize(change.entry.path)
+            parent = _parent(path)
+            pending = self._promised.setdefault(parent, {})
+            _count(pending, (path, change.entry.kind), delta)
+            if not pending:
+                del self._promised[parent]
+            below[parent] = below.get(parent, 0) + delta
+        for directory, count in below.items():
+            _count(self._promised_under, directory, count)
+            for ancestor in _ancestors(directory):
+                _count(self._promised_under, ancestor, count)
 
     def _due(self, n: int, attachment: _Attachment, at: datetime) -> list[tuple[datetime, int, int, Change]]:
         transfer = attachment.transfer

@@ -65,14 +65,18 @@ def complete(work: Chunked[T]) -> T:
 
 
 async def in_chunks(work: Chunked[T]) -> T:
-    """Run chunked work on the event loop, letting other tasks run between its chunks."""
-    while True:
-        try:
-            next(work)
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        await asyncio.sleep(0)
+    """Run chunked work on the event loop, letting other tasks run between its chunks. Work that is
+    given up (the awaiting task is cancelled) is closed at once, so it can take back what it began."""
+    try:
+        while True:
+            try:
+                next(work)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            await asyncio.sleep(0)
+    finally:
+        work.close()
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ def transfer_submission(
         "fail_on_quota_errors": doc.fail_on_quota_errors,
         **_local_users(doc.common),
     }
-    task = create_task(
+    task = yield from create_task(
         store,
         kind="TRANSFER",
         owner=identity,
@@ -155,7 +155,7 @@ def delete_submission(
         "fail_on_quota_errors": False,
         **_local_users(doc.common),
     }
-    task = create_task(
+    task = yield from create_task(
         store,
         kind="DELETE",
         owner=identity,

@@ -35,7 +35,7 @@ from emulators.core.engine import Stop, Transfer
 from emulators.core.filesystem import Change, FileSystem, Placement, Remove, Write
 from emulators.core.storage import Entry, FileRange
 from emulators.globus.events import NO_CREDENTIALS, Event, description, iso, task_events
-from emulators.globus.plan import Plan, Step
+from emulators.globus.plan import Chunked, Plan, Step
 from emulators.globus.scenario import Identity
 from emulators.globus.store import Collection, GlobusStore
 
@@ -405,9 +405,9 @@ def _held(holds: list[Hold], at: datetime) -> bool:
     return any(hold.covers(at) for hold in holds)
 
 
-def placement(task: Task, preserve_timestamp: bool) -> Placement:
+def placement(plan: Plan, preserve_timestamp: bool) -> Placement:
     """What each finished step does to the destination file system."""
-    steps = task.plan.steps
+    steps = plan.steps
 
     def place(position: int, entry: Entry, finished: datetime) -> Change | None:
         step = steps[position]
@@ -434,12 +434,19 @@ def create_task(
     options: dict[str, Any],
     plan: Plan,
     now: datetime,
-) -> Task:
-    """Register a task, put it on the engine and attach it to the file system it changes."""
+) -> Chunked[Task]:
+    """Put a task on the engine, attach it to the file system it changes, then register it.
+
+    Attaching a big plan pauses between chunks; the task exists (gets its id, is listed) only once
+    it is attached, at no pause.
+    """
     behaviour = store.behaviour
     files = FileRange([s.entry for s in plan.steps], [])
     start = now + timedelta(seconds=behaviour.queue_delay)
     transfer = Transfer(files, behaviour.rate, start, plan.failures)
+    target = destination or source
+    place = placement(plan, bool(options.get("preserve_timestamp")))
+    yield from target.fs.attaching(transfer, place, plan.failures)
     task = Task(
         task_id=store.world.ids.uuid(),
         type=kind,
@@ -456,7 +463,5 @@ def create_task(
         transfer=transfer,
         progress_interval=behaviour.progress_interval,
     )
-    target = destination or source
-    target.fs.attach(transfer, placement(task, bool(options.get("preserve_timestamp"))), plan.failures)
     store.record(task)
     return task
