@@ -7,6 +7,7 @@ requests; how fast things are is measured in `benchmarks/globus_load.py`, never 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,8 @@ import pytest
 from globus_helpers import API, LAB, SCRATCH, TOKEN, Globus, globus, item
 
 from emulators.app import create_app
+from emulators.core.filesystem import FileSystem
+from emulators.globus import tasks
 from emulators.globus.tasks import Task
 
 __all__ = ["globus"]
@@ -78,6 +81,108 @@ def test_other_requests_are_answered_while_a_big_directory_is_planned():
     ((submitted_rank, submitted), (read_rank, answered)), _ = on_one_loop([big, read])
     assert (submitted.status_code, answered.status_code) == (202, 200)
     assert read_rank < submitted_rank, "the read waited for the whole 10,000-file plan"
+
+
+class Work:
+    """Counts the work of a submission: destination paths judged (`stat`) and steps attached to the
+    destination (each `placement` call while its promises are indexed, before any time passes)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.judged = self.placed = 0
+        stat, placement = FileSystem.stat, tasks.placement
+
+        def judged(fs: FileSystem, path: str, at: Any) -> Any:
+            self.judged += 1
+            return stat(fs, path, at)
+
+        def counted_placement(*args: Any) -> Any:
+            place = placement(*args)
+
+            def placed(*call: Any) -> Any:
+                self.placed += 1
+                return place(*call)
+
+            return placed
+
+        monkeypatch.setattr(FileSystem, "stat", judged)
+        monkeypatch.setattr(tasks, "placement", counted_placement)
+
+    @property
+    def done(self) -> int:
+        return self.judged + self.placed
+
+
+async def _taking_turns(work: Work, job: asyncio.Task[Any]) -> list[int]:
+    """The work done so far at every turn the loop gives another coroutine until `job` is done."""
+    seen = [work.done]
+    while not job.done():
+        await asyncio.sleep(0)
+        seen.append(work.done)
+    return seen
+
+
+def test_a_big_submission_lets_other_coroutines_run_between_chunks_of_its_work(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Planning 10,000 files and attaching their task to the destination are both done in chunks: no
+    stretch between two turns of the event loop judges or attaches more than a few thousand paths."""
+    work = Work(monkeypatch)
+
+    async def run() -> tuple[httpx.Response, list[int]]:
+        transport = httpx.ASGITransport(app=create_app(clock="manual"))
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator.test") as client:
+            document = transfer_document("/~/instrument/", "/~/frames/")
+            job = asyncio.create_task(client.post(API + "/transfer", json=document, headers=HEADERS))
+            seen = await _taking_turns(work, job)
+            return await job, seen
+
+    response, seen = asyncio.run(run())
+    assert response.status_code == 202, response.text
+    assert work.placed == 10_000 + 11  # every frame and directory (the top one and 10 days) attached
+    assert work.judged >= 10_000
+    stretches = [after - before for before, after in itertools.pairwise(seen)]
+    assert len(stretches) > 20
+    assert max(stretches) <= 2_500, "a long stretch of the submission ran without a turn for others"
+
+
+@pytest.mark.parametrize("given_up", [False, True])
+def test_a_submission_given_up_while_its_task_is_attached_leaves_no_promise_behind(
+    monkeypatch: pytest.MonkeyPatch, given_up: bool
+):
+    """A request cancelled between chunks of the attaching makes no task, and the destination
+    directories its steps would have made do not stop a later file from being written there."""
+    work = Work(monkeypatch)
+
+    async def run() -> tuple[dict[str, Any], int, int]:
+        transport = httpx.ASGITransport(app=create_app(clock="manual"))
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator.test") as client:
+            big = transfer_document("/~/instrument/", "/~/frames/")
+            job = asyncio.create_task(client.post(API + "/transfer", json=big, headers=HEADERS))
+            if given_up:
+                while not work.placed:
+                    await asyncio.sleep(0)
+                job.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await job
+            else:
+                assert (await job).status_code == 202
+            placed = work.placed
+            onto_a_day = transfer_document("/~/experiments/run-001/summary.csv", "/~/frames/day-000")
+            onto_a_day["DATA"][0]["recursive"] = False
+            submitted = await client.post(API + "/transfer", json=onto_a_day, headers=HEADERS)
+            assert submitted.status_code == 202, submitted.text
+            clock = await client.post("/_emulator/clock", json={"advance": 3600})
+            assert clock.status_code == 200
+            task = await client.get(API + f"/task/{submitted.json()['task_id']}", headers=HEADERS)
+            listed = await client.get(API + "/task_list", headers=HEADERS)
+            return task.json(), placed, listed.json()["total"]
+
+    task, placed, total = asyncio.run(run())
+    if given_up:
+        assert 0 < placed < 10_011, "the request was not cancelled while its task was being attached"
+        assert (task["status"], total) == ("SUCCEEDED", 1)
+    else:
+        assert (task["status"], task["fatal_error"]["code"], total) == ("FAILED", "IS_A_DIRECTORY", 2)
 
 
 def test_a_task_list_page_judges_only_the_tasks_on_it(globus: Globus, monkeypatch: pytest.MonkeyPatch):
