@@ -50,6 +50,8 @@ K = TypeVar("K")
 
 def normalize(path: str) -> str:
     """A path in the module's convention: no leading or trailing slash, no empty components."""
+    if not path.startswith("/") and not path.endswith("/") and "//" not in path:
+        return path  # already so (the common case: paths the module handed out itself)
     return "/".join(part for part in path.split("/") if part)
 
 

@@ -254,17 +254,17 @@ class _TransferPlanner:
         directory at `target` (its later steps come before ours: it was submitted first)."""
         return bool(self.destination.fs.promised(target, at) - {"dir"})
 
-    def _is_directory(self, target: str, at: datetime) -> bool:
-        """Whether `target` is, or a task still running on the destination will make it, a directory."""
-        fs = self.destination.fs
-        existing = fs.stat(target, at)
+    def _is_directory(self, target: str, existing: Entry | None, at: datetime) -> bool:
+        """Whether `target` is (`existing` is what is there now), or a task still running on the
+        destination will make it, a directory."""
         if existing is not None:
             return existing.kind == "dir"
+        fs = self.destination.fs
         return "dir" in fs.promised(target, at) or fs.promised_below(target, at)
 
     def _write(self, entry: Entry, target: str, src_path: str, dst_path: str, at: datetime) -> None:
         existing = self.destination.fs.stat(target, at)
-        if self._is_directory(target, at):
+        if self._is_directory(target, existing, at):
             return self._fail(entry.path, src_path, dst_path, "IS_A_DIRECTORY", entry)
         if not _needs_copy(self.doc.sync_level, entry, existing):
             self.sync_skipped += 1
@@ -278,7 +278,7 @@ class _TransferPlanner:
             self._fail(src, src_path, dst_path, "FILE_NOT_FOUND")
         elif entry.kind != "symlink":
             self._fail(src, src_path, dst_path, "NOT_A_SYMLINK", entry)
-        elif self._is_directory(dst, at):
+        elif self._is_directory(dst, self.destination.fs.stat(dst, at), at):
             self._fail(src, src_path, dst_path, "IS_A_DIRECTORY", entry)
         else:
             self.items.append((Step(entry, dst, "write", src_path, dst_path), None))
