@@ -4,10 +4,11 @@ Order of the checks: the document (models.py), then a used submission id (a `Dup
 nothing, doc 3.2.4), then each endpoint: found (404 EndpointNotFound), usable by the caller (403
 PermissionDenied), its host not deleted (409 Conflict), activated (409 NoCredException).
 
-Planning a big directory is long work, so a submission is chunked (`plan.Chunked`): the server runs
-it a chunk at a time (`accept`), answering other requests in between. Submissions run one at a time
-(the store's `submitting` lock), so the check for a used submission id and the task it guards are
-never split by another submission, and concurrent resubmits of one id make one task.
+Planning a big directory, and attaching its task to the file system it changes, is long work, so a
+submission is chunked (`plan.Chunked`): the server runs it a chunk at a time (`accept`), answering
+other requests in between. Submissions run one at a time (the store's `submitting` lock), so the
+check for a used submission id and the task it guards are never split by another submission, and
+concurrent resubmits of one id make one task.
 """
 
 from __future__ import annotations
