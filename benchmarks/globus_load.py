@@ -4,8 +4,11 @@
   so every task stays pending on the same destination) receives `SUBMISSIONS` transfers of the
   default Lab collection's 10,000-file `instrument` directory at once, each to its own directory of
   HPC Scratch. Measured: the time until every one is accepted, and the latency of the control API's
-  health check, polled one call at a time meanwhile (a frozen event loop shows there first). A run
-  that has not finished within `BUDGET` seconds is reported as such, with what was accepted by then.
+  health check, polled one call at a time meanwhile (a frozen event loop shows there first). The
+  first check is sent as the 200 requests arrive and waits behind them all, on both sides of the
+  socket, so the worst wait of the later ones is reported too: what submissions in progress cost.
+  A run that has not finished within `BUDGET` seconds is reported as such, with what was accepted
+  by then.
 - `GET /task_list?limit=10` with `TASKS` tasks in the caller's history, in process: the tasks are
   submitted straight to the store (one small file each, so building them is quick), `BATCH` at a
   time with the clock moved on between batches (a history of finished tasks, as a CI run leaves),
@@ -93,6 +96,7 @@ async def _submit_all(url: str) -> dict[str, Any]:
         "elapsed_s": time.perf_counter() - started,
         "health_ms": Summary.of_seconds(health).as_dict() if len(health) >= 2 else None,
         "health_max_ms": max(health) * 1000 if health else None,
+        "health_max_after_first_ms": max(health[1:]) * 1000 if len(health) >= 2 else None,
         "health_timeouts": health_timeouts,
     }
 
@@ -111,6 +115,7 @@ def concurrent_submissions(report: Report) -> None:
     if health is not None:
         report.add("health check meanwhile: median", health["median"], "ms", note=note)
         report.add("health check meanwhile: max", result["health_max_ms"], "ms")
+        report.add("health check meanwhile: max after the first", result["health_max_after_first_ms"], "ms")
     else:
         report.add("health check meanwhile: median", None, "ms", note=note or "fewer than two answers")
 
