@@ -108,7 +108,7 @@ class EmulatorApp:
     A plain dispatcher rather than nested Starlette mounts: status reads are the hot path, and each
     Starlette layer (router, mount, error middleware) costs about as much as the read itself. Each
     service's sub-app is Starlette's router with the service's own error rendering (`ServiceApp`);
-    lifespan is Starlette's. While the World has no fault rules, their step is left out.
+    lifespan is Starlette's. The fault rules' step is left out of a request no rule could match.
     """
 
     def __init__(self, host: Host, control: ASGIApp) -> None:
@@ -180,7 +180,13 @@ class EmulatorApp:
         scope[SERVICE_KEY] = service
         world = scope[WORLD_KEY] = self.host.world
         _mount(scope, prefix)
-        pipeline = pipelines.with_faults if world.faults.rules else pipelines.without_faults
+        faults = world.faults
+        method = scope.get("method", "GET")  # a WebSocket handshake is a GET
+        pipeline = (
+            pipelines.with_faults
+            if faults.rules and faults.candidates("inbound", service, method)
+            else pipelines.without_faults
+        )
         try:
             await pipeline(scope, receive, send)
         finally:
@@ -234,8 +240,8 @@ def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
 
 class _Pipelines:
     """The steps every data-plane request takes, outermost first, ending in `app`: the journal, the
-    fault rules, the app; and the same without the fault rules' step, for while the World has none
-    (the step would only pass the request on)."""
+    fault rules, the app; and the same without the fault rules' step, for a request no rule of the
+    World could match (by direction, service and method): the step would only pass it on."""
 
     def __init__(self, app: ASGIApp, host: Host) -> None:
         self.with_faults = record_request(apply_faults(app, host), host)
