@@ -54,27 +54,29 @@ T = TypeVar("T")
 Chunked = Generator[None, None, T]
 
 
+def _chunk(work: Chunked[T]) -> list[T]:
+    """Run one chunk of `work`: `[its result]` once it has finished, else `[]`."""
+    try:
+        next(work)
+    except StopIteration as done:
+        return [done.value]
+    return []
+
+
 def complete(work: Chunked[T]) -> T:
     """Run chunked work to its end at once (one instant, no other request in between)."""
-    while True:
-        try:
-            next(work)
-        except StopIteration as done:
-            result: T = done.value
-            return result
+    while not (finished := _chunk(work)):
+        pass
+    return finished[0]
 
 
 async def in_chunks(work: Chunked[T]) -> T:
     """Run chunked work on the event loop, letting other tasks run between its chunks. Work that is
     given up (the awaiting task is cancelled) is closed at once, so it can take back what it began."""
     try:
-        while True:
-            try:
-                next(work)
-            except StopIteration as done:
-                result: T = done.value
-                return result
+        while not (finished := _chunk(work)):
             await asyncio.sleep(0)
+        return finished[0]
     finally:
         work.close()
 
