@@ -273,5 +273,6 @@ def _rename_refusal(
 
 def _move(store: GlobusStore, collection: Collection, old_path: str, new_path: str, at: datetime) -> None:
     collection.fs.rename(old_path, new_path, at)
+    store.renames.append((collection.fs, old_path, at))
     for task in store.tasks.values():
         task.lose(collection.fs, old_path, at)

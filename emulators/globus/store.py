@@ -68,6 +68,9 @@ class GlobusStore:
     # (identity id, task type or None for all) -> its tasks not removed, in submission order
     histories: dict[tuple[str, str | None], list[Task]] = field(default_factory=dict)
     admin_cancels: dict[int, AdminCancel] = field(default_factory=dict)  # by id, from 1 up
+    # Every rename (file system, old path, when), in order: a submission planned in chunks applies
+    # the ones made meanwhile to its task once the task exists (`Task.lose`).
+    renames: list[tuple[FileSystem, str, datetime]] = field(default_factory=list)
 
     def submitted(self, owner_id: str, submission_id: str) -> str | None:
         """The task id of the owner's submission with this id, compared as a UUID (any case)."""

@@ -8,7 +8,8 @@ Planning a big directory, and attaching its task to the file system it changes, 
 submission is chunked (`plan.Chunked`): the server runs it a chunk at a time (`accept`), answering
 other requests in between. Submissions run one at a time (the store's `submitting` lock), so the
 check for a used submission id and the task it guards are never split by another submission, and
-concurrent resubmits of one id make one task.
+concurrent resubmits of one id make one task. A rename made between two chunks reaches the task once
+it exists, as it reaches the tasks already running (`Task.lose`).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def transfer_submission(
     destination = endpoints.find(store, doc.destination_endpoint)
     endpoints.check_usable(source, identity, write=False)
     endpoints.check_usable(destination, identity, write=True)
+    renames_before = len(store.renames)
     plan = yield from transfer_plan(doc, source, destination, store.data_faults, now)
     options: dict[str, Any] = {
         "sync_level": doc.sync_level,
@@ -107,6 +109,8 @@ def transfer_submission(
         plan=plan,
         now=now,
     )
+    for fs, path, at in store.renames[renames_before:]:  # made between two chunks of this submission
+        task.lose(fs, path, at)
     return Submitted(task, False)
 
 

@@ -185,6 +185,42 @@ def test_a_submission_given_up_while_its_task_is_attached_leaves_no_promise_behi
         assert (task["status"], task["fatal_error"]["code"], total) == ("FAILED", "IS_A_DIRECTORY", 2)
 
 
+@pytest.mark.parametrize("skip_source_errors", [False, True])
+def test_a_source_folder_renamed_while_a_big_submission_is_attached_reaches_its_task(
+    monkeypatch: pytest.MonkeyPatch, skip_source_errors: bool
+):
+    """A rename answered between two chunks of a submission, after its plan listed the folder, is
+    applied to the task once the task exists: the files below the old name are not read (FILE_NOT_FOUND,
+    skipped under skip_source_errors), as for a task already running."""
+    work = Work(monkeypatch)
+
+    async def run() -> tuple[httpx.Response, dict[str, Any]]:
+        transport = httpx.ASGITransport(app=create_app(clock="manual"))
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator.test") as client:
+            big = transfer_document("/~/instrument/", "/~/frames/")
+            big["skip_source_errors"] = skip_source_errors
+            job = asyncio.create_task(client.post(API + "/transfer", json=big, headers=HEADERS))
+            while not work.placed:  # the plan is made; its task is being attached
+                await asyncio.sleep(0)
+            document = {"DATA_TYPE": "rename", "old_path": "/~/instrument/day-009", "new_path": "/~/day-9"}
+            renamed = await client.post(
+                API + f"/operation/endpoint/{LAB}/rename", json=document, headers=HEADERS
+            )
+            placed_when_renamed = work.placed
+            submitted = await job
+            assert placed_when_renamed < work.placed, "the rename came after the task was attached"
+            assert (await client.post("/_emulator/clock", json={"advance": 7 * 86400})).status_code == 200
+            task = await client.get(API + f"/task/{submitted.json()['task_id']}", headers=HEADERS)
+            return renamed, task.json()
+
+    renamed, task = asyncio.run(run())
+    assert renamed.json()["code"] == "FileRenamed", renamed.text
+    if skip_source_errors:
+        assert (task["status"], task["subtasks_skipped_errors"]) == ("SUCCEEDED", 1_000)
+    else:
+        assert (task["status"], task["fatal_error"]["code"]) == ("FAILED", "FILE_NOT_FOUND")
+
+
 def test_a_task_list_page_judges_only_the_tasks_on_it(globus: Globus, monkeypatch: pytest.MonkeyPatch):
     ids = []
     for n in range(30):
