@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from starlette.applications import Starlette
 
 from benchmarks.common import (
     AUTH,
@@ -30,7 +29,7 @@ from benchmarks.common import (
     job_request,
 )
 from benchmarks.serve import BARE_PATH, bare_app
-from emulators.app import create_app
+from emulators.app import EmulatorApp, create_app
 from emulators.core.console import Console
 from emulators.core.faults import FaultRule
 from emulators.relativity.jobs import TransferJob
@@ -47,7 +46,7 @@ TARGET_MS = 1.0
 class Bench:
     """An app with a manual clock, its in-process client and one files-1m job, mid-transfer."""
 
-    app: Starlette
+    app: EmulatorApp
     client: httpx.Client
     job: TransferJob
     create_seconds: float

@@ -233,28 +233,28 @@ def run() -> Report:
             quiet = Target("emulator, journal off", quiet_server, quiet_path, AUTH)
             bare = Target("bare Starlette", bare_server, BARE_PATH, {})
             idle = machine_busy()
-            client = "wrk" if shutil.which("wrk") else "raw"
+            generator = "wrk" if shutil.which("wrk") else "raw"
             for _ in range(ROUNDS):
                 for target in (emulator, quiet, bare):
-                    if client == "wrk":
+                    if generator == "wrk":
                         wrk_run(target, DURATION)
                     else:
                         target.load("raw", DURATION)
             for target in (emulator, bare):
                 target.load("httpx", CROSS_CHECK_DURATION)
 
-    raw = emulator.of(client), bare.of(client)
+    raw = emulator.of(generator), bare.of(generator)
     ratios = [e["rps"] / b["rps"] for e, b in zip(*raw, strict=True)]
     ratio = statistics.median(ratios)
     report.add(
         "emulator GET job: median",
-        round(statistics.median(emulator.rps(client))),
+        round(statistics.median(emulator.rps(generator))),
         "req/s",
         note=_note(raw[0]),
     )
     report.add(
         "bare Starlette JSON route: median",
-        round(statistics.median(bare.rps(client))),
+        round(statistics.median(bare.rps(generator))),
         "req/s",
         note=_note(raw[1]),
     )
@@ -266,10 +266,10 @@ def run() -> Report:
         met=ratio >= TARGET_RATIO,
         note=(
             f"rounds {', '.join(f'{r:.2f}' for r in ratios)}; {ROUNDS} alternating rounds of {DURATION:g} s "
-            f"over {CONNECTIONS} keep-alive connections by {client}; {idle:.1f} cores busy before the load"
+            f"over {CONNECTIONS} keep-alive connections by {generator}; {idle:.1f} cores busy before the load"
         ),
     )
-    quiet_raw = quiet.of(client)
+    quiet_raw = quiet.of(generator)
     quiet_ratios = [q["rps"] / b["rps"] for q, b in zip(quiet_raw, raw[1], strict=True)]
     report.add(
         "ratio with the journal off (journal: {size: 0}) / bare",
@@ -294,6 +294,6 @@ def run() -> Report:
         round_ratios=ratios,
         emulator_runs=emulator.runs,
         bare_runs=bare.runs,
-        load_generator=client,
+        load_generator=generator,
     )
     return report

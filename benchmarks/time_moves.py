@@ -15,7 +15,6 @@ import asyncio
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,6 +26,7 @@ from emulators.app import TICK_SECONDS, create_app
 from emulators.core.engine import RateModel, Transfer, histogram
 from emulators.core.outbox import OutgoingRequest
 from emulators.core.storage import GeneratedSpec, Tree, TreeSpec
+from emulators.core.types import Message
 from emulators.server import ThreadedServer
 
 NAME = "when time moves"
@@ -102,8 +102,8 @@ async def _real_clock_lateness() -> list[float]:
     """How late (seconds) each push due 1 s ahead reached its subscriber, with the ticker running."""
     app = create_app(clock="real")
     world = app.host.world
-    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    outbox: asyncio.Queue[Message] = asyncio.Queue()
     await inbox.put({"type": "lifespan.startup"})
     lifespan = asyncio.create_task(
         app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put)
