@@ -24,6 +24,7 @@ DESTINATION = r"\\files.t001.ctus000001.r1.kcura.com\T001\StructuredData\Bench"
 # mid-transfer: enumeration is done and a little under half the files have been copied.
 MID_TRANSFER_SECONDS = 3_000.0
 MIB = 2**20
+STOP_SECONDS = 10.0  # how long a child server may take to exit before it is killed
 
 
 @dataclass
@@ -148,3 +149,20 @@ def run_child(module: str, args: Sequence[str] = (), timeout: float = 120.0) -> 
         raise RuntimeError(f"{module} printed nothing")
     result: dict[str, Any] = json.loads(lines[-1])
     return result
+
+
+def stop_process(process: subprocess.Popen[str], *, close_stdin: bool = False) -> None:
+    """Stop a child server: by closing its standard input (for one that exits when its parent goes
+    away) or else by SIGTERM; kill it if it has not exited within STOP_SECONDS; close its pipes."""
+    if close_stdin and process.stdin is not None:
+        process.stdin.close()
+    elif process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(STOP_SECONDS)
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            stream.close()

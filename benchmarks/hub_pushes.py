@@ -24,11 +24,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
-from benchmarks.common import Report
+from benchmarks.common import Report, stop_process
 from benchmarks.load import cpu_seconds
 from benchmarks.throughput import ServerProcess
 
@@ -78,16 +78,7 @@ class SubscriberProcess:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        stdin: IO[str] | None = self.process.stdin
-        if stdin is not None:
-            stdin.close()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        stop_process(self.process, close_stdin=True)
 
     def _line(self) -> str:
         stdout = self.process.stdout

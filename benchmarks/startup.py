@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import AUTH, BASE_URL, JOBS_PATH, Report, job_request
+from benchmarks.common import AUTH, BASE_URL, JOBS_PATH, Report, job_request, stop_process
 from emulators.app import create_app
 from emulators.testing.transport import InProcessTransport
 
@@ -101,15 +101,7 @@ class Spawned:
         return lines[0][len(ANNOUNCEMENT) :].strip()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        stop_process(self.process)
 
 
 def wait_healthy(client: httpx.Client, started: float) -> float:

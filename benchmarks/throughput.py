@@ -28,7 +28,15 @@ from typing import IO, Any
 
 import httpx
 
-from benchmarks.common import AUTH, JOBS_PATH, MID_TRANSFER_SECONDS, Report, job_request, run_child
+from benchmarks.common import (
+    AUTH,
+    JOBS_PATH,
+    MID_TRANSFER_SECONDS,
+    Report,
+    job_request,
+    run_child,
+    stop_process,
+)
 from benchmarks.load import busy_and_total_ticks, cpu_seconds
 from benchmarks.serve import BARE_PATH, HOST
 
@@ -94,17 +102,7 @@ class ServerProcess:
         return self._stderr.read()[-2000:]
 
     def stop(self) -> None:
-        process = self.process
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-        for stream in (process.stdin, process.stdout):
-            if stream is not None:
-                stream.close()
+        stop_process(self.process)
         self._stderr.close()
 
 
