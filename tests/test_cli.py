@@ -42,7 +42,25 @@ WAIT_SECONDS = 15
 
 def test_the_command_is_installed():
     [script] = [e for e in entry_points(group="console_scripts") if e.name == "transfer-emulators"]
-    assert script.value == "emulators.cli:main"
+    assert script.value == "emulators.__main__:main"
+
+
+def test_the_command_is_imported_with_the_collector_paused_and_leaves_it_running():
+    # Run in a fresh interpreter: this one has imported everything already.
+    script = (
+        "import gc, json\n"
+        "from emulators.__main__ import load\n"
+        "before = sum(s['collections'] for s in gc.get_stats())\n"
+        "load()\n"
+        "after = sum(s['collections'] for s in gc.get_stats())\n"
+        "print(json.dumps([after - before, gc.isenabled(), gc.get_freeze_count()]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+
+    collections, enabled, frozen = json.loads(done.stdout)
+    assert collections == 0  # the import alone started dozens of passes
+    assert enabled
+    assert frozen > 0  # what the import built is left out of later passes
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
@@ -196,7 +214,7 @@ def read_line(process: subprocess.Popen[str], deadline: float) -> str:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="select on pipes and SIGINT need POSIX")
 def test_serve_prints_its_real_port_answers_and_stops_cleanly_on_sigint():
-    command = [sys.executable, "-m", "emulators.cli", "serve", "--port", "0", "--clock", "manual"]
+    command = [sys.executable, "-m", "emulators", "serve", "--port", "0", "--clock", "manual"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -438,7 +456,7 @@ def test_serve_with_a_tls_dir_it_cannot_write_says_so_and_exits_1(
 
 @pytest.mark.skipif(sys.platform == "win32", reason="select on pipes and SIGINT need POSIX")
 def test_serve_tls_on_a_real_socket_verifies_with_the_printed_ca_only(tmp_path: Path):
-    command = [sys.executable, "-m", "emulators.cli", "serve", "--port", "0", "--tls-dir", str(tmp_path)]
+    command = [sys.executable, "-m", "emulators", "serve", "--port", "0", "--tls-dir", str(tmp_path)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
