@@ -3,7 +3,10 @@
 Server processes (`benchmarks.serve`): the emulator (journal on, as users run it, and off), with a
 files-1m job created over HTTP and the clock moved to mid-transfer, and a bare Starlette app whose
 one route answers that job's status document verbatim, each with its best settings (the same uvicorn
-config and protocol class, access log off). The load comes as users bring it: 32 keep-alive
+config and protocol class, access log off). Two identical processes of the emulator and two of the
+bare app take part, and each round's ratio sets their sums against each other: processes that are
+the same can read several percent apart (the emulator's more than the bare app's), and the report
+shows how far apart each pair read. The load comes as users bring it: 32 keep-alive
 connections from a native load generator, `wrk` (installed by `make bench` where the system has the
 package), in alternating rounds with a warm-up, the machine's idle CPU recorded before each round.
 Each round reports req/s, p50 and p99 latency and the server's CPU time per request. Without `wrk`,
@@ -13,6 +16,7 @@ follows as a cross-check either way.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import statistics
@@ -197,6 +201,11 @@ def _prepare_emulator(server: ServerProcess) -> tuple[str, httpx.Response]:
         return path, status
 
 
+def _per_round(targets: list[Target], client: str) -> list[float]:
+    """Each round's req/s summed over `targets` (one run of each per round)."""
+    return [sum(run["rps"] for run in runs) for runs in zip(*(t.of(client) for t in targets), strict=True)]
+
+
 def _note(results: list[dict[str, Any]]) -> str:
     rps = ", ".join(f"{r['rps']:.0f}" for r in results)
     if results and results[0]["client"] == "wrk":
@@ -218,43 +227,52 @@ def machine_busy(seconds: float = 1.0) -> float:
 
 def run() -> Report:
     report = Report(NAME)
-    with (
-        ServerProcess("emulator") as emulator_server,
-        ServerProcess("emulator", "--no-journal") as quiet_server,
-    ):
-        path, status = _prepare_emulator(emulator_server)
-        quiet_path, _ = _prepare_emulator(quiet_server)
-        with ServerProcess("bare", "--document", status.text) as bare_server:
-            with httpx.Client(base_url=bare_server.url) as client:
-                bare_size = len(client.get(BARE_PATH).content)
-            emulator = Target("emulator", emulator_server, path, AUTH)
-            quiet = Target("emulator, journal off", quiet_server, quiet_path, AUTH)
-            bare = Target("bare Starlette", bare_server, BARE_PATH, {})
-            idle = machine_busy()
-            generator = "wrk" if shutil.which("wrk") else "raw"
-            for _ in range(ROUNDS):
-                for target in (emulator, quiet, bare):
-                    if generator == "wrk":
-                        wrk_run(target, DURATION)
-                    else:
-                        target.load("raw", DURATION)
-            for target in (emulator, bare):
-                target.load("httpx", CROSS_CHECK_DURATION)
+    with contextlib.ExitStack() as servers:
+        emulators = []
+        for label in ("emulator A", "emulator B"):
+            server = servers.enter_context(ServerProcess("emulator"))
+            path, status = _prepare_emulator(server)
+            emulators.append(Target(label, server, path, AUTH))
+        quiet_server = servers.enter_context(ServerProcess("emulator", "--no-journal"))
+        quiet = Target("emulator, journal off", quiet_server, _prepare_emulator(quiet_server)[0], AUTH)
+        bares = [
+            Target(
+                f"bare {name}",
+                servers.enter_context(ServerProcess("bare", "--document", status.text)),
+                BARE_PATH,
+                {},
+            )
+            for name in "AB"
+        ]
+        with httpx.Client(base_url=bares[0].server.url) as client:
+            bare_size = len(client.get(BARE_PATH).content)
+        idle = machine_busy()
+        generator = "wrk" if shutil.which("wrk") else "raw"
+        for _ in range(ROUNDS):
+            for target in (emulators[0], bares[0], quiet, emulators[1], bares[1]):
+                if generator == "wrk":
+                    wrk_run(target, DURATION)
+                else:
+                    target.load("raw", DURATION)
+        for target in (emulators[0], bares[0]):
+            target.load("httpx", CROSS_CHECK_DURATION)
 
-    raw = emulator.of(generator), bare.of(generator)
-    ratios = [e["rps"] / b["rps"] for e, b in zip(*raw, strict=True)]
+    emulator_rounds, bare_rounds = _per_round(emulators, generator), _per_round(bares, generator)
+    ratios = [e / b for e, b in zip(emulator_rounds, bare_rounds, strict=True)]
     ratio = statistics.median(ratios)
+    emulator_runs = [run for target in emulators for run in target.of(generator)]
+    bare_runs = [run for target in bares for run in target.of(generator)]
     report.add(
         "emulator GET job: median",
-        round(statistics.median(emulator.rps(generator))),
+        round(statistics.median(run["rps"] for run in emulator_runs)),
         "req/s",
-        note=_note(raw[0]),
+        note=_note(emulator_runs),
     )
     report.add(
         "bare Starlette JSON route: median",
-        round(statistics.median(bare.rps(generator))),
+        round(statistics.median(run["rps"] for run in bare_runs)),
         "req/s",
-        note=_note(raw[1]),
+        note=_note(bare_runs),
     )
     report.add(
         "ratio emulator / bare: median of rounds",
@@ -263,26 +281,36 @@ def run() -> Report:
         target=f"≥ {TARGET_RATIO}",
         met=ratio >= TARGET_RATIO,
         note=(
-            f"rounds {', '.join(f'{r:.2f}' for r in ratios)}; {ROUNDS} alternating rounds of {DURATION:g} s "
-            f"over {CONNECTIONS} keep-alive connections by {generator}; {idle:.1f} cores busy before the load"
+            f"rounds {', '.join(f'{r:.2f}' for r in ratios)}; two processes of each, {ROUNDS} alternating "
+            f"rounds of {DURATION:g} s over {CONNECTIONS} keep-alive connections by {generator}; "
+            f"{idle:.1f} cores busy before the load"
         ),
     )
-    quiet_raw = quiet.of(generator)
-    quiet_ratios = [q["rps"] / b["rps"] for q, b in zip(quiet_raw, raw[1], strict=True)]
+    quiet_ratios = [
+        q["rps"] / (b / len(bares)) for q, b in zip(quiet.of(generator), bare_rounds, strict=True)
+    ]
     report.add(
         "ratio with the journal off (journal: {size: 0}) / bare",
         round(statistics.median(quiet_ratios), 3),
         "x",
         note=f"rounds {', '.join(f'{r:.2f}' for r in quiet_ratios)}; what recording every request costs",
     )
-    cross = statistics.median(emulator.rps("httpx")) / statistics.median(bare.rps("httpx"))
-    load_cpu = bare.runs[-1]["load_cpu"]
+    for kind, pair in (("emulator", emulators), ("bare Starlette", bares)):
+        spread = [b["rps"] / a["rps"] for a, b in zip(*(t.of(generator) for t in pair), strict=True)]
+        report.add(
+            f"two identical {kind} processes, B / A: median of rounds",
+            round(statistics.median(spread), 3),
+            "x",
+            note=f"rounds {', '.join(f'{r:.2f}' for r in spread)}; how far apart one pair of processes reads",
+        )
+    cross = statistics.median(emulators[0].rps("httpx")) / statistics.median(bares[0].rps("httpx"))
+    load_cpu = bares[0].runs[-1]["load_cpu"]
     report.add(
         "cross-check, httpx client: emulator / bare",
         round(cross, 3),
         "x",
         note=(
-            f"{emulator.rps('httpx')[0]:.0f} vs {bare.rps('httpx')[0]:.0f} req/s; "
+            f"{emulators[0].rps('httpx')[0]:.0f} vs {bares[0].rps('httpx')[0]:.0f} req/s; "
             f"load process {load_cpu:.2f} CPU" + (" (the client is the limit)" if load_cpu >= 0.8 else "")
         ),
     )
@@ -290,8 +318,9 @@ def run() -> Report:
         document_bytes={"emulator": len(status.content), "bare": bare_size},
         machine_busy_before=idle,
         round_ratios=ratios,
-        emulator_runs=emulator.runs,
-        bare_runs=bare.runs,
+        emulator_runs=emulator_runs,
+        quiet_runs=quiet.of(generator),
+        bare_runs=bare_runs,
         load_generator=generator,
     )
     return report
