@@ -22,6 +22,7 @@ LAZY = (
     "emulators.amove.routes",
     "emulators.amove.hub",
     "emulators.amove.signalr",
+    "statistics",
 )
 
 PROBE = f"""

@@ -25,7 +25,6 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from statistics import NormalDist
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -182,6 +181,8 @@ class _NormalTable:
     size = 4096
 
     def __init__(self) -> None:
+        from statistics import NormalDist  # with its fractions and decimal: only once sizes are drawn
+
         dist = NormalDist()
         self.z = [dist.inv_cdf((k + 0.5) / self.size) for k in range(self.size)]
 
