@@ -36,13 +36,12 @@ Known deviations from the real service (its public docs are silent; these are ou
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute
 
 from emulators.amove.errors import render_error
 from emulators.amove.scenario import AmoveSection
@@ -51,7 +50,7 @@ from emulators.amove.timeline import ACTIONS
 from emulators.amove.transfers import CANCELED, CANCELING, COMPLETED, CREATED, ERROR, PAUSED, PAUSING, RUNNING
 from emulators.core.host import Host
 from emulators.core.metrics import census
-from emulators.core.service import ErrorAnswer, Progress, Service, service_app
+from emulators.core.service import ErrorAnswer, Progress, Service, lazy_mounts
 from emulators.core.world import World
 
 AUTH_PREFIX = "/api/authentication"
@@ -64,7 +63,7 @@ def _render_error(request: Request, answer: ErrorAnswer) -> Response:
 
 
 def _routes_at(prefix: str) -> Sequence[BaseRoute]:
-    # Imported on the prefix's first request, not at start-up (see `service_app`).
+    # Imported on the prefix's first request, not at start-up (see `lazy_mounts`).
     from emulators.amove import hub
     from emulators.amove.routes import AUTH_ROUTES, MAIN_ROUTES
 
@@ -77,10 +76,7 @@ def _routes_at(prefix: str) -> Sequence[BaseRoute]:
 
 
 def routes(host: Host) -> list[BaseRoute]:
-    return [
-        Mount(prefix, app=service_app(host, functools.partial(_routes_at, prefix), _render_error))
-        for prefix in (AUTH_PREFIX, MAIN_PREFIX, HUB_PREFIX)
-    ]
+    return lazy_mounts(host, (AUTH_PREFIX, MAIN_PREFIX, HUB_PREFIX), _routes_at, _render_error)
 
 
 def build_store(world: World, section: AmoveSection | None) -> AmoveStore:

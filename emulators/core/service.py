@@ -6,6 +6,7 @@ package itself (the list is made in `emulators.app`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Router
+from starlette.routing import BaseRoute, Mount, Router
 
 from emulators.core.errors import BadRequestBody, ServiceError
 from emulators.core.http import allowed_methods
@@ -228,3 +229,14 @@ def service_app(host: Host, routes: Routes, render: RenderError) -> ServiceApp:
     `routes` may be a function that returns them: it is called on the sub-app's first request, so a
     service can leave importing its HTTP side (routes, request documents) out of start-up."""
     return ServiceApp(host, routes, render)
+
+
+def lazy_mounts(
+    host: Host, prefixes: Sequence[str], routes_at: Callable[[str], Sequence[BaseRoute]], render: RenderError
+) -> list[BaseRoute]:
+    """A service's sub-apps, one mounted at each prefix, whose routes `routes_at(prefix)` gives on
+    the prefix's first request: the service imports its HTTP side there, not at start-up."""
+    return [
+        Mount(prefix, app=service_app(host, functools.partial(routes_at, prefix), render))
+        for prefix in prefixes
+    ]

@@ -77,18 +77,17 @@ Known deviations from the real service (the docs are silent; these are our choic
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute
 
 from emulators.core.host import Host, world_of
 from emulators.core.metrics import census
-from emulators.core.service import ErrorAnswer, Progress, Service, service_app
+from emulators.core.service import ErrorAnswer, Progress, Service, lazy_mounts
 from emulators.core.world import World
 from emulators.globus.activation import ACTIONS
 from emulators.globus.errors import API_VERSION, SERVER_ERROR_CODE, render_error, resource_of
@@ -114,17 +113,14 @@ def _render_error(request: Request, answer: ErrorAnswer) -> Response:
 
 
 def _routes_at(prefix: str) -> Sequence[BaseRoute]:
-    # Imported on the prefix's first request, not at start-up (see `service_app`).
+    # Imported on the prefix's first request, not at start-up (see `lazy_mounts`).
     from emulators.globus.routes import API_ROUTES, AUTH_ROUTES
 
     return {API_VERSION: API_ROUTES, AUTH_PREFIX: AUTH_ROUTES}[prefix]
 
 
 def routes(host: Host) -> list[BaseRoute]:
-    return [
-        Mount(prefix, app=service_app(host, functools.partial(_routes_at, prefix), _render_error))
-        for prefix in (API_VERSION, AUTH_PREFIX)
-    ]
+    return lazy_mounts(host, (API_VERSION, AUTH_PREFIX), _routes_at, _render_error)
 
 
 def _rename_path(world: World, args: Mapping[str, Any], at: datetime) -> None:

@@ -30,17 +30,16 @@ Known deviations from the real service (the references are silent, or this stage
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute
 
 from emulators.core.host import Host
 from emulators.core.metrics import census
-from emulators.core.service import ErrorAnswer, Progress, Service, service_app
+from emulators.core.service import ErrorAnswer, Progress, Service, lazy_mounts
 from emulators.core.world import World
 from emulators.onedata.errors import render_error
 from emulators.onedata.models import ONEZONE_PREFIX, PREFIX
@@ -64,17 +63,14 @@ def _render_error(request: Request, answer: ErrorAnswer) -> Response:
 
 
 def _routes_at(prefix: str) -> Sequence[BaseRoute]:
-    # Imported on the prefix's first request, not at start-up (see `service_app`).
+    # Imported on the prefix's first request, not at start-up (see `lazy_mounts`).
     from emulators.onedata.routes import ONEZONE_ROUTES, ROUTES
 
     return {PREFIX: ROUTES, ONEZONE_PREFIX: ONEZONE_ROUTES}[prefix]
 
 
 def routes(host: Host) -> list[BaseRoute]:
-    return [
-        Mount(prefix, app=service_app(host, functools.partial(_routes_at, prefix), _render_error))
-        for prefix in (PREFIX, ONEZONE_PREFIX)
-    ]
+    return lazy_mounts(host, (PREFIX, ONEZONE_PREFIX), _routes_at, _render_error)
 
 
 def build_store(world: World, section: OnedataSection | None) -> OnedataStore:

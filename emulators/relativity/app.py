@@ -55,18 +55,17 @@ the project's docs/relativity.md):
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute
 
 from emulators.core.host import Host
 from emulators.core.metrics import census
-from emulators.core.service import ErrorAnswer, Progress, Service, service_app
+from emulators.core.service import ErrorAnswer, Progress, Service, lazy_mounts
 from emulators.core.world import World
 from emulators.relativity import timeline
 from emulators.relativity.errors import render_error
@@ -92,17 +91,14 @@ def _render_error(request: Request, answer: ErrorAnswer) -> Response:
 
 
 def _routes_at(prefix: str) -> Sequence[BaseRoute]:
-    # Imported on the prefix's first request, not at start-up (see `service_app`).
+    # Imported on the prefix's first request, not at start-up (see `lazy_mounts`).
     from emulators.relativity.routes import API_ROUTES, IDENTITY_ROUTES
 
     return {API_PREFIX: API_ROUTES, IDENTITY_PREFIX: IDENTITY_ROUTES}[prefix]
 
 
 def routes(host: Host) -> list[BaseRoute]:
-    return [
-        Mount(prefix, app=service_app(host, functools.partial(_routes_at, prefix), _render_error))
-        for prefix in (API_PREFIX, IDENTITY_PREFIX)
-    ]
+    return lazy_mounts(host, (API_PREFIX, IDENTITY_PREFIX), _routes_at, _render_error)
 
 
 def build_store(world: World, section: RelativitySection | None) -> RelativityStore:
