@@ -154,8 +154,8 @@ def snapshot(host: Host, page: Page) -> dict[str, Any]:
     themselves from `/requests`, with its filters, when that changes)."""
     world = host.world
     now = world.catch_up()
-    entries = list(world.journal)
-    last = [entries[-1].id, entries[-1].status] if entries else None
+    newest = world.journal.last()
+    last = None if newest is None else [newest.id, newest.status]
     clock = world.clock
     return {
         "clock": {"now": now.isoformat(), "mode": clock.mode, "speed": getattr(clock, "speed", None)},
@@ -167,7 +167,7 @@ def snapshot(host: Host, page: Page) -> dict[str, Any]:
         "pending_events": world.pending_events,
         "services": {s.name: s.summary(world.store_named(s.name), page) for s in host.services},
         "faults": [rule.as_dict() for rule in world.faults.rules],
-        "journal": {"entries": len(entries), "last": last},
+        "journal": {"entries": len(world.journal), "last": last},
     }
 
 

@@ -2,12 +2,13 @@
 
 `Journal` is a ring buffer (oldest entries drop out) of `JournalEntry`s. `record_request` is the ASGI
 middleware that fills it; it sits outside the fault rules so it can note which rule fired (the
-`emulator.fault` scope key). It records WebSocket connections too: the handshake (101 when accepted,
-else the status the client got) and a bounded excerpt of the messages each way. The outbox records
-the requests the emulator itself sends (callbacks, webhooks) as `outbound` entries, with the target
-URL and the status or error. A request that announces a body has its excerpt read before the service
-runs (and handed on unchanged), so it is kept even when the service answers without reading it; the
-body of a GET, HEAD or OPTIONS request is not kept.
+`emulator.fault` scope key), and it hands each answered request's entry to the metrics. It records
+WebSocket connections too: the handshake (101 when accepted, else the status the client got) and a
+bounded excerpt of the messages each way. The outbox records the requests the emulator itself sends
+(callbacks, webhooks) as `outbound` entries, with the target URL and the status or error. A request
+that announces a body has its excerpt read before the service runs (and handed on unchanged), so it
+is kept even when the service answers without reading it; the body of a GET, HEAD or OPTIONS request
+is not kept.
 Secrets never leave the journal: credentials in headers, query strings and form or JSON bodies are
 masked whenever an entry is read.
 """
@@ -19,19 +20,33 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from pydantic import Field
 
 from emulators.core.spec import Spec
-from emulators.core.types import FAULT_KEY, SERVICE_KEY, WORLD_KEY, ASGIApp, Message, Receive, Scope, Send
+from emulators.core.types import (
+    FAULT_KEY,
+    SERVICE_KEY,
+    STATUS_KEY,
+    WORLD_KEY,
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
+
+TALLY_EVERY = 256
+"""Answered requests left waiting in `Metrics.answered` before they are counted, at most: counting a
+batch costs less than counting each one (they are also counted whenever the metrics are read)."""
 
 # Every header any emulated service (or a client of one) carries a credential in.
 SECRET_HEADERS = frozenset(
@@ -66,13 +81,43 @@ class JournalSpec(Spec):
     body_excerpt: int = Field(default=2048, ge=0, le=1_048_576, description="bytes of each body kept")
 
 
+Recorded = tuple[
+    int,
+    datetime,
+    str | None,
+    str,
+    str,
+    bytes,
+    Sequence[tuple[bytes, bytes]],
+    bytes,
+    int | None,
+    str | None,
+    float,
+    object,
+]
+"""What the journal keeps of an answered HTTP request: `JournalEntry`'s first fields, in order, as a
+plain tuple. A tuple takes a fraction of an entry's time to make, most are never read, and one that
+is read becomes an entry then (`JournalEntry.of`)."""
+RECORDED = (
+    *("id", "at", "service", "method", "path", "raw_query", "raw_headers", "raw_body"),
+    *("status", "fault", "seconds", "endpoint"),
+)
+# Where the metrics find what they count in a record.
+SERVICE: Final = 2
+METHOD: Final = 3
+STATUS: Final = 8
+FAULT: Final = 9
+ENDPOINT: Final = 11
+
+
 @dataclass(slots=True)
 class JournalEntry:
     """One request as the emulator saw it.
 
-    An entry is kept compact because a thousand of them stay alive: the request headers as one
-    `name: value` block (header values cannot hold CR LF), the raw query and body bytes, the
-    duration as one number. The masked, decoded views are made only when someone reads the entry.
+    Recording is on the hot path, so an entry keeps what the request already holds: the headers as
+    the server parsed them (the scope's own list of byte pairs, neither copied nor joined), the raw
+    query and body bytes, the duration as one number. The masked, decoded views are made only when
+    someone reads the entry.
     """
 
     id: int
@@ -81,15 +126,38 @@ class JournalEntry:
     method: str
     path: str
     raw_query: bytes
-    raw_headers: bytes  # b"name: value" lines joined by CR LF
+    raw_headers: Sequence[tuple[bytes, bytes]]  # (name, value) pairs
     raw_body: bytes = b""
     status: int | None = None
     fault: str | None = None
     seconds: float = 0.0
+    endpoint: object = None  # the handler that answered, which the metrics name the route after
     direction: str = "inbound"  # or "outbound": a request the emulator sent
     url: str | None = None  # the target of an outbound request
     error: str | None = None  # why an outbound request got no answer
     raw_sent: bytes = b""  # WebSocket: the messages the server sent, one per line
+
+    @classmethod
+    def of(cls, kept: JournalEntry | Recorded) -> JournalEntry:
+        """The entry for what the journal kept: an entry, or an answered request's record."""
+        return kept if isinstance(kept, JournalEntry) else cls(*kept)
+
+    def record(self) -> Recorded:
+        """The entry as the record the metrics count (the fields `RECORDED` names)."""
+        return (
+            self.id,
+            self.at,
+            self.service,
+            self.method,
+            self.path,
+            self.raw_query,
+            self.raw_headers,
+            self.raw_body,
+            self.status,
+            self.fault,
+            self.seconds,
+            self.endpoint,
+        )
 
     @property
     def time(self) -> str:
@@ -101,8 +169,7 @@ class JournalEntry:
 
     @property
     def headers(self) -> dict[str, str]:
-        lines = self.raw_headers.split(b"\r\n") if self.raw_headers else []
-        return mask_headers([(name, value) for name, _, value in (line.partition(b": ") for line in lines)])
+        return mask_headers(self.raw_headers)
 
     @property
     def body(self) -> str:
@@ -136,7 +203,7 @@ class JournalEntry:
         }
 
 
-def mask_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+def mask_headers(headers: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
     """Headers as a dict, with credentials replaced by their scheme and a mask."""
     out: dict[str, str] = {}
     for raw_name, raw_value in headers:
@@ -188,15 +255,17 @@ def _mask_json(value: Any, depth: int = 0) -> tuple[Any, bool]:
 
 
 class Journal:
-    """A ring buffer of journal entries."""
+    """A ring buffer of journal entries: answered HTTP requests as records (`Recorded`), filled in by
+    `record_request` once answered; WebSocket connections and outbound requests as entries, opened
+    when they start and filled in as they go."""
 
     def __init__(self, spec: JournalSpec) -> None:
         self.spec = spec
-        self._entries: deque[JournalEntry] = deque(maxlen=spec.size)
+        self._entries: deque[JournalEntry | Recorded] = deque(maxlen=spec.size)
         self._ids = itertools.count(1)
 
     def open(self, at: datetime, service: str | None, scope: Scope) -> JournalEntry:
-        """A new entry for the request in `scope`; the caller fills in what the answer was."""
+        """A new entry for the connection or request in `scope`; the caller fills in what happened."""
         entry = JournalEntry(
             next(self._ids),
             at,
@@ -204,13 +273,19 @@ class Journal:
             scope.get("method", "GET"),  # a WebSocket handshake is a GET
             scope["path"],
             scope.get("query_string", b""),
-            b"\r\n".join(map(b": ".join, scope["headers"])),
+            scope["headers"],
         )
         self._entries.append(entry)
         return entry
 
     def outbound(
-        self, at: datetime, service: str | None, method: str, url: str, headers: bytes, body: bytes
+        self,
+        at: datetime,
+        service: str | None,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
     ) -> JournalEntry:
         """A new entry for a request the emulator sends; the caller fills in the answer or error."""
         parts = urlsplit(url)
@@ -231,10 +306,14 @@ class Journal:
         return entry
 
     def __iter__(self) -> Iterator[JournalEntry]:
-        return iter(list(self._entries))
+        return map(JournalEntry.of, list(self._entries))
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def last(self) -> JournalEntry | None:
+        """The newest entry, if any."""
+        return JournalEntry.of(self._entries[-1]) if self._entries else None
 
     def clear(self) -> None:
         self._entries.clear()
@@ -263,50 +342,87 @@ def _service(scope: Scope, host: Host) -> str | None:
 
 
 class record_request:  # a pipeline step, named as a verb like the other steps
-    """ASGI middleware: journal every data-plane request of the current World."""
+    """ASGI middleware: journal every data-plane request of the current World.
+
+    The status comes from the app's own note in the scope when the app takes notes
+    (`notes_status`, as a service's sub-app does); otherwise `send` is wrapped to see it. Status
+    reads are the hot path: under a real server each step per request costs several times what it
+    costs in process, so an HTTP request takes as few as can be.
+    """
 
     def __init__(self, app: ASGIApp, host: Host) -> None:
         self.app = app
         self.host = host
+        self._notes_status = getattr(app, "notes_status", False)
+        self._metrics = host.metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         world = scope.get(WORLD_KEY) or self.host.world
         journal = world.journal
-        if scope["type"] not in _RECORDED or not journal.spec.size:
+        if scope["type"] != "http" or not journal.spec.size:
             # `journal: {size: 0}` turns the journal off, and with it all of its cost.
-            await self.app(scope, receive, send)
+            if scope["type"] == "websocket" and journal.spec.size:
+                await self._websocket(scope, receive, send, journal, world.clock.now())
+            else:
+                await self.app(scope, receive, send)
             return
-        entry = journal.open(world.clock.now(), _service(scope, self.host), scope)
-        if scope["type"] == "websocket":
-            await _record_websocket(self.app, scope, receive, send, entry, journal.spec.body_excerpt)
-            self._count(scope, entry)
-            return
+        at = world.clock.now()
         started = time.perf_counter()
-
-        async def send_and_note(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                entry.status = message["status"]
-            await send(message)
-
+        body = b""
         try:
             if scope["method"] not in _WITHOUT_BODY and journal.spec.body_excerpt and _announces_body(scope):
-                receive = await _read_excerpt(receive, entry, journal.spec.body_excerpt)
-            await self.app(scope, receive, send_and_note)
+                receive, body = await _read_excerpt(receive, journal.spec.body_excerpt)
+            if self._notes_status:
+                await self.app(scope, receive, send)
+            else:
+                await self.app(scope, receive, _noting_status(send, scope))
         finally:
-            entry.seconds = time.perf_counter() - started
-            entry.fault = scope.get(FAULT_KEY)
-            self._count(scope, entry)
+            record = (
+                next(journal._ids),
+                at,
+                _service(scope, self.host),
+                scope["method"],
+                scope["path"],
+                scope.get("query_string", b""),
+                scope["headers"],
+                body,
+                scope.get(STATUS_KEY),
+                scope.get(FAULT_KEY),
+                time.perf_counter() - started,
+                scope.get("endpoint"),
+            )
+            journal._entries.append(record)
+            self._answered(record)
 
-    def _count(self, scope: Scope, entry: JournalEntry) -> None:
-        """Tell the metrics and the console about an answered request."""
-        self.host.metrics.request(
-            entry.service, scope.get("endpoint"), entry.method, entry.status, entry.fault
-        )
+    async def _websocket(
+        self, scope: Scope, receive: Receive, send: Send, journal: Journal, at: datetime
+    ) -> None:
+        entry = journal.open(at, _service(scope, self.host), scope)
+        await _record_websocket(self.app, scope, receive, send, entry, journal.spec.body_excerpt)
+        entry.endpoint = scope.get("endpoint")
+        self._answered(entry.record())
+
+    def _answered(self, record: Recorded) -> None:
+        """Hand an answered request to the metrics and the console."""
+        answered = self._metrics.answered
+        answered.append(record)
+        if len(answered) >= TALLY_EVERY:
+            self._metrics.tally()
         if self.host.console is not None:
-            self.host.console(entry)
+            self.host.console(JournalEntry.of(record))
 
 
-_RECORDED = frozenset({"http", "websocket"})
+def _noting_status(send: Send, scope: Scope) -> Send:
+    """`send`, noting the status it sends in the scope, as a service's sub-app does itself."""
+
+    async def send_and_note(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            scope[STATUS_KEY] = message["status"]
+        await send(message)
+
+    return send_and_note
+
+
 _ACCEPTED = 101  # a WebSocket handshake the server accepted (Switching Protocols)
 _REFUSED = 403  # a handshake closed before it was accepted: what the client sees
 
@@ -362,24 +478,25 @@ def _announces_body(scope: Scope) -> bool:
     return False
 
 
-async def _read_excerpt(receive: Receive, entry: JournalEntry, limit: int) -> Receive:
-    """Read the body's first messages into the entry before the app runs, and a `receive` that
-    hands the app those same messages, then the rest.
+async def _read_excerpt(receive: Receive, limit: int) -> tuple[Receive, bytes]:
+    """Read the body's first messages before the app runs: a `receive` that hands the app those same
+    messages, then the rest, and the first `limit` bytes of the body.
 
     The excerpt is read first because a service may answer without reading the body (a request
     without credentials, say), and that is the request someone wants to see.
     """
     read: deque[Message] = deque()
-    while len(entry.raw_body) < limit:
+    excerpt = b""
+    while len(excerpt) < limit:
         message = await receive()
         read.append(message)
         if message["type"] != "http.request":
             break
-        entry.raw_body += message.get("body", b"")[: limit - len(entry.raw_body)]
+        excerpt += message.get("body", b"")[: limit - len(excerpt)]
         if not message.get("more_body", False):
             break
 
     async def receive_again() -> Message:
         return read.popleft() if read else await receive()
 
-    return receive_again
+    return receive_again, excerpt

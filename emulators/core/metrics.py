@@ -1,8 +1,10 @@
 """Prometheus metrics at `GET /_emulator/metrics`, in the Prometheus text format.
 
-The hot path only bumps plain counters (`Metrics.request`, `Metrics.delivery`); prometheus-client is
-imported when the metrics are first read, and a collector turns the counters, the journal's size and
-each service's census of its jobs (tasks, transfers) by state into metric families then.
+The hot path does not count: the journal hands each answered request's record to `Metrics.answered`,
+a list counted a batch at a time and whenever the metrics are read; deliveries are counted
+as they happen (`Metrics.delivery`). prometheus-client is imported when the metrics are first read,
+and a collector turns the counters, the journal's size and each service's census of its jobs (tasks,
+transfers) by state into metric families then.
 
 - `emulator_requests_total{service, route, method, status}`: requests answered (the journal's view,
   so `journal: {size: 0}` stops the count); `route` is the handler's name.
@@ -18,10 +20,13 @@ counter; the gauges follow the current World.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from emulators.core.journal import ENDPOINT, FAULT, METHOD, SERVICE, STATUS, Recorded
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
@@ -29,28 +34,41 @@ if TYPE_CHECKING:
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
+_REQUEST_KEY = operator.itemgetter(SERVICE, ENDPOINT, METHOD, STATUS)
+
+
 class Metrics:
-    """The counters the hot path bumps; read by `render` through a prometheus-client collector."""
+    """The counters, and the answered requests not counted yet; read by `render` through a
+    prometheus-client collector."""
 
     def __init__(self) -> None:
-        self.requests: Counter[tuple[str | None, object, str, int | None]] = Counter()
-        self.faults: Counter[tuple[str, str]] = Counter()
+        self.answered: list[Recorded] = []  # the journal appends; `tally` counts and empties
+        self._requests: Counter[tuple[str | None, object, str, int | None]] = Counter()
+        self._faults: Counter[tuple[str, str]] = Counter()
         self.deliveries: Counter[tuple[str, str]] = Counter()
 
-    def request(
-        self, service: str | None, endpoint: object, method: str, status: int | None, fault: str | None
-    ) -> None:
-        """One answered request (a WebSocket handshake counts as its GET) by the endpoint that answered
-        it (None when no route matched). Counted as given: naming is left to the first read."""
-        self.requests[service, endpoint, method, status] += 1
-        if fault is not None:
-            self.faults[service or "none", fault] += 1
+    def tally(self) -> None:
+        """Count the answered requests (a WebSocket handshake counts as its GET) by the endpoint that
+        answered each (None when no route matched), as given: naming is left to the first read."""
+        answered = self.answered[:]
+        self.answered.clear()  # the same list: the journal holds on to it
+        self._requests.update(map(_REQUEST_KEY, answered))
+        for record in answered:
+            if record[FAULT] is not None:
+                self._faults[record[SERVICE] or "none", record[FAULT]] += 1
+
+    @property
+    def faults(self) -> Counter[tuple[str, str]]:
+        """Answers a fault rule gave or changed, by service and rule id."""
+        self.tally()
+        return self._faults
 
     def requests_by_name(self) -> Counter[tuple[str, str, str, str]]:
         """The request counts by the names the metric shows: service, route (the handler's name, or
         `unmatched`), method and status (`none` when the request got no answer)."""
+        self.tally()
         named: Counter[tuple[str, str, str, str]] = Counter()
-        for (service, endpoint, method, status), count in self.requests.items():
+        for (service, endpoint, method, status), count in self._requests.items():
             route = getattr(endpoint, "__name__", None) or "unmatched"
             named[service or "none", route, method, "none" if status is None else str(status)] += count
         return named

@@ -73,8 +73,10 @@ async def deliver(
     """Send one request (or let an outbound fault rule stand in for the target) and journal it."""
     parts = urlsplit(request.url)
     headers = {name.lower(): value for name, value in request.headers.items()}
-    lines = "\r\n".join(f"{name}: {value}" for name, value in headers.items())
-    raw_headers = lines.encode("latin-1", "replace")
+    raw_headers = [
+        (name.encode("latin-1", "replace"), value.encode("latin-1", "replace"))
+        for name, value in headers.items()
+    ]
     entry = journal.outbound(due, request.service, request.method, request.url, raw_headers, request.body)
     active = faults.match(request.service, request.method, parts.path or "/", headers, due, "outbound")
     status: int | None = None

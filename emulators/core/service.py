@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount, Router
 
 from emulators.core.errors import BadRequestBody, ServiceError
 from emulators.core.http import allowed_methods
-from emulators.core.types import Message, Receive, Scope, Send
+from emulators.core.types import STATUS_KEY, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from emulators.core.host import Host
@@ -145,8 +145,12 @@ class ServiceApp:
 
     A Starlette app would do this with two middlewares around the router, each wrapping `send` once
     more; status reads are the hot path, so this does it in one step. As Starlette's does, an
-    unexpected exception is answered with a 500 and raised on, for the server to log.
+    unexpected exception is answered with a 500 and raised on, for the server to log. The status it
+    answers with is noted in the scope (`STATUS_KEY`), so the journal around it needs no `send`
+    wrapper of its own.
     """
+
+    notes_status = True  # see `record_request`
 
     def __init__(self, host: Host, routes: Routes, render: RenderError) -> None:
         self._routes = routes
@@ -172,17 +176,16 @@ class ServiceApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         router = self._router or self.router
+        noted = scope  # where the status is noted: the scope the caller holds
         if scope["path"] == scope.get("root_path", ""):
             # A request for the bare prefix (a hub at `/api/rm`) reaches the route `/`.
             scope = {**scope, "path": scope["path"] + "/"}
         scope["app"] = self
         scope["starlette.exception_handlers"] = self._handlers
-        started = False
 
         async def sending(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
+                noted[STATUS_KEY] = message["status"]
             await send(message)
 
         try:
@@ -192,14 +195,14 @@ class ServiceApp:
                 handler = next((self._by_class[c] for c in type(exc).__mro__ if c in self._by_class), None)
                 if handler is None or scope["type"] != "http":
                     raise
-                if started:
+                if STATUS_KEY in noted:
                     raise RuntimeError("Caught handled exception, but response already started.") from exc
                 await (await handler(Request(scope, receive, send), exc))(scope, receive, sending)
                 exc.__traceback__ = None  # a reused exception would collect tracebacks
         except Exception:
-            if scope["type"] == "http" and not started:
+            if scope["type"] == "http" and STATUS_KEY not in noted:
                 answer = self._render(Request(scope), ErrorAnswer("server_error", 500, None))
-                await answer(scope, receive, send)
+                await answer(scope, receive, sending)
             raise
 
     async def _on_service_error(self, request: Request, exc: Exception) -> Response:

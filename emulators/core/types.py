@@ -15,3 +15,4 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 SERVICE_KEY = "emulator.service"  # the name of the service whose prefix the path is under, or None
 FAULT_KEY = "emulator.fault"  # the id of the fault rule that answered, delayed or dropped the request
 WORLD_KEY = "emulator.world"  # the World the request started with; it finishes with the same one
+STATUS_KEY = "emulator.status"  # the status a service's sub-app answered with, once it has answered

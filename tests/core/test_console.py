@@ -29,7 +29,7 @@ def test_on_a_terminal_the_status_is_coloured(emulator: Emulator) -> None:
 
 
 def test_a_callback_url_shows_without_its_secrets() -> None:
-    entry = JournalEntry(1, datetime(2030, 1, 1, tzinfo=UTC), "svc", "POST", "/cb", b"", b"")
+    entry = JournalEntry(1, datetime(2030, 1, 1, tzinfo=UTC), "svc", "POST", "/cb", b"", [])
     entry.direction, entry.url, entry.status = (
         "outbound",
         "https://hooks.example/cb?access_token=s3cret&x=1",

@@ -18,8 +18,23 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from emulators.core.clock import ManualClock
-from emulators.core.journal import Journal, JournalSpec, mask_body, mask_headers, record_request
+from emulators.core.journal import (
+    ENDPOINT,
+    FAULT,
+    METHOD,
+    RECORDED,
+    SERVICE,
+    STATUS,
+    TALLY_EVERY,
+    Journal,
+    JournalEntry,
+    JournalSpec,
+    mask_body,
+    mask_headers,
+    record_request,
+)
 from emulators.core.metrics import Metrics
+from emulators.core.types import STATUS_KEY
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -384,3 +399,73 @@ def test_every_credential_header_any_service_takes_is_masked() -> None:
     sent = [(b"X-Auth-Token", b"od-1"), (b"Macaroon", b"m-2"), (b"X-Amz-Security-Token", b"s-3")]
     sent += [(b"X-Onedata-Consumer-Token", b"c-4"), (b"Cookie2", b"k=5")]
     assert set(mask_headers(sent).values()) == {"***"}
+
+
+def test_a_record_holds_an_entrys_first_fields_in_order() -> None:
+    assert tuple(JournalEntry.__dataclass_fields__)[: len(RECORDED)] == RECORDED
+    positions = {"service": SERVICE, "method": METHOD, "status": STATUS, "fault": FAULT, "endpoint": ENDPOINT}
+    assert {name: RECORDED[at] for name, at in positions.items()} == {name: name for name in positions}
+    entry = JournalEntry(7, START, "svc", "GET", "/a", b"q=1", [(b"h", b"v")], b"", 200, "f", 0.5, "e")
+    assert JournalEntry.of(entry.record()) == entry
+    assert JournalEntry.of(entry) is entry
+
+
+def test_a_request_is_journaled_once_answered() -> None:
+    host = FakeHost(JournalSpec())
+    answer = asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await answer.wait()
+        await send({"type": "http.response.start", "status": 202, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def send(message: Any) -> None:
+        pass
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def run() -> list[JournalEntry]:
+        scope = {"type": "http", "method": "GET", "path": "/svc/jobs/1", "headers": []}
+        request = asyncio.create_task(record_request(app, host)(scope, receive, send))  # type: ignore[arg-type]  # a stand-in for Host
+        await asyncio.sleep(0)
+        in_flight = list(host.world.journal)
+        answer.set()
+        await request
+        return in_flight
+
+    assert asyncio.run(run()) == []
+    assert [(e.id, e.path, e.status) for e in host.world.journal] == [(1, "/svc/jobs/1", 202)]
+
+
+def test_an_app_that_notes_its_status_gets_the_servers_own_send() -> None:
+    host = FakeHost(JournalSpec())
+    given: list[Any] = []
+
+    class Noting:
+        notes_status = True
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            given.append(send)
+            scope[STATUS_KEY] = 418
+            await send({"type": "http.response.start", "status": 418, "headers": []})
+
+    async def send(message: Any) -> None:
+        pass
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "method": "GET", "path": "/svc/tea", "headers": []}
+    asyncio.run(record_request(Noting(), host)(scope, receive, send))  # type: ignore[arg-type]  # a stand-in for Host
+    assert given == [send]
+    assert [e.status for e in host.world.journal] == [418]
+
+
+def test_answered_requests_are_counted_a_batch_at_a_time_and_whenever_read() -> None:
+    host = FakeHost(JournalSpec(size=5))
+    for _ in range(TALLY_EVERY + 2):
+        serve(host, "POST", "/svc/refuse")
+    assert len(host.metrics.answered) == 2  # the first batch was counted as it filled up
+    assert host.metrics.requests_by_name() == {("svc", "refuse_unread", "POST", "401"): TALLY_EVERY + 2}
+    assert host.metrics.answered == []

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from emulators.app import create_app
 from emulators.core.errors import ServiceError
 from emulators.core.service import ErrorAnswer, Service, service_app
+from emulators.core.types import STATUS_KEY
 
 
 def test_a_service_error_reaches_the_renderer_with_its_code_headers_and_details() -> None:
@@ -144,3 +145,43 @@ def test_routes_given_as_a_function_are_made_on_the_first_request_and_only_then(
     assert (first.status_code, first.json()) == (200, {"hello": True})
     assert (missing.status_code, missing.json()) == (404, {"error": "not_found"})
     assert made == [1]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/api/hello", 200), ("/api", 200), ("/api/crash", 500), ("/api/nowhere", 404)]
+)
+def test_the_sub_app_notes_the_status_it_answered_with_in_the_callers_scope(path: str, status: int) -> None:
+    async def hello(request: Request) -> Response:
+        return JSONResponse({"hello": True})
+
+    async def crash(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    app = service_app(
+        None,  # type: ignore[arg-type]  # no Host needed
+        [Route("/", hello), Route("/hello", hello), Route("/crash", crash)],
+        _render_not_found,
+    )
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "root_path": "/api",
+        "headers": [],
+        "query_string": b"",
+    }
+    sent: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            sent.append(message["status"])
+
+    try:
+        asyncio.run(app(scope, receive, send))
+    except RuntimeError:
+        assert status == 500  # answered, then raised on for the server to log
+    assert sent == [status]
+    assert scope[STATUS_KEY] == status
