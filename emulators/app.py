@@ -150,48 +150,43 @@ class EmulatorApp:
             _mount(scope, CONTROL_PREFIX)
             await self._control(scope, receive, send)
         else:
-            path = scope["path"]
-            for prefix, service, pipelines in self._by_segment.get(_first_segment(path), ()):
-                if _under(path, prefix):
-                    await self._serve(scope, receive, send, prefix, service, pipelines)
+            found = self._find(scope["path"])
+            if found is None:
+                scope[SERVICE_KEY] = None
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1000})  # no such endpoint: refused
                     return
-            for folded, service, pipelines in self._folded:  # tried only once no prefix matched exactly
-                spelled = path[: len(folded)]
-                if spelled.lower() == folded and _under(path, spelled):
-                    await self._serve(scope, receive, send, spelled, service, pipelines)
-                    return
-            scope[SERVICE_KEY] = None
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1000})  # no such endpoint: refused
+                await self._not_found.with_faults(scope, receive, send)
                 return
-            await self._not_found.with_faults(scope, receive, send)
+            prefix, service, pipelines = found
+            # Found once; the journal and the fault rules read the service from the scope.
+            scope[SERVICE_KEY] = service
+            world = scope[WORLD_KEY] = self.host.world
+            _mount(scope, prefix)
+            faults = world.faults
+            method = scope.get("method", "GET")  # a WebSocket handshake is a GET
+            pipeline = (
+                pipelines.with_faults
+                if faults.rules and faults.candidates("inbound", service, method)
+                else pipelines.without_faults
+            )
+            try:
+                await pipeline(scope, receive, send)
+            finally:
+                if self.host.world.has_effects:
+                    self.host.kick()
 
-    async def _serve(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        prefix: str,
-        service: str | None,
-        pipelines: _Pipelines,
-    ) -> None:
-        """Run a service's pipeline under `prefix`, spelled as the request spells it."""
-        # Found once; the journal and the fault rules read the service from the scope.
-        scope[SERVICE_KEY] = service
-        world = scope[WORLD_KEY] = self.host.world
-        _mount(scope, prefix)
-        faults = world.faults
-        method = scope.get("method", "GET")  # a WebSocket handshake is a GET
-        pipeline = (
-            pipelines.with_faults
-            if faults.rules and faults.candidates("inbound", service, method)
-            else pipelines.without_faults
-        )
-        try:
-            await pipeline(scope, receive, send)
-        finally:
-            if self.host.world.has_effects:
-                self.host.kick()
+    def _find(self, path: str) -> tuple[str, str | None, _Pipelines] | None:
+        """The service prefix `path` is under, spelled as the path spells it, its service and its
+        pipelines; None when no service serves the path."""
+        for mounted in self._by_segment.get(_first_segment(path), ()):
+            if _under(path, mounted[0]):
+                return mounted
+        for folded, service, pipelines in self._folded:  # tried only once no prefix matched exactly
+            spelled = path[: len(folded)]
+            if spelled.lower() == folded and _under(path, spelled):
+                return spelled, service, pipelines
+        return None
 
     async def _no_service(self, scope: Scope, receive: Receive, send: Send) -> None:
         """`GET /`: an index of the services and the control API. Any other path no service serves:
