@@ -1,7 +1,7 @@
 """A server process for the throughput benchmark: the emulator, or a bare Starlette baseline.
 
     python -m benchmarks.serve emulator                 the emulator app (default scenario, manual clock)
-    python -m benchmarks.serve bare --document JSON     one route, GET /status, answering JSON
+    python -m benchmarks.serve bare --document JSON     one route, GET /status (or --path), answering JSON
     python -m benchmarks.serve hub                      the emulator for the Amove hub benchmark
     python -m benchmarks.serve broadcast                a bare WebSocket broadcast (`hub_pushes`)
 
@@ -44,13 +44,14 @@ services:
 """
 
 
-def bare_app(document: Any) -> Starlette:
-    """A Starlette app with a single JSON route, the baseline an emulator route is compared with."""
+def bare_app(document: Any, path: str = BARE_PATH) -> Starlette:
+    """A Starlette app with a single JSON route at `path`, the baseline an emulator route is
+    compared with (given the path the emulator serves, it answers the emulator's very request)."""
 
     async def status(request: Request) -> JSONResponse:
         return JSONResponse(document)
 
-    return Starlette(routes=[Route(BARE_PATH, status, methods=["GET"])])
+    return Starlette(routes=[Route(path, status, methods=["GET"])])
 
 
 def broadcast_app() -> Starlette:
@@ -109,11 +110,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("app", choices=["emulator", "bare", "hub", "broadcast"])
     parser.add_argument("--document", default="{}", help="the bare route's JSON answer")
+    parser.add_argument("--path", default=BARE_PATH, help="the bare route's path")
     parser.add_argument("--lifetime", type=float, default=300.0, help="seconds before exiting anyway")
     parser.add_argument("--no-journal", action="store_true", help="the emulator with its journal off")
     args = parser.parse_args()
     if args.app == "bare":
-        app: Any = bare_app(json.loads(args.document))
+        app: Any = bare_app(json.loads(args.document), args.path)
     elif args.app == "hub":
         app = create_app(scenario_text=HUB_SCENARIO, clock="manual")
     elif args.app == "broadcast":

@@ -28,7 +28,7 @@ from benchmarks.common import (
     Summary,
     job_request,
 )
-from benchmarks.serve import BARE_PATH, bare_app
+from benchmarks.serve import bare_app
 from emulators.app import EmulatorApp, create_app
 from emulators.core.console import Console
 from emulators.core.faults import FaultRule
@@ -213,7 +213,7 @@ def run() -> Report:
         http = Summary.of_seconds(time_http_reads(bench))
         async_client = Summary.of_seconds(time_async_client(bench))
         asgi = Summary.of_seconds(time_asgi(bench.app, bench.path, AUTH))
-        bare = Summary.of_seconds(time_asgi(bare_app(document), BARE_PATH, {}))
+        bare = Summary.of_seconds(time_asgi(bare_app(document, bench.path), bench.path, AUTH))
         armed = armed_rule_cost(bench)
         console = console_cost(bench)
         state = Summary.of_seconds(time_document(bench))

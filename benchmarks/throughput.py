@@ -1,17 +1,18 @@
 """Benchmark 3: status reads per second over uvicorn, against a bare Starlette app (target ≥ 0.9).
 
 Server processes (`benchmarks.serve`): the emulator (journal on, as users run it, and off), with a
-files-1m job created over HTTP and the clock moved to mid-transfer, and a bare Starlette app whose
-one route answers that job's status document verbatim, each with its best settings (the same uvicorn
-config and protocol class, access log off). Two identical processes of the emulator and two of the
-bare app take part, and each round's ratio sets their sums against each other: processes that are
-the same can read several percent apart (the emulator's more than the bare app's), and the report
-shows how far apart each pair read. The load comes as users bring it: 32 keep-alive
-connections from a native load generator, `wrk` (installed by `make bench` where the system has the
-package), in alternating rounds with a warm-up, the machine's idle CPU recorded before each round.
-Each round reports req/s, p50 and p99 latency and the server's CPU time per request. Without `wrk`,
-the project's own raw-socket load process (`benchmarks.load`) drives the same shape; an httpx round
-follows as a cross-check either way.
+files-1m job created over HTTP and the clock moved to mid-transfer, and a bare Starlette app whose one
+route answers that job's status document verbatim, each with its best settings (the same uvicorn config
+and protocol class, access log off). Both get the same request, the job's path with the bearer token: the
+server parses a request's line and headers itself, so a shorter request to the bare app would count the
+request's own length against the emulator. Two identical processes of the emulator and two of the bare app
+take part, and each round's ratio sets their sums against each other: processes that are the same can read
+several percent apart (the emulator's more than the bare app's), and the report shows how far apart each
+pair read. The load comes as users bring it: 32 keep-alive connections from a native load generator, `wrk`
+(installed by `make bench` where the system has the package), in alternating rounds with a warm-up, the
+machine's idle CPU recorded before each round. Each round reports req/s, p50 and p99 latency and the
+server's CPU time per request. Without `wrk`, the project's own raw-socket load process
+(`benchmarks.load`) drives the same shape; an httpx round follows as a cross-check either way.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from benchmarks.common import (
     stop_process,
 )
 from benchmarks.load import busy_and_total_ticks, cpu_seconds
-from benchmarks.serve import BARE_PATH, HOST
+from benchmarks.serve import HOST
 
 NAME = "throughput over uvicorn"
 TARGET_RATIO = 0.9
@@ -238,14 +239,14 @@ def run() -> Report:
         bares = [
             Target(
                 f"bare {name}",
-                servers.enter_context(ServerProcess("bare", "--document", status.text)),
-                BARE_PATH,
-                {},
+                servers.enter_context(ServerProcess("bare", "--document", status.text, "--path", path)),
+                path,
+                AUTH,
             )
             for name in "AB"
         ]
         with httpx.Client(base_url=bares[0].server.url) as client:
-            bare_size = len(client.get(BARE_PATH).content)
+            bare_size = len(client.get(path, headers=AUTH).content)
         idle = machine_busy()
         generator = "wrk" if shutil.which("wrk") else "raw"
         for _ in range(ROUNDS):
