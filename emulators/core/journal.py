@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import urlsplit
 
 from pydantic import Field
@@ -144,20 +144,7 @@ class JournalEntry:
 
     def record(self) -> Recorded:
         """The entry as the record the metrics count (the fields `RECORDED` names)."""
-        return (
-            self.id,
-            self.at,
-            self.service,
-            self.method,
-            self.path,
-            self.raw_query,
-            self.raw_headers,
-            self.raw_body,
-            self.status,
-            self.fault,
-            self.seconds,
-            self.endpoint,
-        )
+        return cast(Recorded, tuple(getattr(self, name) for name in RECORDED))
 
     @property
     def time(self) -> str:
@@ -377,6 +364,7 @@ class record_request:  # a pipeline step, named as a verb like the other steps
             else:
                 await self.app(scope, receive, _noting_status(send, scope))
         finally:
+            # The record is made here rather than by a Journal method: one call fewer per request.
             record = (
                 next(journal._ids),
                 at,
