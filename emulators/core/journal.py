@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
+from emulators.core.service import noting_status
 from emulators.core.spec import Spec
 from emulators.core.types import (
     FAULT_KEY,
@@ -362,7 +363,7 @@ class record_request:  # a pipeline step, named as a verb like the other steps
             if self._notes_status:
                 await self.app(scope, receive, send)
             else:
-                await self.app(scope, receive, _noting_status(send, scope))
+                await self.app(scope, receive, noting_status(send, scope))
         finally:
             # The record is made here rather than by a Journal method: one call fewer per request.
             record = (
@@ -398,17 +399,6 @@ class record_request:  # a pipeline step, named as a verb like the other steps
             self._metrics.tally()
         if self.host.console is not None:
             self.host.console(JournalEntry.of(record))
-
-
-def _noting_status(send: Send, scope: Scope) -> Send:
-    """`send`, noting the status it sends in the scope, as a service's sub-app does itself."""
-
-    async def send_and_note(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            scope[STATUS_KEY] = message["status"]
-        await send(message)
-
-    return send_and_note
 
 
 _ACCEPTED = 101  # a WebSocket handshake the server accepted (Switching Protocols)

@@ -1,9 +1,9 @@
 """Prometheus metrics at `GET /_emulator/metrics`, in the Prometheus text format.
 
 The hot path does not count: the journal hands each answered request's record to `Metrics.answered`,
-a list counted a batch at a time and whenever the metrics are read; deliveries are counted
-as they happen (`Metrics.delivery`). prometheus-client is imported when the metrics are first read,
-and a collector turns the counters, the journal's size and each service's census of its jobs (tasks,
+a list counted a batch at a time and whenever the metrics are read; deliveries are counted as they
+happen (`Metrics.delivery`). prometheus-client is imported when the metrics are first read, and a
+collector turns the counters, the journal's size and each service's census of its jobs (tasks,
 transfers) by state into metric families then.
 
 - `emulator_requests_total{service, route, method, status}`: requests answered (the journal's view,
@@ -50,8 +50,7 @@ class Metrics:
     def tally(self) -> None:
         """Count the answered requests (a WebSocket handshake counts as its GET) by the endpoint that
         answered each (None when no route matched), as given: naming is left to the first read."""
-        answered = self.answered[:]
-        self.answered.clear()  # the same list: the journal holds on to it
+        answered, self.answered = self.answered, []
         self._requests.update(map(_REQUEST_KEY, answered))
         for record in answered:
             if record[FAULT] is not None:

@@ -183,11 +183,7 @@ class ServiceApp:
         scope["app"] = self
         scope["starlette.exception_handlers"] = self._handlers
 
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                noted[STATUS_KEY] = message["status"]
-            await send(message)
-
+        sending = noting_status(send, noted)
         try:
             try:
                 await router(scope, receive, sending)
@@ -224,6 +220,17 @@ class ServiceApp:
             # Starlette names only the first route's methods; a resource may have several routes.
             response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
+
+
+def noting_status(send: Send, scope: Scope) -> Send:
+    """`send`, noting the status it sends in `scope` (`STATUS_KEY`) as the response starts."""
+
+    async def send_and_note(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            scope[STATUS_KEY] = message["status"]
+        await send(message)
+
+    return send_and_note
 
 
 def service_app(host: Host, routes: Routes, render: RenderError) -> ServiceApp:
